@@ -1,0 +1,42 @@
+"""Generated LaTeX fragments (tables, figure environments, matrices), built with PyLaTeX."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from pylatex import Figure, Matrix, NoEscape, Tabular
+from pylatex.base_classes import Environment
+
+from report.latex import escape
+
+
+class _Center(Environment):
+    _latex_name = "center"
+
+
+def table(header: Sequence, rows: Sequence[Sequence], align: str | None = None) -> NoEscape:
+    """A booktabs table; cells are escaped unless they are `NoEscape` (e.g. formatted numbers)."""
+    align = align or "l" + "r" * (len(header) - 1)
+    tab = Tabular(align, booktabs=True)
+    tab.add_row([escape(cell) for cell in header])
+    tab.add_hline()
+    for row in rows:
+        tab.add_row([escape(cell) for cell in row])
+    center = _Center()
+    center.append(tab)
+    return NoEscape(center.dumps())
+
+
+def figure(path: str, caption: str | NoEscape, width: str = r"\linewidth") -> NoEscape:
+    """A floating-free figure (placement [H]) including a PDF figure file."""
+    fig = Figure(position="H")
+    fig.add_image(path, width=NoEscape(width))
+    fig.add_caption(escape(caption))
+    return NoEscape(fig.dumps())
+
+
+def matrix(values: np.ndarray, digits: int = 4) -> NoEscape:
+    """A bracketed matrix (or row vector) of numbers, for math mode."""
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    return NoEscape(Matrix(np.round(values, digits), mtype="b").dumps())

@@ -1,0 +1,122 @@
+"""The build pipeline on a tiny report: render, compile, errors, cache and reproducibility."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import needs_tex, pdf_text
+from tiny_report import TEMPLATE, make_report
+
+from report.compile import LatexError, TexMissing
+from report.config import Config
+from report.pipeline import TEMPLATES, Builder, BuildError
+
+HOSTILE_NAMES = ("Zoë O'Brien & Ana_López",
+                 r"100% #1 $x^2$ {weird} ~tilde^ \input{/etc/passwd}")
+HOSTILE_GROUP = "G_7 & co"
+
+
+def make_builder(tmp_path: Path, template: str = TEMPLATE,
+                 config: Config | None = None) -> Builder:
+    templates = tmp_path / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    (templates / "tiny.tex.j2").write_text(template)
+    return Builder(tmp_path / "build", config or Config(("A. Student",), "Group 1", None),
+                   template_dirs=(templates, TEMPLATES))
+
+
+@needs_tex
+def test_tiny_report_compiles_and_shows_its_number(tmp_path):
+    pdf = make_builder(tmp_path).build(make_report(x=1.5))
+    text = pdf_text(pdf)
+    assert "The square is 2.250" in text
+    assert "Provenance" in text
+
+
+@needs_tex
+def test_hostile_front_matter_is_typeset_literally(tmp_path):
+    builder = make_builder(tmp_path, config=Config(HOSTILE_NAMES, HOSTILE_GROUP, None))
+    text = pdf_text(builder.build(make_report()))
+    flat = " ".join(text.split())
+    for name in (*HOSTILE_NAMES, HOSTILE_GROUP):
+        assert " ".join(name.split()) in flat
+
+
+@needs_tex
+def test_latex_error_names_template_line_and_keeps_previous_pdf(tmp_path):
+    builder = make_builder(tmp_path)
+    pdf = builder.build(make_report())
+    good = pdf.read_bytes()
+    broken = TEMPLATE.replace("The square is", r"\notamacro The square is")
+    line = broken.splitlines().index(next(s for s in broken.splitlines() if "notamacro" in s)) + 1
+    builder = make_builder(tmp_path, broken)
+    with pytest.raises(LatexError) as err:
+        builder.build(make_report())
+    first = str(err.value).splitlines()[0]
+    assert first.endswith(f"templates/tiny.tex.j2:{line}: Undefined control sequence.")
+    assert r"\notamacro" in str(err.value)
+    assert len(str(err.value).splitlines()) <= 4
+    assert pdf.read_bytes() == good
+
+
+def test_template_syntax_error_names_file_and_line(tmp_path):
+    broken = TEMPLATE.replace("<< figure(", "<< figure((")
+    builder = make_builder(tmp_path, broken)
+    with pytest.raises(BuildError, match=r"tiny\.tex\.j2:5: "):
+        builder.build(make_report(), tex_only=True)
+
+
+def test_undefined_template_variable_names_file_and_line(tmp_path):
+    builder = make_builder(tmp_path, TEMPLATE.replace("r.tiny.value", "r.tiny.missing"))
+    with pytest.raises(BuildError, match=r"tiny\.tex\.j2:4: UndefinedError"):
+        builder.build(make_report(), tex_only=True)
+
+
+def test_claim_contradicted_by_results_fails_the_build(tmp_path):
+    with pytest.raises(BuildError, match="the square exceeds one"):
+        make_builder(tmp_path).build(make_report(x=0.5), tex_only=True)
+
+
+def test_missing_tex_engine_says_how_to_install_and_keeps_tex(tmp_path, monkeypatch):
+    builder = make_builder(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(TexMissing, match="apt-get install .*latexmk") as err:
+        builder.build(make_report())
+    assert "tiny.tex" in str(err.value)
+    assert (tmp_path / "build" / "tiny" / "tex" / "tiny.tex").exists()
+    assert builder.build(make_report(), tex_only=True).exists()
+
+
+def test_cache_reruns_only_a_changed_configuration(tmp_path):
+    builder = make_builder(tmp_path)
+    first = builder.run(make_report(x=2.0))["tiny"]
+    again = builder.run(make_report(x=2.0))["tiny"]
+    changed = builder.run(make_report(x=3.0))["tiny"]
+    assert (first.cached, again.cached, changed.cached) == (False, True, False)
+    assert again.key == first.key != changed.key
+    assert changed.result["value"] == 9.0
+
+
+@needs_tex
+def test_two_clean_builds_give_identical_pdfs(tmp_path):
+    one = make_builder(tmp_path / "one").build(make_report())
+    two = make_builder(tmp_path / "two").build(make_report())
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_figure_is_redrawn_only_when_its_inputs_change(tmp_path):
+    builder = make_builder(tmp_path)
+    report = make_report()
+    records = builder.run(report)
+    builder.plot(report, records)
+    out = builder.figure_path(report, report.figures[0])
+    stamp = out.stat().st_mtime_ns
+    builder.plot(report, records)
+    assert out.stat().st_mtime_ns == stamp
+    other = make_report(x=4.0)
+    builder.plot(other, builder.run(other))
+    assert out.stat().st_mtime_ns != stamp
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
+    os.utime(out)
