@@ -71,19 +71,21 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
+    """Run the CLI; `reports` replaces the registry (the tests build small reports this way)."""
     args = parse_args(argv)
     from report.assignments import REPORTS, figure_index
 
-    figures = figure_index()
+    registry = REPORTS if reports is None else reports
+    figures = figure_index(registry)
     if args.list:
-        for report in REPORTS.values():
+        for report in registry.values():
             names = ", ".join(f.name for f in report.figures) or "(none)"
             print(f"{report.id:14} {report.title}\n{'':14} figures: {names}")
         return 0
-    unknown = [rid for rid in args.reports if rid not in REPORTS]
+    unknown = [rid for rid in args.reports if rid not in registry]
     if unknown:
-        return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(REPORTS)}", 2)
+        return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(registry)}", 2)
     if args.figure and args.figure not in figures:
         return fail(f"unknown figure {args.figure!r}; valid names: {', '.join(figures)}", 2)
 
@@ -111,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             log.info("wrote %s", builder.figure_path(report, figure))
             return 0
         start = time.perf_counter()
-        for rid in args.reports or list(REPORTS):
-            out = builder.build(REPORTS[rid], tex_only=args.tex_only)
+        for rid in args.reports or list(registry):
+            out = builder.build(registry[rid], tex_only=args.tex_only)
             log.info("wrote %s", _rel(out))
         log.info("done in %.1f s", time.perf_counter() - start)
         return 0

@@ -78,3 +78,105 @@ def gd_step_sizes(r: dict, out: Path) -> None:
         ax.plot(run["x_hist"], run["y_hist"], ".-", color="tab:red", markersize=3, lw=0.8)
         ax.set_title(f"step {eta}: final f = {run['f']:.3f}")
     save(fig, out)
+
+
+def fd_eps(r: dict, out: Path) -> None:
+    """§1.2 (d): error of finite differences against the step size, on log-log axes."""
+    run = r["fd_eps"]
+    fig, ax = new_figure(height=2.8)
+    ax.loglog(run["eps"], run["central"], ".-", label="central difference", color="tab:blue")
+    ax.loglog(run["eps"], run["forward"], ".-", label="forward difference", color="tab:orange",
+              alpha=0.7)
+    best = int(np.argmin(run["central"]))
+    ax.plot(run["eps"][best], run["central"][best], "o", mfc="none", ms=10, color="black",
+            label=f"best central: eps = {run['eps'][best]:.0e}")
+    ax.set_xlabel("eps")
+    ax.set_ylabel("max |numerical - exact|")
+    ax.set_title("truncation error falls with eps, round-off error grows as eps shrinks")
+    ax.legend()
+    save(fig, out)
+
+
+def activations(r: dict, out: Path) -> None:
+    """§1.2 (g): the sigmoid and ReLU and their gradients, 2 x 2."""
+    from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
+
+    x = np.linspace(-10, 10, 401)
+    fig, axes = new_figure(2, 2, height=1.9, sharex=True, layout="constrained")
+    panels = [(sigmoid, "sigmoid"), (relu, "ReLU"), (sigmoid_grad, "sigmoid gradient"),
+              (relu_grad, "ReLU gradient")]
+    for ax, (fn, label) in zip(axes.flat, panels, strict=True):
+        ax.plot(x, fn(x), color="tab:blue" if "sigmoid" in label else "tab:red")
+        ax.set_title(label)
+    for ax in axes[1]:
+        ax.set_xlabel("x")
+    save(fig, out)
+
+
+def digits_strip(r: dict, out: Path) -> None:
+    """§1.6: the first ten digits of the data set, with their binary labels."""
+    stats = r["digits_stats"]
+    fig, axes = new_figure(10, height=0.9)
+    for ax, image, label in zip(axes, stats["first_ten"], stats["first_ten_labels"], strict=True):
+        ax.imshow(image.reshape(8, 8), cmap="gray_r")
+        ax.set_title(f"label {int(label)}", fontsize=7)
+        ax.axis("off")
+    save(fig, out)
+
+
+def sweep_heatmap(r: dict, out: Path) -> None:
+    """§1.6 (c): mean final test accuracy over learning rate x minibatch size."""
+    sweep = r["sweep"]
+    mean = sweep["test_acc"].mean(axis=-1)
+    fig, ax = new_figure(height=2.6)
+    image = ax.imshow(mean, cmap="viridis", aspect="auto", vmin=max(0.5, mean.min()), vmax=1)
+    for (i, j), value in np.ndenumerate(mean):
+        ax.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=8,
+                color="white" if value < mean.max() - 0.05 else "black")
+    ax.set_xticks(range(len(sweep["mbs"])), [str(m) for m in sweep["mbs"]])
+    ax.set_yticks(range(len(sweep["lrs"])), [str(v) for v in sweep["lrs"]])
+    ax.set_xlabel("minibatch size")
+    ax.set_ylabel("learning rate")
+    ax.grid(False)
+    n = sweep["test_acc"].shape[-1]
+    fig.colorbar(image, ax=ax, label=f"test accuracy (mean of {n} seeds)")
+    save(fig, out)
+
+
+def _curves(axes, run: dict, color: str | None = None, label: str = "") -> None:
+    epochs = np.arange(1, len(run["train_loss"]) + 1)
+    for ax, key in zip(axes, ("loss", "acc"), strict=True):
+        ax.plot(epochs, run[f"train_{key}"], "-", color=color, label=f"{label}train".strip())
+        ax.plot(epochs, run[f"test_{key}"], "--", color=color, label=f"{label}test".strip())
+
+
+def curves_tuned(r: dict, out: Path) -> None:
+    """§1.6 (b): learning curves of the tuned 64-32-1 network."""
+    fig, axes = new_figure(2, height=2.4, layout="constrained")
+    _curves(axes, r["tuned"])
+    axes[0].set_yscale("log")
+    axes[0].set_title("BCE loss")
+    axes[1].set_title("accuracy")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.legend()
+    save(fig, out)
+
+
+def curves_variants(r: dict, out: Path) -> None:
+    """§1.6 (d)-(i): learning curves of every architecture (mean over seeds, band = min..max)."""
+    fig, axes = new_figure(2, height=2.7, layout="constrained")
+    for (arch, runs), color in zip(r["variants"].items(), ("C0", "C1", "C2", "C3"), strict=True):
+        for ax, key in zip(axes, ("train_loss", "test_acc"), strict=True):
+            values = np.array([run[key] for run in runs])
+            epochs = np.arange(1, values.shape[1] + 1)
+            ax.plot(epochs, values.mean(axis=0), color=color, label=arch)
+            ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color,
+                            alpha=0.2, lw=0)
+    axes[0].set_yscale("log")
+    axes[0].set_title("training loss")
+    axes[1].set_title("test accuracy")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+    axes[1].legend(loc="lower right")
+    save(fig, out)

@@ -31,7 +31,10 @@ def _is_project_module(name: str | None) -> bool:
 
 
 def _module_file(name: str) -> Path | None:
-    spec = importlib.util.find_spec(name)
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ModuleNotFoundError, ValueError):  # `name` is an attribute, not a module
+        return None
     if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
         return None
     return Path(spec.origin)

@@ -85,13 +85,19 @@ def latexmk_available() -> bool:
 
 def compile_pdf(
     tex: Path, pdf: Path, *, templates: list[Path], source_date_epoch: int, root: Path
-) -> None:
-    """Compile `tex` into `pdf`, replacing `pdf` only when the compile succeeded."""
+) -> list[str]:
+    """Compile `tex` into `pdf`, replacing `pdf` only when the compile succeeded.
+
+    Returns the layout warnings (undefined references, badly overfull lines) of the final run.
+    """
     if not latexmk_available():
         raise TexMissing(
             f"no TeX engine (latexmk/pdflatex) on PATH; the LaTeX source is at "
             f"{display(tex, root)}. Install TeX Live with: {INSTALL_HINT}"
         )
+    _discard_interrupted_run(tex)
+    marker = tex.with_name(".compiling")
+    marker.touch()
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(source_date_epoch), FORCE_SOURCE_DATE="1")
     cmd = [
         "latexmk", "-pdf", "-halt-on-error", "-file-line-error", "-interaction=nonstopmode",
@@ -106,6 +112,28 @@ def compile_pdf(
     tmp = pdf.with_name(f".{pdf.name}.tmp")
     shutil.copyfile(built, tmp)
     os.replace(tmp, pdf)
+    marker.unlink()
+    return layout_warnings(log_path.read_text(errors="replace"))
+
+
+_UNDEFINED = re.compile(r"^LaTeX Warning: (?:Reference|Citation) .* undefined", re.M)
+_OVERFULL = re.compile(r"^Overfull \\hbox \((?P<pt>[\d.]+)pt too wide\).*$", re.M)
+
+
+def layout_warnings(log: str, tolerance_pt: float = 10.0) -> list[str]:
+    """Undefined references, and overfull boxes wider than `tolerance_pt`, from a LaTeX log."""
+    found = [m.group(0) for m in _UNDEFINED.finditer(log)]
+    found += [m.group(0) for m in _OVERFULL.finditer(log) if float(m["pt"]) > tolerance_pt]
+    return found
+
+
+def _discard_interrupted_run(tex: Path) -> None:
+    """After a killed LaTeX run, drop its auxiliary files so latexmk starts clean."""
+    if not tex.with_name(".compiling").exists():
+        return
+    for path in tex.parent.iterdir():
+        if path.is_file() and path != tex and path.stem == tex.stem:
+            path.unlink()
 
 
 def display(path: Path, root: Path) -> str:

@@ -28,11 +28,14 @@ def table(header: Sequence, rows: Sequence[Sequence], align: str | None = None) 
     return NoEscape(center.dumps())
 
 
-def figure(path: str, caption: str | NoEscape, width: str = r"\linewidth") -> NoEscape:
-    """A floating-free figure (placement [H]) including a PDF figure file."""
+def figure(path: str, caption: str | NoEscape, width: str = r"\linewidth",
+           label: str | None = None) -> NoEscape:
+    """A figure placed here ([H]) that includes a PDF file; `label` makes it referable."""
     fig = Figure(position="H")
     fig.add_image(path, width=NoEscape(width))
     fig.add_caption(escape(caption))
+    if label:
+        fig.append(NoEscape(rf"\label{{{label}}}"))
     return NoEscape(fig.dumps())
 
 

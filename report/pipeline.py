@@ -57,7 +57,6 @@ class Builder:
 
     build_dir: Path
     config: Config
-    template_dirs: tuple[Path, ...] = (TEMPLATES,)
 
     def __post_init__(self) -> None:
         self.source: Source = source_of(ROOT)
@@ -70,6 +69,10 @@ class Builder:
         from model.data import fingerprint
 
         return fingerprint(name)
+
+    @staticmethod
+    def template_dirs(report: Report) -> tuple[Path, ...]:
+        return (*report.template_dirs, TEMPLATES)
 
     def workdir(self, report: Report) -> Path:
         return self.build_dir / report.id
@@ -109,7 +112,7 @@ class Builder:
     # -- render ----------------------------------------------------------------------------
     def render(self, report: Report, records: dict[str, Record]) -> Path:
         results = {name: rec.result for name, rec in records.items()}
-        env = make_environment(self.template_dirs)
+        env = make_environment(self.template_dirs(report))
         shown_figures = {f.name for f in report.figures}
 
         def derivation(name: str) -> NoEscape:
@@ -120,7 +123,7 @@ class Builder:
         def figure(name: str, caption: str, width: str = r"\linewidth") -> NoEscape:
             if name not in shown_figures:
                 raise BuildError(f"{report.id}: template asks for unknown figure {name!r}")
-            return fragments.figure(f"../figures/{name}.pdf", caption, width)
+            return fragments.figure(f"../figures/{name}.pdf", caption, width, f"fig:{name}")
 
         context: dict[str, Any] = {
             "title": report.title,
@@ -139,6 +142,7 @@ class Builder:
             "escape": escape,
             "pygments_style": NoEscape(style_definitions()),
             "config_lines": _config_lines,
+            "seeds_of": _seeds_of,
         }
         try:
             context.update(report.context(results))
@@ -159,16 +163,19 @@ class Builder:
     # -- compile ---------------------------------------------------------------------------
     def compile(self, report: Report, tex: Path) -> Path:
         pdf = self.build_dir / f"{report.id}.pdf"
-        named = [d / report.template for d in self.template_dirs if (d / report.template).exists()]
-        templates = named + [p for d in self.template_dirs for p in sorted(d.glob("*.j2"))]
-        compile_pdf(tex, pdf, templates=templates, source_date_epoch=self.source.epoch, root=ROOT)
+        dirs = self.template_dirs(report)
+        named = [d / report.template for d in dirs if (d / report.template).exists()]
+        templates = named + [p for d in dirs for p in sorted(d.glob("*.j2"))]
+        warnings = compile_pdf(tex, pdf, templates=templates, source_date_epoch=self.source.epoch,
+                               root=ROOT)
+        for warning in warnings:
+            log.warning("%s: %s", report.id, warning)
         return pdf
 
     def build(self, report: Report, tex_only: bool = False) -> Path:
         with step(report.id, "total"):
             records = self.run(report)
-            with step(report.id, "plot"):
-                self.plot(report, records)
+            self.plot(report, records)
             with step(report.id, "render"):
                 tex = self.render(report, records)
             if tex_only:
@@ -180,6 +187,14 @@ class Builder:
 def _config_lines(config: dict, width: int = 95) -> list[str]:
     """An experiment's configuration as JSON, wrapped to fit the page."""
     return textwrap.wrap(json.dumps(config, sort_keys=True), width) or ["{}"]
+
+
+def _seeds_of(config: dict) -> str:
+    """The seeds a configuration names, in words."""
+    seeds = [config[k] for k in ("seed", "split_seed") if k in config] + config.get("seeds", [])
+    if not seeds:
+        return "no randomness"
+    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
 
 
 def _rel(path: str | None) -> str:

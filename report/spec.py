@@ -46,6 +46,7 @@ class Report:
     experiments: tuple[Experiment, ...]
     figures: tuple[FigureSpec, ...] = ()
     context: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda results: {})
+    template_dirs: tuple[Path, ...] = ()  # searched before templates/
 
     def experiment(self, name: str) -> Experiment:
         return next(e for e in self.experiments if e.name == name)

@@ -9,22 +9,25 @@ import pytest
 from conftest import needs_tex, pdf_text
 from tiny_report import TEMPLATE, make_report
 
-from report.compile import LatexError, TexMissing
+from report.compile import LatexError, TexMissing, layout_warnings
 from report.config import Config
-from report.pipeline import TEMPLATES, Builder, BuildError
+from report.pipeline import Builder, BuildError
 
 HOSTILE_NAMES = ("Zoë O'Brien & Ana_López",
                  r"100% #1 $x^2$ {weird} ~tilde^ \input{/etc/passwd}")
 HOSTILE_GROUP = "G_7 & co"
 
 
-def make_builder(tmp_path: Path, template: str = TEMPLATE,
-                 config: Config | None = None) -> Builder:
-    templates = tmp_path / "templates"
-    templates.mkdir(parents=True, exist_ok=True)
-    (templates / "tiny.tex.j2").write_text(template)
-    return Builder(tmp_path / "build", config or Config(("A. Student",), "Group 1", None),
-                   template_dirs=(templates, TEMPLATES))
+def make_builder(tmp_path: Path, config: Config | None = None) -> Builder:
+    return Builder(tmp_path / "build", config or Config(("A. Student",), "Group 1", None))
+
+
+def broken_copy(tmp_path: Path, template: str) -> Path:
+    """A template folder holding `template` as tiny.tex.j2."""
+    folder = tmp_path / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tiny.tex.j2").write_text(template)
+    return folder
 
 
 @needs_tex
@@ -51,9 +54,8 @@ def test_latex_error_names_template_line_and_keeps_previous_pdf(tmp_path):
     good = pdf.read_bytes()
     broken = TEMPLATE.replace("The square is", r"\notamacro The square is")
     line = broken.splitlines().index(next(s for s in broken.splitlines() if "notamacro" in s)) + 1
-    builder = make_builder(tmp_path, broken)
     with pytest.raises(LatexError) as err:
-        builder.build(make_report())
+        builder.build(make_report(template_dir=broken_copy(tmp_path, broken)))
     first = str(err.value).splitlines()[0]
     assert first.endswith(f"templates/tiny.tex.j2:{line}: Undefined control sequence.")
     assert r"\notamacro" in str(err.value)
@@ -63,15 +65,15 @@ def test_latex_error_names_template_line_and_keeps_previous_pdf(tmp_path):
 
 def test_template_syntax_error_names_file_and_line(tmp_path):
     broken = TEMPLATE.replace("<< figure(", "<< figure((")
-    builder = make_builder(tmp_path, broken)
+    report = make_report(template_dir=broken_copy(tmp_path, broken))
     with pytest.raises(BuildError, match=r"tiny\.tex\.j2:5: "):
-        builder.build(make_report(), tex_only=True)
+        make_builder(tmp_path).build(report, tex_only=True)
 
 
 def test_undefined_template_variable_names_file_and_line(tmp_path):
-    builder = make_builder(tmp_path, TEMPLATE.replace("r.tiny.value", "r.tiny.missing"))
+    broken = broken_copy(tmp_path, TEMPLATE.replace("r.tiny.value", "r.tiny.missing"))
     with pytest.raises(BuildError, match=r"tiny\.tex\.j2:4: UndefinedError"):
-        builder.build(make_report(), tex_only=True)
+        make_builder(tmp_path).build(make_report(template_dir=broken), tex_only=True)
 
 
 def test_claim_contradicted_by_results_fails_the_build(tmp_path):
@@ -120,3 +122,13 @@ def test_figure_is_redrawn_only_when_its_inputs_change(tmp_path):
     assert out.stat().st_mtime_ns != stamp
     assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
     os.utime(out)
+
+
+def test_layout_warnings_pick_undefined_refs_and_wide_overfull_boxes():
+    log = ("Overfull \\hbox (12.5pt too wide) in paragraph at lines 1--2\n"
+           "Overfull \\hbox (2.5pt too wide) in paragraph at lines 3--4\n"
+           "LaTeX Warning: Reference `fig:x' on page 1 undefined on input line 5.\n")
+    found = layout_warnings(log)
+    assert len(found) == 2
+    assert found[0].startswith("LaTeX Warning: Reference `fig:x'")
+    assert "12.5pt" in found[1]

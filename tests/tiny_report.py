@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from figures.common import new_figure, save
+from model import Identity, Linear, Net
+from model.data import load_mnist
+from model.losses import MSE
+from model.train import fit
 from report.spec import Experiment, FigureSpec, Report, claim
 
 
@@ -23,21 +32,48 @@ def context(r: dict) -> dict:
     return {}
 
 
-TEMPLATE = r"""<% extends "base.tex.j2" %>
-<% block body %>
-\section*{Tiny}
-The square is << r.tiny.value|num(3) >>.
-<< figure("tiny_fig", "A tiny figure.") >>
-<% endblock %>
-"""
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE = (TEMPLATE_DIR / "tiny.tex.j2").read_text()
 
 
-def make_report(x: float = 1.5, template: str = "tiny.tex.j2") -> Report:
+def make_report(x: float = 1.5, template_dir: Path = TEMPLATE_DIR) -> Report:
+    """The tiny report; `template_dir` holds its `tiny.tex.j2` (tests pass broken copies)."""
     return Report(
         id="tiny",
         title="Tiny report",
-        template=template,
+        template="tiny.tex.j2",
         experiments=(Experiment("tiny", square, {"x": x, "seed": 7}),),
         figures=(FigureSpec("tiny_fig", tiny_plot, ("tiny",)),),
         context=context,
+        template_dirs=(template_dir,),
     )
+
+
+def slow_square(config: dict) -> dict:
+    """`square`, slowly, announcing its start in $TINY_MARKER so a test can kill it mid-run."""
+    marker = os.environ.get("TINY_MARKER")
+    if marker:
+        Path(marker).write_text("started")
+    time.sleep(config["sleep"])
+    return square(config)
+
+
+def train_to_divergence(config: dict) -> dict:
+    """A linear regression with a learning rate far too large: its loss overflows."""
+    rng = np.random.default_rng(config["seed"])
+    x = rng.normal(size=(64, 3))
+    net = Net([Linear(3, 1, rng=rng), Identity()])
+    history = fit(net, MSE(), x, x @ np.ones((3, 1)), epochs=50, lr=config["lr"],
+                  batch_size=16, seed=config["seed"], progress=False)
+    return {"value": history.epoch_loss[-1]}
+
+
+def load_digits_of_mnist(config: dict) -> dict:
+    (x, _), _, _ = load_mnist(final=True)
+    return {"value": float(x.shape[0])}
+
+
+def make_variant(fn, config: dict) -> Report:
+    """The tiny report with its experiment replaced by `fn(config)`."""
+    base = make_report()
+    return replace(base, experiments=(Experiment("tiny", fn, config),), context=lambda r: {})

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import joblib
 import numpy as np
 import scipy.optimize
+import sklearn.datasets
 
 from figures import dl2023_a1 as fig
+from model import BCE, Linear, Net, ReLU, Sigmoid, fit
+from model.assignments.dl2023 import one_layer
+from model.data import load_digits_binary, split
+from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
+from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, numeric_grad, rel_error
+from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import f, optimize_f
 from report.fragments import table
-from report.latex import fmt_num
+from report.latex import NoEscape, fmt_num
 from report.spec import Experiment, FigureSpec, Report, claim
 
 # §1.1 (b): the run the assignment prescribes.
@@ -77,8 +85,8 @@ def _cell(value: float):
     return fmt_num(value, 4) if np.isfinite(value) else "diverged"
 
 
-def context(r: dict[str, Any]) -> dict[str, Any]:
-    """Values the answers quote, and the claims their sentences make."""
+def context_gd(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.1: values the answers quote, and the claims their sentences make."""
     minima = r["minima"]["minima"]
     best = minima[0]
     b = r["gd_b"]
@@ -128,6 +136,318 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+
+
+# --- §1.2 to §1.4: components and their gradient checks ----------------------------------------
+
+COMPONENTS = {"seed": 12345}
+FD_EPS = {"x": [-3.0, -0.5, 0.7, 2.0], "eps_exponents": [-15.0, 0.0], "points": 61}
+LAYER_CHECKS = {"seed": 12345}
+
+
+def _fd_rows(x: np.ndarray, fn, grad_fn) -> dict[str, Any]:
+    """Symbolic vs central-difference gradients of an elementwise function, entry by entry."""
+    numeric = numeric_grad(lambda v: float(np.sum(fn(v))), x.copy())
+    analytic = grad_fn(x)
+    return {"x": x, "symbolic": analytic, "numeric": numeric,
+            "abs": np.abs(analytic - numeric),
+            "rel": [rel_error(a, n) for a, n in zip(analytic, numeric, strict=True)],
+            "rel_error": rel_error(analytic, numeric)}
+
+
+def run_components(config: dict) -> dict[str, Any]:
+    """The values §1.2 prints for its seeded inputs, and the finite-difference checks."""
+    seed = config["seed"]
+    x_sig = np.random.default_rng(seed).uniform(-10, 10, size=5)
+    x_fd = np.random.default_rng(seed).uniform(-2, 2, size=5)
+    x_relu = np.random.default_rng(seed).uniform(-10, 10, size=5)
+    rng = np.random.default_rng(seed)
+    y = rng.integers(2, size=5).astype(float)
+    y_hat = rng.uniform(0, 1, size=5)
+    return {
+        "sigmoid": {"x": x_sig, "value": sigmoid(x_sig), "grad": sigmoid_grad(x_sig)},
+        "sigmoid_fd": _fd_rows(x_fd, sigmoid, sigmoid_grad),
+        "relu": {"x": x_relu, "value": relu(x_relu), "grad": relu_grad(x_relu)},
+        "relu_fd": _fd_rows(x_relu, relu, relu_grad),
+        "bce": {"y": y, "y_hat": y_hat, "loss": bce_loss(y, y_hat)},
+        "bce_fd": _fd_rows(y_hat, lambda v: bce_loss(y, v), lambda v: bce_loss_grad(y, v)),
+    }
+
+
+def run_fd_eps(config: dict) -> dict[str, Any]:
+    """Error of forward and central differences of the sigmoid against its exact derivative."""
+    x = np.array(config["x"])
+    eps = np.logspace(*config["eps_exponents"], config["points"])
+    exact = sigmoid_grad(x)
+    central = [np.max(np.abs((sigmoid(x + e / 2) - sigmoid(x - e / 2)) / e - exact)) for e in eps]
+    forward = [np.max(np.abs((sigmoid(x + e) - sigmoid(x)) / e - exact)) for e in eps]
+    return {"eps": eps, "central": np.array(central), "forward": np.array(forward)}
+
+
+def run_one_layer(config: dict) -> dict[str, Any]:
+    """§1.3: the one-layer model on the seeded input, checked by central differences."""
+    rng = np.random.default_rng(config["seed"])
+    w, b = rng.normal(size=5), rng.normal()
+    x = rng.uniform(size=5)
+    loss, grad_x = one_layer(x, 1.0, w, b)
+    check = check_function(lambda v: one_layer(v, 1.0, w, b)[0],
+                           lambda v: one_layer(v, 1.0, w, b)[1], x.copy())
+    return {"x": x, "loss": loss, "grad_x": grad_x, "numeric": check.numeric,
+            "abs_error": check.abs_error, "rel_error": check.rel_error}
+
+
+def run_layer_checks(config: dict) -> dict[str, Any]:
+    """§1.4 (d): gradient checks of the layers; the output is doubled to test that dy is used."""
+    rng = np.random.default_rng(config["seed"])
+    rows = []
+    layer = Linear(5, 7, rng=rng)
+    x = rng.uniform(-10, 10, size=(3, 5))
+    rows.append(check_function(lambda v: 2 * np.sum(layer.forward(v)),
+                               lambda v: layer.backward(v, 2 * np.ones((3, 7))), x, "Linear dx"))
+    x = rng.uniform(size=(3, 5))
+    layer = Linear(5, 7, rng=rng)
+
+    def grad_w(_: np.ndarray) -> np.ndarray:
+        layer.backward(x, 2 * np.ones((3, 7)))
+        return layer.dW
+
+    rows.append(check_function(lambda _: 2 * np.sum(layer.forward(x)), grad_w, layer.W,
+                               "Linear dW"))
+    layer = Linear(5, 7, rng=rng)
+
+    def grad_b(_: np.ndarray) -> np.ndarray:
+        layer.backward(x, 2 * np.ones((3, 7)))
+        return layer.db
+
+    rows.append(check_function(lambda _: 2 * np.sum(layer.forward(x)), grad_b, layer.b,
+                               "Linear db"))
+    for name, act, low in (("Sigmoid dx", Sigmoid(), -10.0), ("ReLU dx", ReLU(), 1.0)):
+        v = np.random.default_rng(config["seed"]).uniform(low, 10, size=(3, 5))
+        rows.append(check_function(lambda u, a=act: 2 * np.sum(a.forward(u)),
+                                   lambda u, a=act: a.backward(u, 2 * np.ones(u.shape)), v, name))
+    return {"rows": [{"name": r.name, "abs_error": r.abs_error, "rel_error": r.rel_error}
+                     for r in rows]}
+
+
+# --- §1.6 and §1.7: training on the digits -------------------------------------------------------
+
+EPOCHS = 25
+SEEDS = [0, 1, 2]
+DIGITS = {"ddof": 0, "train_fraction": 0.5, "split_seed": 12345}
+SWEEP = {"lrs": [0.0003, 0.001, 0.003, 0.01, 0.03], "mbs": [5, 10, 50], "seeds": SEEDS,
+         "epochs": EPOCHS, "arch": "64-32-1"}
+TUNED = {"arch": "64-32-1", "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 12345}
+VARIANTS = {"archs": ["64-32-1", "64-1", "64-32-1 linear", "64-32-32-16-1"], "lr": 0.01,
+            "mb": 10, "epochs": EPOCHS, "seeds": SEEDS}
+ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
+                       ["64-32-1", "zero bias"]],
+             "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 0}
+
+# The networks of §1.6 (b), (d), (f), (h), and a sigmoid-hidden one for §1.7 (c).
+ARCHS = {
+    "64-32-1": lambda rng: [Linear(64, 32, rng=rng), ReLU(), Linear(32, 1, rng=rng), Sigmoid()],
+    "64-1": lambda rng: [Linear(64, 1, rng=rng), Sigmoid()],
+    "64-32-1 linear": lambda rng: [Linear(64, 32, rng=rng), Linear(32, 1, rng=rng), Sigmoid()],
+    "64-32-32-16-1": lambda rng: [Linear(64, 32, rng=rng), ReLU(), Linear(32, 32, rng=rng), ReLU(),
+                                  Linear(32, 16, rng=rng), ReLU(), Linear(16, 1, rng=rng),
+                                  Sigmoid()],
+    "64-32-1 sigmoid": lambda rng: [Linear(64, 32, rng=rng), Sigmoid(), Linear(32, 1, rng=rng),
+                                    Sigmoid()],
+}
+
+
+def digits_split() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The notebook's data: normalised digits, labels as a column, a seeded 50/50 split."""
+    x, y = load_digits_binary(ddof=DIGITS["ddof"])
+    train, test = split(x, y[:, None], [DIGITS["train_fraction"]], DIGITS["split_seed"])
+    return train, test
+
+
+def run_digits_stats(config: dict) -> dict[str, Any]:
+    """What the notebook prints about the data, and the first ten images for the strip."""
+    x, y = load_digits_binary(ddof=config["ddof"])
+    raw = sklearn.datasets.load_digits()["data"][:10]
+    (x_train, _), (x_test, _) = digits_split()
+    return {"shape_x": x.shape, "shape_y": y.shape, "min": float(x.min()), "max": float(x.max()),
+            "labels": np.unique(y), "first_ten": raw, "first_ten_labels": y[:10],
+            "n_train": len(x_train), "n_test": len(x_test)}
+
+
+def train_digits(config: dict) -> dict[str, Any]:
+    """Train one network on the digits as the notebook's fit does; return its curves.
+
+    Like the notebook: minibatches in order, the last partial one dropped, the gradient of the
+    batch sum, and the test set evaluated after every epoch.
+    """
+    (x, y), (x_test, y_test) = digits_split()
+    rng = np.random.default_rng(config["seed"])
+    net = Net(ARCHS[config["arch"]](rng))
+    linears = [layer for layer in net.layers if isinstance(layer, Linear)]
+    if config.get("init") == "zeros":
+        for layer in linears:
+            layer.W[...] = 0
+    history = fit(net, BCE(), x, y, epochs=config["epochs"], lr=config["lr"],
+                  batch_size=config["mb"], x_val=x_test, y_val=y_test, shuffle=False,
+                  reduction="sum", drop_last=True, progress=False)
+    first = linears[0]
+    units = np.vstack([first.W, first.b[None, :]])
+    return {"train_loss": history.epoch_loss, "train_acc": history.epoch_acc,
+            "test_loss": history.val_loss, "test_acc": history.val_acc,
+            "hidden_spread": float(np.max(np.abs(units - units[:, :1]))),
+            "weight_norm": float(np.abs(first.W).sum())}
+
+
+def _train_all(configs: list[dict]) -> list[dict[str, Any]]:
+    # Independent runs: spread them over the cores.
+    return joblib.Parallel(n_jobs=2)(joblib.delayed(train_digits)(c) for c in configs)
+
+
+def run_sweep(config: dict) -> dict[str, Any]:
+    """Final train/test accuracy over learning rate x minibatch size x seed."""
+    grid = [(lr, mb, seed) for lr in config["lrs"] for mb in config["mbs"]
+            for seed in config["seeds"]]
+    runs = _train_all([{"arch": config["arch"], "lr": lr, "mb": mb, "seed": seed,
+                        "epochs": config["epochs"]} for lr, mb, seed in grid])
+    shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
+    test_acc = np.array([r["test_acc"][-1] for r in runs]).reshape(shape)
+    train_acc = np.array([r["train_acc"][-1] for r in runs]).reshape(shape)
+    test_loss = np.array([r["test_loss"][-1] for r in runs]).reshape(shape)
+    return {"lrs": config["lrs"], "mbs": config["mbs"], "test_acc": test_acc,
+            "train_acc": train_acc, "test_loss": test_loss}
+
+
+def run_variants(config: dict) -> dict[str, Any]:
+    """Each architecture trained with the same budget, for every seed."""
+    configs = [{"arch": arch, "lr": config["lr"], "mb": config["mb"], "seed": seed,
+                "epochs": config["epochs"]} for arch in config["archs"] for seed in config["seeds"]]
+    runs = iter(_train_all(configs))
+    return {arch: [next(runs) for _ in config["seeds"]] for arch in config["archs"]}
+
+
+def run_zero_init(config: dict) -> dict[str, Any]:
+    """§1.7 (c): hidden units after training from all-zero weights, and from a zero bias only."""
+    return {f"{arch}, {init}": train_digits({"arch": arch, "init": init, "lr": config["lr"],
+                                             "mb": config["mb"], "seed": config["seed"],
+                                             "epochs": config["epochs"]})
+            for arch, init in config["cases"]}
+
+
+# --- what the template quotes, and the claims behind its sentences -------------------------------
+
+def _pm(values, digits: int = 3) -> NoEscape:
+    """mean ± standard deviation over seeds."""
+    values = np.asarray(values, dtype=float)
+    return NoEscape(f"${values.mean():.{digits}f} \\pm {values.std():.{digits}f}$")
+
+
+def _values_table(header: list[str], columns: list[np.ndarray], digits: int = 6) -> NoEscape:
+    return table(header, [[fmt_num(v, digits) for v in row] for row in zip(*columns, strict=True)])
+
+
+def _fd_table(rows: dict, name: str) -> NoEscape:
+    cells = zip(rows["x"], rows["symbolic"], rows["numeric"], rows["abs"], rows["rel"],
+                strict=True)
+    return table([name, "symbolic", "numerical", "absolute error", "relative error"],
+                 [[fmt_num(x, 4), fmt_num(a, 8), fmt_num(n, 8), fmt_num(d, 2, sci=True),
+                   fmt_num(e, 2, sci=True)] for x, a, n, d, e in cells])
+
+
+def context_components(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.2 to §1.4: value tables, gradient-check tables, the best finite-difference step."""
+    comp, eps_run, layer_rows = r["components"], r["fd_eps"], r["layer_checks"]["rows"]
+    eps, central, forward = eps_run["eps"], eps_run["central"], eps_run["forward"]
+    best = int(np.argmin(central))
+    claim(central[best] < forward.min(), "(d) central differences beat forward differences")
+    claim(central[0] > 100 * central[best] and central[-1] > 100 * central[best],
+          "(d) the error grows on both sides of the best eps")
+    claim(1e-7 < eps[best] < 1e-3, "(d) the best eps lies between 1e-7 and 1e-3")
+    for key in ("sigmoid_fd", "bce_fd"):
+        claim(comp[key]["rel_error"] < SMOOTH_BAND, f"(c)/(k) {key} agrees to within 1e-7")
+    claim(comp["relu_fd"]["rel_error"] < KINK_BAND, "(f) ReLU agrees away from the kink")
+    claim(r["one_layer"]["rel_error"] < SMOOTH_BAND, "§1.3 (b) the one-layer gradient agrees")
+    for row in layer_rows:
+        claim(row["rel_error"] < SMOOTH_BAND, f"§1.4 (d) {row['name']} passes the check")
+    grid = np.linspace(-10, 10, 2001)
+    claim(abs(sigmoid_grad(grid).max() - 0.25) < 1e-6, "(i) the sigmoid's slope peaks at 1/4")
+    one = r["one_layer"]
+    return {
+        "sigmoid_values": _values_table(["x", "sigmoid(x)", "sigmoid_grad(x)"],
+                                        [comp["sigmoid"][k] for k in ("x", "value", "grad")]),
+        "relu_values": _values_table(["x", "relu(x)", "relu_grad(x)"],
+                                     [comp["relu"][k] for k in ("x", "value", "grad")], 4),
+        "bce_values": _values_table(["y", "y_hat", "bce_loss(y, y_hat)"],
+                                    [comp["bce"][k] for k in ("y", "y_hat", "loss")]),
+        "sigmoid_fd": _fd_table(comp["sigmoid_fd"], "x"),
+        "relu_fd": _fd_table(comp["relu_fd"], "x"),
+        "bce_fd": _fd_table(comp["bce_fd"], "y_hat"),
+        "fd_errors": {k: comp[k]["rel_error"] for k in ("sigmoid_fd", "relu_fd", "bce_fd")},
+        "best_eps": eps[best], "best_eps_error": central[best],
+        "best_forward_eps": eps[int(np.argmin(forward))], "best_forward_error": forward.min(),
+        "one_layer_table": table(["x", "symbolic", "numerical"],
+                                 [[fmt_num(a, 4), fmt_num(g, 8), fmt_num(n, 8)] for a, g, n in
+                                  zip(one["x"], one["grad_x"], one["numeric"], strict=True)]),
+        "layer_table": table(["check", "max |a - n|", "relative error"],
+                             [[row["name"], fmt_num(row["abs_error"], 2, sci=True),
+                               fmt_num(row["rel_error"], 2, sci=True)] for row in layer_rows]),
+        "smooth_band": SMOOTH_BAND, "kink_band": KINK_BAND,
+    }
+
+
+def _final(runs: list[dict], key: str) -> np.ndarray:
+    return np.array([run[key][-1] for run in runs])
+
+
+def context_training(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 and §1.7: the sweep's best, the variants' comparison, and the zero-init study."""
+    sweep, variants, zero = r["sweep"], r["variants"], r["zero_init"]
+    mean = sweep["test_acc"].mean(axis=-1)
+    i, j = np.unravel_index(np.argmax(mean), mean.shape)
+    lrs, mbs = sweep["lrs"], sweep["mbs"]
+    claim(TUNED["lr"] == lrs[i] and mean[i, :].max() - mean[i, mbs.index(TUNED["mb"])] < 0.005,
+          "(b) the tuned setting is the sweep's best learning rate, its minibatch size within "
+          "half a point of the best")
+    claim(mean[0].max() < mean.max() - 0.05, "(c)/(7a) the smallest learning rate is too slow")
+    claim(mean[-1].min() < mean.max() - 0.1, "(c)/(7a) the largest learning rate fails for some "
+                                             "minibatch size")
+    spread_ok = (mean[:-1].max(axis=1) - mean[:-1].min(axis=1)).max()
+    claim(spread_ok < 0.01, "(7b) below the largest rate the minibatch size hardly matters")
+    acc = {arch: _final(runs, "test_acc") for arch, runs in variants.items()}
+    train = {arch: _final(runs, "train_acc") for arch, runs in variants.items()}
+    two, one, lin, deep = (acc[a] for a in VARIANTS["archs"])
+    claim(one.mean() < two.mean() - 0.03, "(e) the single layer is clearly worse")
+    claim(abs(lin.mean() - one.mean()) < 0.01, "(g) Linear-Linear-Sigmoid matches one layer")
+    claim(bool(np.all(train["64-32-32-16-1"] == 1.0)), "(i) the deep net fits the training set "
+                                                      "perfectly for every seed")
+    claim(bool(np.all(deep < 1.0)), "(i) but not the test set")
+    claim(abs(deep.mean() - two.mean()) < 0.01, "(i) the deep net is no better on the test set")
+    zr, zs, zb = (zero[f"{a}, {k}"] for a, k in ZERO_INIT["cases"])
+    claim(zr["hidden_spread"] == 0 and zr["weight_norm"] == 0,
+          "(7c) ReLU net from zero weights: no weight ever moves")
+    claim(zs["hidden_spread"] == 0 and zs["weight_norm"] > 0,
+          "(7c) sigmoid net from zero weights: weights move, units stay identical")
+    claim(zb["hidden_spread"] > 0.1 and zb["test_acc"][-1] > 0.95,
+          "(7c) a zero bias with random weights trains normally")
+    rows = [[arch, _pm(train[arch]), _pm(acc[arch]), _pm(_final(variants[arch], "train_loss"), 4)]
+            for arch in VARIANTS["archs"]]
+    zero_rows = [[name, fmt_num(run["hidden_spread"], 3), fmt_num(run["weight_norm"], 1),
+                  fmt_num(run["test_acc"][-1], 3)] for name, run in zero.items()]
+    return {
+        "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
+        "sweep_mean": mean,
+        "variants_table": table(["network", "train accuracy", "test accuracy", "train loss"],
+                                rows),
+        "zero_table": table(["network, initialisation", "max unit difference",
+                             "sum |W1|", "test accuracy"], zero_rows),
+        "acc": {a: v.mean() for a, v in acc.items()},
+        "zero": {"relu": zr, "sigmoid": zs, "bias": zb},
+        "n_seeds": len(SEEDS),
+    }
+
+
+def context(r: dict[str, Any]) -> dict[str, Any]:
+    return context_gd(r) | context_components(r) | context_training(r)
+
+
 REPORT = Report(
     id="dl2023-a1",
     title="Deep Learning 2023, Assignment 1",
@@ -138,12 +458,27 @@ REPORT = Report(
         Experiment("gd_compare", run_gd_compare, GD_COMPARE),
         Experiment("gd_decay", run_gd, GD_DECAY),
         Experiment("minima", find_minima, MINIMA),
+        Experiment("components", run_components, COMPONENTS),
+        Experiment("fd_eps", run_fd_eps, FD_EPS),
+        Experiment("one_layer", run_one_layer, COMPONENTS),
+        Experiment("layer_checks", run_layer_checks, LAYER_CHECKS),
+        Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
+        Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
+        Experiment("tuned", train_digits, TUNED, data=("digits",)),
+        Experiment("variants", run_variants, VARIANTS, data=("digits",)),
+        Experiment("zero_init", run_zero_init, ZERO_INIT, data=("digits",)),
     ),
     figures=(
         FigureSpec("gd_path_b", fig.gd_path_b, ("gd_b", "minima")),
         FigureSpec("gd_path_d", fig.gd_path_d, ("gd_grid", "minima")),
         FigureSpec("gd_step_sizes", fig.gd_step_sizes, ("gd_compare", "minima")),
         FigureSpec("gd_path_decay", fig.gd_path_decay, ("gd_decay", "minima")),
+        FigureSpec("fd_eps", fig.fd_eps, ("fd_eps",)),
+        FigureSpec("activations", fig.activations, ()),
+        FigureSpec("digits_strip", fig.digits_strip, ("digits_stats",)),
+        FigureSpec("sweep_heatmap", fig.sweep_heatmap, ("sweep",)),
+        FigureSpec("curves_tuned", fig.curves_tuned, ("tuned",)),
+        FigureSpec("curves_variants", fig.curves_variants, ("variants",)),
     ),
     context=context,
 )

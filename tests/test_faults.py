@@ -1,0 +1,177 @@
+"""Bad input and faults: each gives a short message, and nothing already built is lost."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import joblib
+import pytest
+from conftest import ROOT, needs_tex
+from tiny_report import load_digits_of_mnist, make_report, make_variant, train_to_divergence
+
+import build
+
+RUN_TINY = Path(__file__).parent / "run_tiny.py"
+PLAIN_CONFIG = '[front]\nnames = ["A. Student"]\ngroup = "G1"\n'
+
+
+def cli(capsys, *args: str, reports: dict | None = None) -> tuple[int, list[str]]:
+    code = build.main(list(args), reports=reports if reports is not None else
+                      {"tiny": make_report()})
+    return code, capsys.readouterr().err.strip().splitlines()
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_malformed_config_is_reported_as_file_line(tmp_path, capsys):
+    bad = write(tmp_path / "bad.toml", '[front]\nnames = ["A"]\ngroup = = "G"\n')
+    code, err = cli(capsys, "--tex-only", "--config", str(bad), "--build-dir", str(tmp_path))
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith(f"error: {bad}:3: ")
+
+
+def test_incomplete_config_names_the_missing_key(tmp_path, capsys):
+    bad = write(tmp_path / "bad.toml", '[front]\nnames = ["A"]\n')
+    code, err = cli(capsys, "--tex-only", "--config", str(bad), "--build-dir", str(tmp_path))
+    assert code == 1
+    assert err == [f"error: {bad}:1: [front] group must be a string"]
+
+
+def test_unknown_report_lists_the_valid_ids(capsys):
+    code, err = cli(capsys, "no-such-report")
+    assert code == 2
+    assert err == ["error: unknown report 'no-such-report'; valid ids: tiny"]
+
+
+def test_unknown_figure_lists_the_valid_names(capsys):
+    code, err = cli(capsys, "--figure", "nope")
+    assert code == 2
+    assert err == ["error: unknown figure 'nope'; valid names: tiny_fig"]
+
+
+def test_missing_mnist_says_where_it_looked_and_what_to_do(tmp_path, capsys, monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("MNIST_DIR", str(empty))
+    monkeypatch.setenv("NNREPORT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MNIST_MIRROR", "http://127.0.0.1:9/")
+    config = write(tmp_path / "c.toml", PLAIN_CONFIG)
+    reports = {"tiny": make_variant(load_digits_of_mnist, {})}
+    code, err = cli(capsys, "--tex-only", "--config", str(config), "--build-dir",
+                    str(tmp_path / "build"), reports=reports)
+    assert code == 1
+    message = [line for line in err if line.startswith("error:")]
+    assert len(message) == 1 and "MNIST_DIR" in message[0] and str(empty) in message[0]
+    assert not any("Traceback" in line for line in err)
+
+
+def test_diverging_run_stops_the_build_with_step_epoch_and_lr(tmp_path, capsys):
+    config = write(tmp_path / "c.toml", PLAIN_CONFIG)
+    reports = {"tiny": make_variant(train_to_divergence, {"lr": 10.0, "seed": 0})}
+    code, err = cli(capsys, "--tex-only", "--config", str(config), "--build-dir",
+                    str(tmp_path / "build"), reports=reports)
+    assert code == 1
+    assert err[-1].startswith("error: diverged: non-finite loss at step ")
+    assert re.search(r"at step \d+ \(epoch \d+\) with learning rate 10$", err[-1])
+
+
+def start_tiny(build_dir: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(RUN_TINY), "--build-dir", str(build_dir)], cwd=ROOT,
+        env={**os.environ, **env}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def finish(proc: subprocess.Popen) -> str:
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return err
+
+
+def assert_cache_entries_load(build_dir: Path) -> None:
+    outputs = list((build_dir / "cache").rglob("output.pkl"))
+    assert outputs
+    for output in outputs:
+        joblib.load(output)
+
+
+@needs_tex
+def test_sigkill_during_an_experiment_then_rebuild_matches_clean_build(tmp_path):
+    marker = tmp_path / "started"
+    proc = start_tiny(tmp_path / "killed", TINY_SLEEP="1.5", TINY_MARKER=str(marker))
+    wait_for(marker, proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finish(start_tiny(tmp_path / "killed", TINY_SLEEP="1.5"))
+    finish(start_tiny(tmp_path / "clean", TINY_SLEEP="1.5"))
+    assert_cache_entries_load(tmp_path / "killed")
+    killed, clean = (tmp_path / d / "tiny.pdf" for d in ("killed", "clean"))
+    assert killed.read_bytes() == clean.read_bytes()
+
+
+@needs_tex
+def test_sigkill_during_latex_keeps_old_pdf_and_next_build_recovers(tmp_path):
+    build_dir = tmp_path / "b"
+    finish(start_tiny(build_dir, TINY_X="1.5"))
+    pdf = build_dir / "tiny.pdf"
+    old = pdf.read_bytes()
+    compiling = build_dir / "tiny" / "tex" / ".compiling"
+    proc = start_tiny(build_dir, TINY_X="2.5")
+    wait_for(compiling, proc)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert pdf.read_bytes() == old
+    finish(start_tiny(build_dir, TINY_X="2.5"))
+    finish(start_tiny(tmp_path / "clean", TINY_X="2.5"))
+    assert pdf.read_bytes() == (tmp_path / "clean" / "tiny.pdf").read_bytes() != old
+
+
+@needs_tex
+def test_two_builds_at_once_both_succeed_one_waiting(tmp_path):
+    first = start_tiny(tmp_path, TINY_SLEEP="1")
+    second = start_tiny(tmp_path, TINY_SLEEP="1")
+    logs = [finish(first), finish(second)]
+    assert sum("waiting for it to finish" in log for log in logs) == 1
+    assert sum("(ran," in log for log in logs) == 1
+    assert_cache_entries_load(tmp_path)
+
+
+def test_cli_runs_tiny_report_to_tex_without_tex(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    config = write(tmp_path / "c.toml", PLAIN_CONFIG)
+    code, err = cli(capsys, "--config", str(config), "--build-dir", str(tmp_path / "b"))
+    assert code == 1
+    assert err[-1].startswith("error: no TeX engine") and "apt-get install" in err[-1]
+    code, _ = cli(capsys, "--tex-only", "--config", str(config), "--build-dir",
+                  str(tmp_path / "b"))
+    assert code == 0
+    assert (tmp_path / "b" / "tiny" / "tex" / "tiny.tex").exists()
+
+
+@pytest.mark.parametrize("arg", ["--help"])
+def test_help_explains_every_option(arg, capsys):
+    with pytest.raises(SystemExit) as done:
+        build.main([arg])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--list", "--figure", "--tex-only", "--config", "--build-dir"):
+        assert option in out
