@@ -8,13 +8,21 @@ import joblib
 import numpy as np
 import scipy.optimize
 import sklearn.datasets
+from tqdm.auto import tqdm
 
 from figures import dl2023_a1 as fig
 from model import BCE, Linear, Net, ReLU, Sigmoid, fit
 from model.assignments.dl2023 import one_layer
 from model.data import load_digits_binary, split
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
-from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, numeric_grad, rel_error
+from model.gradcheck import (
+    KINK_BAND,
+    SMOOTH_BAND,
+    GradCheck,
+    check_function,
+    numeric_grad,
+    rel_error,
+)
 from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import f, optimize_f
 from report.fragments import table
@@ -196,31 +204,27 @@ def run_one_layer(config: dict) -> dict[str, Any]:
             "abs_error": check.abs_error, "rel_error": check.rel_error}
 
 
+def _linear_param_check(x: np.ndarray, param: str, rng: np.random.Generator) -> GradCheck:
+    """Check a fresh Linear(5, 7)'s gradient for `param` ("W" or "b") on the batch x."""
+    layer = Linear(5, 7, rng=rng)
+
+    def grad(_: np.ndarray) -> np.ndarray:
+        layer.backward(x, 2 * np.ones((len(x), 7)))
+        return getattr(layer, "d" + param)
+
+    return check_function(lambda _: 2 * np.sum(layer.forward(x)), grad, getattr(layer, param),
+                          f"Linear d{param}")
+
+
 def run_layer_checks(config: dict) -> dict[str, Any]:
     """§1.4 (d): gradient checks of the layers; the output is doubled to test that dy is used."""
     rng = np.random.default_rng(config["seed"])
-    rows = []
     layer = Linear(5, 7, rng=rng)
     x = rng.uniform(-10, 10, size=(3, 5))
-    rows.append(check_function(lambda v: 2 * np.sum(layer.forward(v)),
-                               lambda v: layer.backward(v, 2 * np.ones((3, 7))), x, "Linear dx"))
+    rows = [check_function(lambda v: 2 * np.sum(layer.forward(v)),
+                           lambda v: layer.backward(v, 2 * np.ones((3, 7))), x, "Linear dx")]
     x = rng.uniform(size=(3, 5))
-    layer = Linear(5, 7, rng=rng)
-
-    def grad_w(_: np.ndarray) -> np.ndarray:
-        layer.backward(x, 2 * np.ones((3, 7)))
-        return layer.dW
-
-    rows.append(check_function(lambda _: 2 * np.sum(layer.forward(x)), grad_w, layer.W,
-                               "Linear dW"))
-    layer = Linear(5, 7, rng=rng)
-
-    def grad_b(_: np.ndarray) -> np.ndarray:
-        layer.backward(x, 2 * np.ones((3, 7)))
-        return layer.db
-
-    rows.append(check_function(lambda _: 2 * np.sum(layer.forward(x)), grad_b, layer.b,
-                               "Linear db"))
+    rows += [_linear_param_check(x, "W", rng), _linear_param_check(x, "b", rng)]
     for name, act, low in (("Sigmoid dx", Sigmoid(), -10.0), ("ReLU dx", ReLU(), 1.0)):
         v = np.random.default_rng(config["seed"]).uniform(low, 10, size=(3, 5))
         rows.append(check_function(lambda u, a=act: 2 * np.sum(a.forward(u)),
@@ -297,9 +301,11 @@ def train_digits(config: dict) -> dict[str, Any]:
             "weight_norm": float(np.abs(first.W).sum())}
 
 
-def _train_all(configs: list[dict]) -> list[dict[str, Any]]:
-    # Independent runs: spread them over the cores.
-    return joblib.Parallel(n_jobs=2)(joblib.delayed(train_digits)(c) for c in configs)
+def _train_all(configs: list[dict], desc: str) -> list[dict[str, Any]]:
+    """Independent training runs, spread over both cores, with a progress bar on a terminal."""
+    runs = joblib.Parallel(n_jobs=2, return_as="generator")(
+        joblib.delayed(train_digits)(c) for c in configs)
+    return list(tqdm(runs, total=len(configs), desc=desc, unit="run", disable=None, leave=False))
 
 
 def run_sweep(config: dict) -> dict[str, Any]:
@@ -307,7 +313,7 @@ def run_sweep(config: dict) -> dict[str, Any]:
     grid = [(lr, mb, seed) for lr in config["lrs"] for mb in config["mbs"]
             for seed in config["seeds"]]
     runs = _train_all([{"arch": config["arch"], "lr": lr, "mb": mb, "seed": seed,
-                        "epochs": config["epochs"]} for lr, mb, seed in grid])
+                        "epochs": config["epochs"]} for lr, mb, seed in grid], "sweep")
     shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
     test_acc = np.array([r["test_acc"][-1] for r in runs]).reshape(shape)
     train_acc = np.array([r["train_acc"][-1] for r in runs]).reshape(shape)
@@ -320,7 +326,7 @@ def run_variants(config: dict) -> dict[str, Any]:
     """Each architecture trained with the same budget, for every seed."""
     configs = [{"arch": arch, "lr": config["lr"], "mb": config["mb"], "seed": seed,
                 "epochs": config["epochs"]} for arch in config["archs"] for seed in config["seeds"]]
-    runs = iter(_train_all(configs))
+    runs = iter(_train_all(configs, "variants"))
     return {arch: [next(runs) for _ in config["seeds"]] for arch in config["archs"]}
 
 
