@@ -1,0 +1,1 @@
+"""Each assignment's own API, under the names its questions use, as thin layers over the core."""

@@ -1,0 +1,107 @@
+"""The one gradient checker: central differences against analytic gradients.
+
+Every test and every report table compares gradients through `rel_error`, with the bands of
+CS231n's gradient check: below `SMOOTH_BAND` is right for a smooth function in float64, below
+`KINK_BAND` is acceptable when the function has kinks (ReLU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.losses import Loss
+from model.net import Net
+
+H = 1e-5
+"""Step of the central differences. The truncation error h^2 |f'''| / 6 and the rounding error,
+about 1e-16 |f| / h, balance near h = (1e-16)^(1/3), about 1e-5, where both are about 1e-11."""
+
+SMOOTH_BAND = 1e-7
+KINK_BAND = 1e-4
+
+
+def rel_error(a: np.ndarray, n: np.ndarray) -> float:
+    """max over elements of |a - n| / max(1e-8, |a| + |n|) (0.0 for empty arrays).
+
+    Elementwise, so a wrong small entry is not hidden by large right ones; the floor 1e-8 keeps
+    entries that are both (nearly) zero from dividing by zero.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))))
+
+
+def numeric_grad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = H) -> np.ndarray:
+    """Central differences (f(x + h e_i) - f(x - h e_i)) / 2h for every entry i of x.
+
+    f maps an array of x's shape to a number. x is perturbed in place, one entry at a time, and
+    each entry is restored to its exact old value, so f may read x through any alias (a layer's
+    weight matrix, say). Returns a float64 array of x's shape.
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = f(x)
+        x[i] = old - h
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """One row of a gradient-check table."""
+
+    name: str
+    analytic: np.ndarray
+    numeric: np.ndarray
+    abs_error: float
+    rel_error: float
+
+    @classmethod
+    def of(cls, name: str, analytic: np.ndarray, numeric: np.ndarray) -> GradCheck:
+        """Compare two gradients of the same shape: max |a - n| and `rel_error`."""
+        analytic = np.array(analytic, dtype=np.float64)
+        numeric = np.array(numeric, dtype=np.float64)
+        if analytic.shape != numeric.shape:
+            raise ValueError(f"{name}: analytic {analytic.shape} vs numeric {numeric.shape}")
+        abs_err = float(np.max(np.abs(analytic - numeric))) if analytic.size else 0.0
+        return cls(name, analytic, numeric, abs_err, rel_error(analytic, numeric))
+
+
+def check_function(
+    f: Callable[[np.ndarray], float],
+    grad_f: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    name: str = "x",
+) -> GradCheck:
+    """Check grad_f, the claimed gradient of f: R^n -> R (x of any shape), at x."""
+    analytic = np.array(grad_f(x), dtype=np.float64)
+    return GradCheck.of(name, analytic, numeric_grad(f, x))
+
+
+def check_net(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray) -> list[GradCheck]:
+    """Check the backward pass of `net` for every parameter, on the batch (x, y).
+
+    `loss` is a loss object (`model.losses.BCE`, ...): the analytic gradients are those of its
+    mean loss after one forward and backward pass, the numeric ones perturb each parameter in
+    place. Returns one `GradCheck` per parameter, in `net.parameters()` order (W1, b1, ...).
+    """
+    out, trace = net.forward(x)
+    net.backward(trace, loss(y, out)[1])
+    analytic = [grad.copy() for _, grad in net.gradients()]
+
+    def f(_: np.ndarray) -> float:
+        return loss.value(y, net.forward(x)[0])
+
+    return [
+        GradCheck.of(name, a, numeric_grad(f, p))
+        for (name, p), a in zip(net.parameters(), analytic, strict=True)
+    ]

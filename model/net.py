@@ -1,0 +1,69 @@
+"""A network as a list of layers; forward keeps a trace that backward walks back (dl2023 §1.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.layers import Activation, Linear
+
+Layer = Linear | Activation
+Trace = list[tuple[Layer, np.ndarray, np.ndarray]]
+
+
+class Net:
+    """A stack of layers applied in order: x (N, d_0) -> y (N, d_L)."""
+
+    def __init__(self, layers: list[Layer]) -> None:
+        self.layers = list(layers)
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Trace]:
+        """Output y and the trace [(layer, its input, its output), ...] that backward needs."""
+        trace = []
+        for layer in self.layers:
+            y = layer.forward(x)
+            trace.append((layer, x, y))
+            x = y
+        return x, trace
+
+    def backward(self, trace: Trace, dy: np.ndarray) -> None:
+        """Store every layer's parameter gradients, given dy = dL/d(output) of shape (N, d_L).
+
+        The gradient for the network's input is never needed, so the first layer skips it (for
+        a first Linear layer that is a third of the matrix products of a training step).
+        """
+        for i in reversed(range(len(trace))):
+            layer, x, y = trace[i]
+            dy = layer.backward(x, dy, y, input_grad=i > 0)
+
+    def step(self, lr: float) -> None:
+        """One gradient-descent update of every layer's parameters."""
+        for layer in self.layers:
+            layer.step(lr)
+
+    def parameters(self) -> list[tuple[str, np.ndarray]]:
+        """(name, array) for every parameter, named W1, b1, W2, ... by Linear layer, from 1."""
+        return [(name, getattr(layer, attr)) for name, layer, attr in self._named()]
+
+    def gradients(self) -> list[tuple[str, np.ndarray]]:
+        """(name, gradient) in the order of `parameters()`, as stored by the last backward."""
+        return [(name, getattr(layer, "d" + attr)) for name, layer, attr in self._named()]
+
+    def _named(self) -> list[tuple[str, Layer, str]]:
+        with_params = [layer for layer in self.layers if layer.params]
+        return [
+            (f"{attr}{k}", layer, attr)
+            for k, layer in enumerate(with_params, start=1)
+            for attr in layer.params
+        ]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Floating type of the parameters (float64 for a network without any)."""
+        params = self.parameters()
+        return params[0][1].dtype if params else np.dtype(np.float64)
+
+    def __str__(self) -> str:
+        return "\n".join(str(layer) for layer in self.layers)
+
+    def __repr__(self) -> str:
+        return f"Net({self.layers!r})"

@@ -1,0 +1,140 @@
+"""The one training loop: minibatch gradient descent with a history, held-out evaluation and a
+divergence guard, for every assignment (from one sample per step up to the full batch)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from model.losses import Loss
+from model.net import Net
+
+
+@dataclass
+class History:
+    """What a run recorded, as plain lists (picklable, so the build can cache it).
+
+    Steps are counted from 1 over the whole run. `step_loss[s - 1]` and `step_acc[s - 1]` are the
+    mean loss and accuracy of step s's batch, measured before that step's update; the epoch
+    lists hold the means over each epoch's steps. Each held-out evaluation is taken after
+    `val_step[i]` updates and gives `val_loss[i]` and `val_acc[i]`.
+    """
+
+    steps_per_epoch: int
+    step_loss: list[float] = field(default_factory=list)
+    step_acc: list[float] = field(default_factory=list)
+    epoch_loss: list[float] = field(default_factory=list)
+    epoch_acc: list[float] = field(default_factory=list)
+    val_step: list[int] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+
+
+class Diverged(RuntimeError):
+    """A run met a non-finite loss; carries the history up to it, the step, epoch and lr."""
+
+    def __init__(self, history: History, step: int, epoch: int, lr: float) -> None:
+        super().__init__(
+            f"diverged: non-finite loss at step {step} (epoch {epoch}) with learning rate {lr:g}"
+        )
+        self.history, self.step, self.epoch, self.lr = history, step, epoch, lr
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.history, self.step, self.epoch, self.lr)
+
+
+def fit(
+    net: Net,
+    loss: Loss,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int | None = None,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    eval_every: int | None = None,
+    shuffle: bool = True,
+    seed: int = 0,
+    reduction: Literal["mean", "sum"] = "mean",
+    drop_last: bool = False,
+    progress: bool = True,
+    desc: str | None = None,
+) -> History:
+    """Train `net` in place by minibatch gradient descent on (x (N, d), y) and return the history.
+
+    - batch_size: samples per step; None (or >= N) is full-batch gradient descent, 1 is SGD
+      on single samples. The last, smaller batch of an epoch is used unless drop_last is set.
+    - shuffle: reshuffle the samples every epoch with np.random.default_rng(seed); otherwise
+      iterate in order (dl2023's notebook). A full batch is never shuffled: order cannot matter.
+    - reduction: "mean" descends on the batch-mean loss; "sum" on the batch-sum (dl2023's fit,
+      which feeds the unscaled per-sample gradients back). The recorded loss is the mean either way.
+    - x_val, y_val: held-out set, evaluated whole after every epoch, or after every
+      `eval_every` steps if that is given (hw2 records the test set at every step).
+    - The data are cast to the network's dtype (float32 or float64) once, before the first step.
+    - A non-finite loss stops the run with `Diverged`, which carries the history so far.
+    - progress: a tqdm bar over the steps, shown only on a terminal; `desc` labels it.
+    """
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', not {reduction!r}")
+    if (x_val is None) != (y_val is None) or (eval_every is not None and x_val is None):
+        raise ValueError("a held-out evaluation needs both x_val and y_val")
+    dtype = net.dtype
+    x = np.asarray(x, dtype=dtype)
+    y = np.asarray(y)
+    has_val = x_val is not None
+    if has_val:
+        x_val = np.asarray(x_val, dtype=dtype)
+    lr = float(lr)  # a NumPy float64 lr would up-cast every float32 update
+    n = len(x)
+    size = n if batch_size is None else min(batch_size, n)
+    n_batches = n // size if drop_last else -(-n // size)
+    shuffle = shuffle and n_batches > 1
+    rng = np.random.default_rng(seed)
+    history = History(steps_per_epoch=n_batches)
+
+    def evaluate(step: int, epoch: int) -> None:
+        out = net.forward(x_val)[0]
+        value = loss.value(y_val, out)
+        if not math.isfinite(value):
+            raise Diverged(history, step, epoch, lr)
+        history.val_step.append(step)
+        history.val_loss.append(value)
+        history.val_acc.append(loss.accuracy(y_val, out))
+
+    bar = tqdm(total=epochs * n_batches, desc=desc, unit="step", disable=None if progress else True)
+    step = 0
+    # Overflow on the way to a non-finite loss is what the guard below reports, once.
+    with bar, np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n) if shuffle else None
+            for b in range(n_batches):
+                rows = slice(b * size, (b + 1) * size)
+                if order is not None:
+                    rows = order[rows]
+                xb, yb = x[rows], y[rows]
+                step += 1
+                out, trace = net.forward(xb)
+                value, dout = loss(yb, out)
+                if not math.isfinite(value):
+                    raise Diverged(history, step, epoch, lr)
+                if reduction == "sum":
+                    dout *= len(xb)
+                net.backward(trace, dout)
+                net.step(lr)
+                history.step_loss.append(value)
+                history.step_acc.append(loss.accuracy(yb, out))
+                if eval_every is not None and step % eval_every == 0:
+                    evaluate(step, epoch)
+                bar.update()
+            history.epoch_loss.append(float(np.mean(history.step_loss[-n_batches:])))
+            history.epoch_acc.append(float(np.mean(history.step_acc[-n_batches:])))
+            if has_val and eval_every is None:
+                evaluate(step, epoch)
+            bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4f}")
+    return history

@@ -1,0 +1,187 @@
+"""The per-assignment APIs agree with the core and keep their texts' signatures."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from model import BCE, MSE, Identity, Linear, Sigmoid, SoftmaxCE, Tanh, fit
+from model.assignments import dl2024, hw2, lab4, mlp_numpy
+from model.functional import identity, relu, sigmoid
+from model.gradcheck import SMOOTH_BAND, GradCheck, check_net
+from model.init import glorot_uniform
+
+
+def _toy_batch(seed=0):
+    """A 4-2-1 batch like hw2's toy pickle: standard-normal weights, random row-vector biases."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(3, 4))
+    y = np.array([0, 1, 1])
+    weights = [rng.normal(size=(4, 2)), rng.normal(size=(2, 1))]
+    biases = [0.5 * rng.normal(size=(1, 2)), 0.5 * rng.normal(size=(1, 1))]
+    return x, y, weights, biases
+
+
+ACTS = [hw2.relu_activation, hw2.sigmoid_activation]
+
+
+def test_hw2_sigmoid_activation_is_stable_and_clipped():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            out, grad = hw2.sigmoid_activation(np.asarray([-1000.0, 1000.0]))
+    assert out.tolist() == [1e-15, 1 - 1e-15]
+    assert grad.tolist() == [0.0, 0.0]
+    out, grad = hw2.sigmoid_activation(np.asarray([1.0, 0.0, -1.0]))
+    np.testing.assert_allclose(out, sigmoid(np.array([1.0, 0.0, -1.0])))
+    np.testing.assert_allclose(grad, out * (1 - out))
+
+
+def test_hw2_logistic_loss_refuses_shapes_that_would_broadcast():
+    with pytest.raises(ValueError, match="same shape"):
+        hw2.logistic_loss(np.full((3, 1), 0.5), np.array([0, 1, 1]))
+
+
+def test_hw2_forward_pass_and_loss_agree_with_the_core_net():
+    x, y, weights, biases = _toy_batch()
+    output, caches = hw2.forward_pass(x, weights, biases, ACTS)
+    net = hw2.to_net(weights, biases, ACTS)
+    core_out = net.forward(x)[0]
+    assert output.shape == (3,) and len(caches) == 2
+    np.testing.assert_allclose(output, core_out[:, 0], rtol=1e-15)
+    loss, _ = hw2.logistic_loss(output, y)
+    assert loss.mean() == pytest.approx(BCE().value(y, core_out), rel=1e-12)
+
+
+def test_hw2_backward_pass_agrees_with_the_core_and_with_finite_differences():
+    x, y, weights, biases = _toy_batch()
+    output, caches = hw2.forward_pass(x, weights, biases, ACTS)
+    grad_Ws, grad_bs = hw2.backward_pass(hw2.logistic_loss(output, y)[1], caches)
+    assert [g.shape for g in grad_Ws] == [(4, 2), (2, 1)]
+    assert [g.shape for g in grad_bs] == [(1, 2), (1, 1)]
+    num_Ws, num_bs = hw2.nn_finite_difference_checker(x, y, weights, biases, ACTS)
+    core = {c.name: c.analytic for c in check_net(hw2.to_net(weights, biases, ACTS), BCE(), x, y)}
+    for i in range(2):
+        for kind, mine, numeric in (("W", grad_Ws[i], num_Ws[i]), ("b", grad_bs[i], num_bs[i])):
+            name = f"{kind}{i + 1}"
+            check = GradCheck.of(name, mine, numeric)
+            assert check.rel_error < SMOOTH_BAND, check
+            np.testing.assert_allclose(
+                mine.reshape(core[name].shape), core[name], rtol=1e-12, err_msg=name
+            )
+
+
+def test_hw2_checker_leaves_the_parameters_as_they_were():
+    x, y, weights, biases = _toy_batch()
+    before = [a.copy() for a in weights + biases]
+    hw2.nn_finite_difference_checker(x, y, weights, biases, ACTS)
+    assert all(np.array_equal(a, b) for a, b in zip(weights + biases, before, strict=True))
+
+
+def test_hw2_weights_are_n_0_001_and_biases_zero_rows():
+    weights = hw2.create_weight_matrices([784, 200, 1])
+    biases = hw2.create_bias_vectors([784, 200, 1])
+    assert [w.shape for w in weights] == [(784, 200), (200, 1)]
+    assert [b.shape for b in biases] == [(1, 200), (1, 1)]
+    assert np.std(weights[0]) == pytest.approx(0.01, rel=0.02)
+    assert not any(b.any() for b in biases)
+
+
+def test_hw2_to_net_trains_the_very_arrays_it_was_given():
+    x, y, weights, biases = _toy_batch()
+    w1, b1 = weights[0].copy(), biases[0].copy()
+    fit(hw2.to_net(weights, biases, ACTS), BCE(), x, y, epochs=1, lr=0.5, progress=False)
+    assert not np.array_equal(weights[0], w1) and not np.array_equal(biases[0], b1)
+    assert biases[0].shape == (1, 2)
+
+
+def test_lab4_network_is_tanh_then_sigmoid_with_glorot_weights():
+    net = lab4.NeuralNetwork(2, 1, [5, 3], seed=1)
+    assert [type(layer) for layer in net.net.layers] == [
+        Linear,
+        Tanh,
+        Linear,
+        Tanh,
+        Linear,
+        Sigmoid,
+    ]
+    first = net.net.layers[0].W
+    assert first.shape == (2, 5) and np.all(np.abs(first) <= np.sqrt(6 / 7))
+
+
+def test_lab4_backward_matches_finite_differences_of_its_loss():
+    net = lab4.NeuralNetwork(2, 1, [4], seed=2)
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-2, 2, size=(5, 2)), rng.integers(0, 2, size=(5, 1)).astype(float)
+    net.backward(x, y)
+    analytic = {name: g.copy() for name, g in net.net.gradients()}
+    for check in check_net(net.net, MSE(), x, y):
+        np.testing.assert_array_equal(check.analytic, analytic[check.name])
+        assert check.rel_error < SMOOTH_BAND, check
+    assert net.get_loss(x, y) == pytest.approx(np.mean((net.forward(x) - y) ** 2))
+
+
+def test_lab4_train_runs_full_batch_descent_and_returns_each_loss():
+    x = np.array([[-1.5, 1.2], [1.3, -1.4], [-1.2, -1.5], [1.5, 1.1], [0.1, -0.2]])
+    y = np.array([[1.0], [1.0], [0.0], [0.0], [0.0]])
+    net, losses = lab4.train(x, y, lab4.NeuralNetwork(2, 1, [8], seed=0), 500, 0.25)
+    assert losses.shape == (500,)
+    assert losses[0] == pytest.approx(
+        MSE().value(y, lab4.NeuralNetwork(2, 1, [8], seed=0).forward(x))
+    )
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_dl2024_network_agrees_with_its_core_net_and_squeezes_one_output():
+    rng = np.random.default_rng(4)
+    params = [dl2024.make_layer(5, 10, relu, rng), dl2024.make_layer(10, 1, sigmoid, rng)]
+    x = rng.normal(size=(2, 5))
+    y = dl2024.network(x, params)
+    assert y.shape == (2,)
+    np.testing.assert_array_equal(y, dl2024.to_net(params).forward(x)[0][:, 0])
+
+
+def test_dl2024_identity_layers_compose_to_one_linear_map():
+    rng = np.random.default_rng(5)
+    params = [dl2024.make_layer(4, 3, identity, rng), dl2024.make_layer(3, 2, identity, rng)]
+    (w1, b1, _), (w2, b2, _) = params
+    x = rng.normal(size=(6, 4))
+    np.testing.assert_allclose(
+        dl2024.network(x, params), x @ (w1 @ w2) + (b1 @ w2 + b2), rtol=1e-12
+    )
+    assert [type(layer) for layer in dl2024.to_net(params).layers] == [
+        Linear,
+        Identity,
+        Linear,
+        Identity,
+    ]
+
+
+def test_dl2024_to_net_refuses_an_anonymous_activation():
+    with pytest.raises(ValueError, match="unknown activation"):
+        dl2024.to_net([dl2024.make_layer(2, 2, lambda v: v)])
+
+
+def test_mlp_numpy_net_is_784_300_10_and_its_batched_pass_matches_finite_differences():
+    net = mlp_numpy.make_net()
+    assert str(net) == "Linear 784x300\nSigmoid\nLinear 300x10"
+    small = mlp_numpy.make_net(6, 5, 3, seed=1, init=glorot_uniform)
+    rng = np.random.default_rng(6)
+    x, t = rng.uniform(0, 1, size=(4, 6)), np.array([0, 2, 1, 2])
+    loss, grads = mlp_numpy.forward_backward(small, x, t)
+    assert loss == pytest.approx(SoftmaxCE().value(t, small.forward(x)[0]))
+    for check in check_net(small, SoftmaxCE(), x, t):
+        np.testing.assert_array_equal(check.analytic, grads[check.name])
+        assert check.rel_error < SMOOTH_BAND, check
+
+
+def test_mlp_numpy_batch_gradient_is_the_mean_of_single_instance_gradients():
+    net = mlp_numpy.make_net(6, 5, 3, seed=2)
+    rng = np.random.default_rng(7)
+    x, t = rng.uniform(0, 1, size=(4, 6)), np.array([1, 0, 2, 2])
+    _, batched = mlp_numpy.forward_backward(net, x, t)
+    singles = [mlp_numpy.forward_backward(net, x[i : i + 1], t[i : i + 1])[1] for i in range(4)]
+    for name, g in batched.items():
+        np.testing.assert_allclose(
+            g, np.mean([s[name] for s in singles], axis=0), rtol=1e-12, err_msg=name
+        )

@@ -1,0 +1,53 @@
+"""Initialisers: each assignment's scheme, its scale, zero biases, dtype."""
+
+import numpy as np
+import pytest
+
+from model.assignments.dl2024 import make_layer
+from model.functional import sigmoid
+from model.init import glorot_uniform, he_normal, normal, standard_normal, xavier_uniform, zeros
+
+
+def test_dl2024_he_initialisation_test_from_its_text_holds():
+    rng = np.random.default_rng(0)
+    w, b, h = make_layer(5, 10, sigmoid, rng)
+    assert (w.shape, b.shape, h) == ((5, 10), (10,), sigmoid)
+    assert abs(np.mean(make_layer(100000, 1, sigmoid, rng)[0])) < 1e-2
+    assert abs(np.std(make_layer(100000, 2, sigmoid, rng)[0]) - 1) < 1e-2
+    assert np.all(make_layer(1, 100, sigmoid, rng)[1] == 0)
+
+
+def test_he_normal_variance_is_two_over_fan_out_not_fan_in():
+    w, _ = he_normal(2000, 8, np.random.default_rng(1))
+    assert np.var(w) == pytest.approx(2 / 8, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("init", "bound"),
+    [(xavier_uniform, np.sqrt(6 / (30 * 20))), (glorot_uniform, np.sqrt(6 / (30 + 20)))],
+    ids=["dl2023_product", "lab4_glorot_sum"],
+)
+def test_uniform_rules_fill_their_interval(init, bound):
+    w, b = init(30, 20, np.random.default_rng(2))
+    assert np.all(np.abs(w) <= bound)
+    assert np.abs(w).max() > 0.95 * bound
+    assert np.all(b == 0) and b.shape == (20,)
+
+
+@pytest.mark.parametrize(("init", "std"), [(normal(0.01), 0.01), (standard_normal, 1.0)])
+def test_normal_rules_have_their_standard_deviation(init, std):
+    w, _ = init(300, 200, np.random.default_rng(3))
+    assert np.std(w) == pytest.approx(std, rel=0.02)
+    assert abs(np.mean(w)) < 0.01 * std
+
+
+def test_initialisers_cast_to_the_dtype_after_drawing_the_same_numbers():
+    w64, _ = xavier_uniform(4, 3, np.random.default_rng(4), np.float64)
+    w32, b32 = xavier_uniform(4, 3, np.random.default_rng(4), np.float32)
+    assert w32.dtype == b32.dtype == np.float32
+    np.testing.assert_array_equal(w32, w64.astype(np.float32))
+
+
+def test_zero_init_gives_zero_weights():
+    w, b = zeros(3, 2, np.random.default_rng(5))
+    assert not w.any() and not b.any()

@@ -1,0 +1,135 @@
+"""Layers and Net: dl2023 §1.4's checks, shapes, dtypes, in-place updates, names."""
+
+import numpy as np
+import pytest
+
+from model import Identity, Linear, Net, ReLU, Sigmoid, Tanh
+from model.gradcheck import SMOOTH_BAND, check_function
+from model.init import he_normal
+
+
+def test_linear_scales_exactly_as_dl2023_section_1_4_requires():
+    rng = np.random.default_rng(7)
+    x = rng.uniform(size=(3, 5))
+    layer = Linear(5, 7, rng=rng)
+    y = layer.forward(x)
+    dx = layer.backward(x, np.ones_like(y))
+    assert y.shape == (3, 7) and dx.shape == x.shape
+    layer.W *= 2
+    layer.b = 2 * layer.b + 1
+    y2 = layer.forward(x)
+    dx2 = layer.backward(x, np.ones_like(y))
+    assert np.all(y2 == 2 * y + 1)
+    assert np.all(dx2 == 2 * dx)
+
+
+def test_linear_default_init_is_dl2023s_uniform_rule_with_its_seed():
+    layer = Linear(64, 32)
+    a = np.sqrt(6 / (64 * 32))
+    expected = np.random.default_rng(12345).uniform(-a, a, size=(64, 32))
+    assert np.array_equal(layer.W, expected)
+    assert np.array_equal(layer.b, np.zeros(32))
+
+
+@pytest.mark.parametrize("param", ["x", "W", "b"])
+def test_linear_gradients_match_central_differences_and_use_dy(param):
+    rng = np.random.default_rng(8)
+    layer = Linear(5, 7, rng)
+    layer.b = rng.normal(size=7)
+    x = rng.uniform(-3, 3, size=(3, 5))
+    dy = 2 * np.ones((3, 7))  # the factor 2 fails a backward pass that ignores dy
+
+    def f(_: np.ndarray) -> float:
+        return float(2 * np.sum(layer.forward(x)))
+
+    def grad(_: np.ndarray) -> np.ndarray:
+        dx = layer.backward(x, dy)
+        return {"x": dx, "W": layer.dW, "b": layer.db}[param]
+
+    check = check_function(f, grad, {"x": x, "W": layer.W, "b": layer.b}[param], name=param)
+    assert check.rel_error < SMOOTH_BAND, check
+
+
+@pytest.mark.parametrize("layer", [Sigmoid(), Tanh(), ReLU(), Identity()], ids=str)
+def test_activation_gradients_match_central_differences_with_and_without_y(layer):
+    x = np.random.default_rng(9).uniform(-4, 4, size=(3, 5))
+    x[np.abs(x) < 0.1] = 0.5  # keep ReLU's kink out of reach of the differences
+    dy = 2 * np.ones_like(x)
+    y = layer.forward(x)
+    for given_y in (None, y):
+        check = check_function(
+            lambda v: float(np.sum(2 * layer.forward(v))),
+            lambda v, given_y=given_y: layer.backward(v, dy, given_y),
+            x,
+        )
+        assert check.rel_error < SMOOTH_BAND, (given_y is not None, check)
+
+
+def test_sigmoid_layer_outputs_lie_strictly_between_0_and_1():
+    x = np.random.default_rng(10).normal(size=(3, 5))
+    y = Sigmoid().forward(x)
+    assert y.shape == x.shape and np.all(y > 0) and np.all(y < 1)
+
+
+def test_backward_without_input_grad_returns_none_but_stores_parameter_gradients():
+    rng = np.random.default_rng(11)
+    layer = Linear(4, 2, rng)
+    x, dy = rng.normal(size=(3, 4)), rng.normal(size=(3, 2))
+    assert layer.backward(x, dy, input_grad=False) is None
+    np.testing.assert_array_equal(layer.dW, x.T @ dy)
+    np.testing.assert_array_equal(layer.db, dy.sum(axis=0))
+    assert ReLU().backward(x, dy @ np.ones((2, 4)), input_grad=False) is None
+
+
+def test_step_updates_the_arrays_in_place():
+    W, b = np.ones((2, 3)), np.zeros(3)
+    layer = Linear.from_params(W, b)
+    x = np.ones((1, 2))
+    layer.backward(x, np.ones((1, 3)))
+    layer.step(0.5)
+    assert layer.W is W and layer.b is b
+    np.testing.assert_array_equal(W, np.full((2, 3), 0.5))
+    np.testing.assert_array_equal(b, np.full(3, -0.5))
+
+
+def test_from_params_rejects_a_bias_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="n_out"):
+        Linear.from_params(np.ones((2, 3)), np.ones((1, 3)))
+
+
+def test_float32_layers_stay_float32_through_forward_backward_and_step():
+    rng = np.random.default_rng(12)
+    net = Net([Linear(4, 3, rng, dtype=np.float32), Tanh(), Linear(3, 2, rng, dtype=np.float32)])
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    y, trace = net.forward(x)
+    net.backward(trace, np.ones_like(y))
+    net.step(0.1)
+    arrays = [y] + [a for _, a in net.parameters()] + [g for _, g in net.gradients()]
+    assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
+
+
+def test_net_backward_gives_what_the_layers_give_by_hand():
+    rng = np.random.default_rng(13)
+    first, act, second = Linear(3, 4, rng), Sigmoid(), Linear(4, 2, rng)
+    net = Net([first, act, second])
+    x, dy = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    y, trace = net.forward(x)
+    net.backward(trace, dy)
+    h = act.forward(first.forward(x))
+    np.testing.assert_array_equal(y, second.forward(h))
+    dW2 = h.T @ dy
+    dz = (dy @ second.W.T) * h * (1 - h)
+    np.testing.assert_allclose(dict(net.gradients())["W2"], dW2, rtol=1e-14)
+    np.testing.assert_allclose(dict(net.gradients())["W1"], x.T @ dz, rtol=1e-12)
+
+
+def test_net_names_parameters_by_linear_layer_from_one():
+    net = Net([Linear(2, 3), ReLU(), Linear(3, 1), Sigmoid()])
+    assert [name for name, _ in net.parameters()] == ["W1", "b1", "W2", "b2"]
+    assert [name for name, _ in net.gradients()] == ["W1", "b1", "W2", "b2"]
+
+
+def test_layers_and_net_print_their_architecture():
+    net = Net([Linear(64, 32, init=he_normal), ReLU(), Linear(32, 1), Sigmoid()])
+    assert str(net) == "Linear 64x32\nReLU\nLinear 32x1\nSigmoid"
+    assert repr(net) == "Net([Linear(64, 32), ReLU(), Linear(32, 1), Sigmoid()])"
