@@ -74,18 +74,21 @@ def fail(message: str, code: int = 1) -> int:
 def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
     """Run the CLI; `reports` replaces the registry (the tests build small reports this way)."""
     args = parse_args(argv)
-    from report.assignments import REPORTS, figure_index
+    from report import assignments
 
-    registry = REPORTS if reports is None else reports
-    figures = figure_index(registry)
+    if reports is None:
+        ids, load, load_all = assignments.report_ids(), assignments.load, assignments.all_reports
+    else:
+        ids, load, load_all = list(reports), reports.__getitem__, lambda: reports
     if args.list:
-        for report in registry.values():
+        for report in load_all().values():
             names = ", ".join(f.name for f in report.figures) or "(none)"
             print(f"{report.id:14} {report.title}\n{'':14} figures: {names}")
         return 0
-    unknown = [rid for rid in args.reports if rid not in registry]
+    unknown = [rid for rid in args.reports if rid not in ids]
     if unknown:
-        return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(registry)}", 2)
+        return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(ids)}", 2)
+    figures = assignments.figure_index(load_all()) if args.figure else {}
     if args.figure and args.figure not in figures:
         return fail(f"unknown figure {args.figure!r}; valid names: {', '.join(figures)}", 2)
 
@@ -113,8 +116,8 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
             log.info("wrote %s", builder.figure_path(report, figure))
             return 0
         start = time.perf_counter()
-        for rid in args.reports or list(registry):
-            out = builder.build(registry[rid], tex_only=args.tex_only)
+        for rid in args.reports or ids:
+            out = builder.build(load(rid), tex_only=args.tex_only)
             log.info("wrote %s", _rel(out))
         log.info("done in %.1f s", time.perf_counter() - start)
         return 0
@@ -126,10 +129,9 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is written for the user: shown as one line, no traceback."""
-    from model.train import Diverged
-
     from derivations import DerivationError
     from model.data import DataError
+    from model.train import Diverged
     from report.compile import LatexError
     from report.pipeline import BuildError
 

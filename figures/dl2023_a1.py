@@ -53,7 +53,9 @@ def _path_and_curve(run: dict, minima: list[dict], title: str, out: Path) -> Non
 
 def gd_path_b(r: dict, out: Path) -> None:
     """§1.1 (b): the prescribed run on the contours, and its learning curve."""
-    _path_and_curve(r["gd_b"], r["minima"]["minima"], "step 0.1, 10 steps", out)
+    run = r["gd_b"]
+    _path_and_curve(run, r["minima"]["minima"], f"step {run['step_size']}, {run['steps']} steps",
+                    out)
 
 
 def gd_path_d(r: dict, out: Path) -> None:
@@ -66,7 +68,8 @@ def gd_path_d(r: dict, out: Path) -> None:
 def gd_path_decay(r: dict, out: Path) -> None:
     """§1.1 (h): the run with a decaying step size."""
     run = r["gd_decay"]
-    _path_and_curve(run, r["minima"]["minima"], "decaying step size", out)
+    title = f"step {run['step_size']} x {run['decay']}^t, {run['steps']} steps"
+    _path_and_curve(run, r["minima"]["minima"], title, out)
 
 
 def gd_step_sizes(r: dict, out: Path) -> None:

@@ -45,7 +45,8 @@ def fmt_fixed(value: float, digits: int = 4, *, sci: bool = False) -> NoEscape:
     if not math.isfinite(value):
         return NoEscape({math.inf: r"\infty", -math.inf: r"-\infty"}.get(value, r"\mathrm{NaN}"))
     if sci:
-        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        # `digits` significant digits; fewer than one makes no sense, so one it is.
+        mantissa, exponent = f"{value:.{max(digits, 1) - 1}e}".split("e")
         return NoEscape(rf"{mantissa} \times 10^{{{int(exponent)}}}")
     return NoEscape(f"{value:.{digits}f}")
 

@@ -47,8 +47,8 @@ def _verify_derivation(config: dict) -> dict:
     import derivations
 
     derivation = derivations.get(config["name"])
-    derivation.verify()
-    return {"latex": derivation.to_latex()}
+    numeric = derivation.verify()
+    return {"latex": derivation.to_latex(), "numeric": sorted(numeric)}
 
 
 @dataclass
@@ -118,7 +118,10 @@ class Builder:
         def derivation(name: str) -> NoEscape:
             rec = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
                                             {"name": name}))
-            return NoEscape(rec.result["latex"])
+            note = (r"\par{\footnotesize $^{\dagger}$\,Checked numerically at random points, "
+                    r"where SymPy could not decide symbolically.}\par" if rec.result["numeric"]
+                    else "")
+            return NoEscape(rec.result["latex"] + note)
 
         def figure(name: str, caption: str, width: str = r"\linewidth") -> NoEscape:
             if name not in shown_figures:

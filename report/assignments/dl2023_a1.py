@@ -47,7 +47,8 @@ def run_gd(config: dict) -> dict[str, Any]:
         config["x"], config["y"], config["step_size"], config["steps"], config["decay"]
     )
     return {"x": x, "y": y, "f": float(value), "x_hist": xs, "y_hist": ys,
-            "f_hist": [float(f(a, b)) for a, b in zip(xs, ys, strict=True)]}
+            "f_hist": [float(f(a, b)) for a, b in zip(xs, ys, strict=True)],
+            "step_size": config["step_size"], "steps": config["steps"], "decay": config["decay"]}
 
 
 def run_gd_grid(config: dict) -> dict[str, Any]:
