@@ -1,0 +1,171 @@
+"""Figures of dl2024-a1 that dl2023-a1 has no counterpart for; each draws one figure from results.
+
+The §1.1 paths, the activations and the digit strip are dl2023's figure functions, reused as
+they are (report/assignments/dl2024_a1.py names them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from figures.common import new_figure, save
+from model.optim2d import f
+
+ARCH_COLOURS = ("C0", "C1", "C2", "C3")
+
+
+def gd_bounce(r: dict, out: Path) -> None:
+    """§1.1 (f): step size 0.2 crosses into the global basin, then bounces across it forever."""
+    run, minima = r["gd_bounce"], r["minima"]["minima"]
+    best = minima[0]
+    fig, (left, right) = new_figure(2, height=2.8, layout="constrained")
+    xx, yy = np.meshgrid(np.linspace(-2.0, -0.2, 241), np.linspace(-0.4, 1.4, 241))
+    zz = f(xx, yy)
+    levels = np.linspace(zz.min(), zz.min() + 3, 25)
+    filled = left.contourf(xx, yy, zz, levels, cmap="viridis", extend="max")
+    left.contour(xx, yy, zz, levels, colors="black", linewidths=0.2, alpha=0.4)
+    ticks = np.arange(np.ceil(zz.min() * 2) / 2, zz.min() + 3, 0.5)
+    fig.colorbar(filled, ax=left, fraction=0.046, pad=0.03, label="f(x, y)", ticks=ticks)
+    xs, ys = np.array(run["x_hist"]), np.array(run["y_hist"])
+    inside = (xs > -2.0) & (xs < -0.2)
+    left.plot(xs[inside], ys[inside], ".-", color="tab:red", lw=0.6, markersize=3, label="path")
+    left.plot(xs[-2:], ys[-2:], "o", color="tab:orange", markeredgecolor="black",
+              label="last two points")
+    left.plot(best["x"], best["y"], marker="*", color="white", markersize=12,
+              markeredgecolor="black", linestyle="none", label="global minimum")
+    left.set_xlim(-2.0, -0.2)
+    left.set_ylim(-0.4, 1.4)
+    left.set_aspect("equal")
+    left.grid(False)
+    left.set_xlabel("x")
+    left.set_ylabel("y")
+    left.set_title("the global basin, zoomed in")
+    left.legend(loc="upper right", fontsize=7, framealpha=0.9)
+    steps = np.arange(len(run["f_hist"]))
+    right.plot(steps, run["f_hist"], ".-", color="tab:red", lw=0.6, markersize=2,
+               label="f after each step")
+    right.axhline(best["f"], color="black", ls="--", lw=0.8, label="global minimum")
+    right.set_xscale("symlog", linthresh=10)
+    right.set_xlim(0, steps[-1])
+    right.set_ylim(best["f"] - 0.3, 2)
+    right.set_xlabel("step")
+    right.set_ylabel("f")
+    right.set_title("f never falls below the cycle's values")
+    right.legend()
+    fig.get_layout_engine().set(wspace=0.12)
+    save(fig, out)
+
+
+def schedules(r: dict, out: Path) -> None:
+    """§1.1 (g): the intended decay against a compounded one, same eta_0 and d."""
+    runs, best = r["schedules"], r["minima"]["minima"][0]
+    fig, (left, right) = new_figure(2, height=2.5, layout="constrained")
+    styles = {"intended": ("tab:blue", r"$\eta_0 d^t$"),
+              "compounded": ("tab:red", r"$\eta_0 d^{t(t+1)/2}$")}
+    for key, (colour, label) in styles.items():
+        run = runs[key]
+        left.semilogy(np.arange(len(run["etas"])), run["etas"], ".-", color=colour, label=label)
+        right.semilogy(np.array(run["f_hist"]) - best["f"], ".-", color=colour, label=label,
+                       markersize=3)
+    left.set_xlabel("step t")
+    left.set_ylabel("step size")
+    left.set_title("step size per step")
+    left.legend()
+    right.set_xlabel("step")
+    right.set_ylabel("f - global minimum")
+    right.set_title("distance from the global minimum")
+    right.legend()
+    save(fig, out)
+
+
+def he_scale(r: dict, out: Path) -> None:
+    """§1.5 (b): the sample std of make_layer's weights against sqrt(2/d1), and a histogram."""
+    run = r["he_scale"]
+    d1 = np.array(run["d1s"], dtype=float)
+    fig, (left, right) = new_figure(2, height=2.6, layout="constrained")
+    grid = np.geomspace(d1.min(), d1.max(), 100)
+    left.loglog(grid, np.sqrt(2 / grid), color="black", lw=1, label="sqrt(2 / d1)")
+    left.loglog(grid, 2 / grid, color="tab:red", ls="--", lw=1, label="2 / d1 used as the std")
+    left.loglog(d1, run["stds"], "o", color="tab:blue", label="make_layer, sample std")
+    left.set_xlabel("output width d1")
+    left.set_ylabel("standard deviation of w")
+    left.set_title(f"std of the weights (d0 = {run['d0']})")
+    left.legend(fontsize=7)
+    edges = np.array(run["edges"])
+    centres = (edges[:-1] + edges[1:]) / 2
+    d0, d1 = run["d0"], run["hist_d1"]
+    var = 2 / d1
+    right.bar(centres, run["hist"], width=np.diff(edges), color="tab:blue", alpha=0.6,
+              label=f"make_layer({d0}, {d1})")
+    right.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var),
+               color="black", lw=1, label=f"N(0, {var:g}) density")
+    right.set_xlabel("w")
+    right.set_ylabel("density")
+    right.set_title(f"d1 = {d1}: variance 2/d1 = {var:g}")
+    right.legend(fontsize=7)
+    save(fig, out)
+
+
+def sweep_heatmap(r: dict, out: Path) -> None:
+    """§1.6 (d)/(e): mean final validation accuracy over learning rate x minibatch size."""
+    sweep = r["sweep"]
+    mean = sweep["val_acc"].mean(axis=-1)
+    fig, ax = new_figure(height=2.6)
+    image = ax.imshow(mean, cmap="viridis", aspect="auto", vmin=max(0.5, mean.min()), vmax=1)
+    for (i, j), value in np.ndenumerate(mean):
+        ax.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=8,
+                color="white" if value < mean.max() - 0.05 else "black")
+    ax.set_xticks(range(len(sweep["mbs"])), [str(m) for m in sweep["mbs"]])
+    ax.set_yticks(range(len(sweep["lrs"])), [str(v) for v in sweep["lrs"]])
+    ax.set_xlabel("minibatch size")
+    ax.set_ylabel("learning rate")
+    ax.grid(False)
+    n = sweep["val_acc"].shape[-1]
+    fig.colorbar(image, ax=ax, label=f"validation accuracy\n(mean of {n} seeds)")
+    save(fig, out)
+
+
+def _mean_band(ax, values: np.ndarray, colour: str, style: str, label: str) -> None:
+    """Mean over seeds as a line, the range from the lowest to the highest seed as a band."""
+    epochs = np.arange(1, values.shape[1] + 1)
+    ax.plot(epochs, values.mean(axis=0), style, color=colour, label=label)
+    ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2,
+                    lw=0)
+
+
+def curves_tuned(r: dict, out: Path) -> None:
+    """§1.6 (d)/(e): learning curves of the tuned 64-32-1 network over its seeds."""
+    runs = r["variants"]["64-32-1"]
+    fig, axes = new_figure(2, height=2.5, layout="constrained")
+    for ax, key, title in zip(axes, ("loss", "acc"), ("BCE loss", "accuracy"), strict=True):
+        for phase, colour, style in (("train", "tab:blue", "-"), ("val", "tab:orange", "--")):
+            values = np.array([run[f"{phase}_{key}"] for run in runs])
+            name = "training" if phase == "train" else "validation"
+            _mean_band(ax, values, colour, style, name)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+    axes[0].set_yscale("log")
+    axes[1].set_ylim(0.85, 1.005)
+    for ax in axes:
+        ax.legend(fontsize=7)
+    save(fig, out)
+
+
+def curves_variants(r: dict, out: Path) -> None:
+    """§1.6 (f)-(k): training and validation curves of every network, mean and range over seeds."""
+    fig, axes = new_figure(2, 2, height=2.3, sharex=True, sharey="row", layout="constrained")
+    for (arch, runs), colour in zip(r["variants"].items(), ARCH_COLOURS, strict=True):
+        for col, phase in enumerate(("train", "val")):
+            for row, key in enumerate(("loss", "acc")):
+                values = np.array([run[f"{phase}_{key}"] for run in runs])
+                _mean_band(axes[row, col], values, colour, "-", arch)
+    for col, phase in enumerate(("training", "validation")):
+        axes[0, col].set_title(f"{phase} BCE loss")
+        axes[0, col].set_yscale("log")
+        axes[1, col].set_title(f"{phase} accuracy")
+        axes[1, col].set_ylim(0.8, 1.005)
+        axes[1, col].set_xlabel("epoch")
+    axes[1, 1].legend(loc="lower right", fontsize=7)
+    save(fig, out)

@@ -1,0 +1,716 @@
+"""dl2024-a1: Deep Learning 2024, Assignment 1, answered with the NumPy model instead of PyTorch.
+
+Experiment configs and functions, and `context(results)`: the values the template quotes and
+the claims behind its sentences. §1.1 reruns dl2023's experiment functions with this report's
+configs; the rest runs on `model.assignments.dl2024` (network, make_layer, evaluate, train).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn.datasets
+from tqdm.auto import tqdm
+
+from figures import dl2023_a1 as fig23
+from figures import dl2024_a1 as fig
+from model.assignments.dl2024 import Layer, evaluate, make_layer, model1, network, train
+from model.data import load_digits_binary, split
+from model.functional import identity, relu, sigmoid, sigmoid_grad
+from model.gradcheck import SMOOTH_BAND, numeric_grad, rel_error
+from model.layers import Linear
+from model.losses import bce_loss
+from model.optim2d import f, grad_x_f, grad_y_f, optimize_f
+from report.assignments.dl2023_a1 import find_minima, run_gd, run_gd_compare, run_gd_grid
+from report.fragments import table
+from report.latex import NoEscape, fmt_num
+from report.spec import Experiment, FigureSpec, Report, claim
+
+# --- §1.1: gradient descent on f ------------------------------------------------------------------
+
+START = {"x": 3.0, "y": 2.0}
+GD_B = START | {"step_size": 0.1, "steps": 10, "decay": 1.0}
+GD_GRID = START | {"step_sizes": [0.001, 0.01, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5],
+                   "steps": [10, 30, 100, 1000]}
+GD_COMPARE = START | {"step_sizes": [0.01, 0.15, 0.4], "steps": 30}
+# A fixed step size of 0.2 ends near f = -1.82 after 10 steps; run on to see where it goes.
+GD_BOUNCE = START | {"step_size": 0.2, "steps": 200, "decay": 1.0}
+GD_DECAY = START | {"step_size": 0.2, "steps": 30, "decay": 0.95}
+# The same eta_0 and d under the intended schedule and under one that multiplies the decay in.
+SCHEDULES = START | {"step_size": 0.2, "decay": 0.9, "steps": 30,
+                     "shrink_check": {"x": 0.123, "y": 0.456, "step_size": 0.01, "steps": 2,
+                                      "decay": 0.1}}
+MINIMA = {"box": 5.0, "starts_per_axis": 21}
+
+
+def descend(x: float, y: float, etas: np.ndarray) -> dict[str, Any]:
+    """Gradient descent on f from (x, y) with step size etas[t] in step t; the whole path."""
+    xs, ys = [x], [y]
+    for eta in etas:
+        x, y = optimize_f(x, y, float(eta), 1)[:2]
+        xs.append(x)
+        ys.append(y)
+    return {"x": x, "y": y, "f": float(f(x, y)), "x_hist": xs, "y_hist": ys, "etas": etas,
+            "f_hist": [float(f(a, b)) for a, b in zip(xs, ys, strict=True)]}
+
+
+def run_schedules(config: dict) -> dict[str, Any]:
+    """eta_t = eta_0 d^t against eta_t = eta_0 d^{t(t+1)/2}, what multiplying the step size
+    by d^t at every step gives; and optimize_f's own decay, which must equal the first."""
+    t = np.arange(config["steps"])
+    eta0, d = config["step_size"], config["decay"]
+    runs = {"intended": descend(config["x"], config["y"], eta0 * d**t),
+            "compounded": descend(config["x"], config["y"], eta0 * d ** (t * (t + 1) / 2))}
+    ours = optimize_f(config["x"], config["y"], eta0, config["steps"], d)
+    check = config["shrink_check"]
+    xs = optimize_f(check["x"], check["y"], check["step_size"], check["steps"], check["decay"])[3]
+    return runs | {"optimize_f": {"x": ours[0], "y": ours[1], "f": float(ours[2])},
+                   "shrink_ratio": abs(xs[1] - xs[0]) / abs(xs[2] - xs[1])}
+
+
+# --- §1.2: the autograd examples, computed in NumPy ----------------------------------------------
+
+AUTOGRAD = {"x": 5.0, "w": 2.0, "b": 1.0}
+# What the text printed for the examples of §1.2 (PyTorch, 4 decimals).
+PRINTED_GRADS = {"linear": (5.0, 1.0), "exp_sin": (-6.6191, 1.5777),
+                 "exp_sin_twice": (-13.2382, 3.1554)}
+
+
+def exp_sin_grads(x: float, w: float, b: float) -> tuple[float, float, float]:
+    """y = exp(sin(x w) + b) and its chain-rule gradients (y, dy/dw, dy/db).
+
+    dy/db = y (the exponential is its own derivative, the inner derivative is 1);
+    dy/dw = y cos(x w) x.
+    """
+    y = math.exp(math.sin(x * w) + b)
+    return y, y * math.cos(x * w) * x, y
+
+
+def run_autograd(config: dict) -> dict[str, Any]:
+    """§1.2's gradients: y = x w + b through the core Linear layer, y = exp(sin(x w) + b) by the
+    chain rule, both checked by central differences; and what a second backward pass does."""
+    x, w, b = config["x"], config["w"], config["b"]
+    layer = Linear.from_params(np.array([[w]]), np.array([b]))
+    xs, dy = np.array([[x]]), np.array([[1.0]])
+    y_lin = float(layer.forward(xs)[0, 0])
+    layer.backward(xs, dy)
+    first = (float(layer.dW[0, 0]), float(layer.db[0]))
+    layer.backward(xs, dy)
+    second = (float(layer.dW[0, 0]), float(layer.db[0]))
+    y, dw, db = exp_sin_grads(x, w, b)
+    numeric = numeric_grad(lambda p: exp_sin_grads(x, p[0], p[1])[0], np.array([w, b]))
+    return {"linear": {"y": y_lin, "grads": first, "after_second_backward": second},
+            "exp_sin": {"y": y, "grads": (dw, db), "numeric": tuple(numeric),
+                        "rel_error": rel_error(np.array([dw, db]), numeric)}}
+
+
+# --- §1.3: components ----------------------------------------------------------------------------
+
+# The inputs the text printed for its seeded examples (4 decimals), and what it printed back.
+COMPONENTS = {"x": [4.8172, 3.7961, 4.9214, -0.3893, -4.1678], "y": [0, 1, 1, 1, 0],
+              "y_hat": [0.1784, 0.3674, 0.5676, 0.3376, 0.2119], "extremes": [0.0, -100.0, 100.0]}
+PRINTED_SIGMOID = [0.9920, 0.9780, 0.9928, 0.4039, 0.0152]
+PRINTED_BCE = 0.6176
+# (y, y_hat): the two perfect predictions and the two completely wrong ones.
+BCE_CASES = [(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)]
+
+
+def naive_bce(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    """The BCE formula evaluated as written, with no guard: the version §1.3 (f) asks about."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
+
+
+def run_components(config: dict) -> dict[str, Any]:
+    """Sigmoid, ReLU and the BCE on the text's printed inputs, and the BCE's edge cases."""
+    x = np.array(config["x"])
+    y, y_hat = np.array(config["y"], dtype=float), np.array(config["y_hat"])
+    extremes = np.array(config["extremes"])
+    cases = np.array(BCE_CASES)
+    return {
+        "x": x, "sigmoid": sigmoid(x), "relu": relu(x),
+        "extremes": extremes, "sigmoid_extremes": sigmoid(extremes),
+        "relu_extremes": relu(np.array([0.0, -5.0, 5.0])),
+        "bce": float(np.mean(bce_loss(y, y_hat))),
+        "cases": cases, "naive": naive_bce(cases[:, 0], cases[:, 1]),
+        "clipped": bce_loss(cases[:, 0], cases[:, 1]),
+        "flip": (float(np.mean(bce_loss(np.array([1.0]), np.array([0.123])))),
+                 float(np.mean(bce_loss(np.array([0.0]), np.array([1 - 0.123]))))),
+        "mean_of_two": float(np.mean(bce_loss(np.ones(2), np.full(2, 0.123)))),
+    }
+
+
+# --- §1.4 and §1.5: the one-layer model, the network, He initialisation --------------------------
+
+SEEDED = {"seed": 12345}
+HE = {"seed": 0, "d0": 20000, "d1s": [1, 2, 4, 8, 16, 32, 64, 128], "hist_d1": 2, "bins": 60}
+# The layers the text's own checks build, and the hidden layers of this report's networks.
+HE_TABLE = {"seed": 1, "layers": [[100000, 1], [100000, 2], [64, 32], [32, 16], [16, 8]]}
+
+
+def run_model1(config: dict) -> dict[str, Any]:
+    """§1.4: the one-layer model on a seeded sample, against sigma(x . w + b) written out."""
+    rng = np.random.default_rng(config["seed"])
+    w, b, x = rng.normal(size=5), float(rng.normal()), rng.normal(size=5)
+    y_hat = model1(x, w, b)
+    return {"x": x, "w": w, "b": b, "y_hat": float(y_hat), "shape": y_hat.shape,
+            "direct": float(1 / (1 + np.exp(-(x @ w + b))))}
+
+
+def run_network(config: dict) -> dict[str, Any]:
+    """§1.5 (a): a 5-10-1 ReLU/sigmoid network on two seeded samples."""
+    rng = np.random.default_rng(config["seed"])
+    params = [make_layer(5, 10, relu, rng), make_layer(10, 1, sigmoid, rng)]
+    x = rng.normal(size=(2, 5))
+    y = network(x, params)
+    return {"shape": y.shape, "y": y}
+
+
+def run_he_table(config: dict) -> dict[str, Any]:
+    """Sample mean and variance of make_layer's weights for each (d0, d1), with its biases."""
+    rng = np.random.default_rng(config["seed"])
+    rows = []
+    for d0, d1 in config["layers"]:
+        w, b, _ = make_layer(d0, d1, relu, rng)
+        rows.append({"d0": d0, "d1": d1, "mean": float(w.mean()), "var": float(w.var()),
+                     "std": float(w.std()), "shape": w.shape, "bias_zero": bool(np.all(b == 0)),
+                     "bias_shape": b.shape})
+    return {"rows": rows}
+
+
+def run_he_scale(config: dict) -> dict[str, Any]:
+    """Sample std of make_layer's weights as d1 grows (d0 fixed), and one histogram."""
+    rng = np.random.default_rng(config["seed"])
+    stds = [float(make_layer(config["d0"], d1, relu, rng)[0].std()) for d1 in config["d1s"]]
+    d1 = config["hist_d1"]
+    w = make_layer(config["d0"], d1, relu, rng)[0]
+    limit = 4.5 * math.sqrt(2 / d1)
+    counts, edges = np.histogram(w, bins=config["bins"], range=(-limit, limit), density=True)
+    return {"d0": config["d0"], "d1s": config["d1s"], "stds": stds, "hist_d1": d1,
+            "hist": counts, "edges": edges}
+
+
+# --- §1.6 and §1.7: training on the digits -------------------------------------------------------
+
+DIGITS = {"ddof": 1, "train_fraction": 0.5, "split_seed": 12345}
+# What the text printed about the normalised data.
+PRINTED_DIGITS = {"shape_x": (1797, 64), "shape_y": (1797,), "min": -0.8117526680606131,
+                  "max": 1.8474621222310277, "labels": (0.0, 1.0), "n_train": 898, "n_val": 899}
+SEEDS = [0, 1, 2]
+EPOCHS = 25
+UNTRAINED = {"arch": "64-32-1", "seeds": SEEDS}
+SWEEP = {"arch": "64-32-1", "lrs": [0.01, 0.1, 0.3, 1.0], "mbs": [10, 32, 100],
+         "seeds": SEEDS, "epochs": EPOCHS}
+VARIANTS = {"archs": ["64-32-1", "64-1", "64-32-1 linear", "64-32-16-8-1"], "lr": 0.1, "mb": 10,
+            "epochs": EPOCHS, "seeds": SEEDS}
+ZERO_INIT = {"cases": [["64-32-1", "zero weights"], ["64-32-1 sigmoid", "zero weights"],
+                       ["64-32-1", "He weights"]],
+             "lr": 0.1, "mb": 10, "epochs": EPOCHS, "seed": 0}
+
+# (d0, d1, activation) per layer: §1.6 (b)/(d), (f), (h), (j), and a sigmoid-hidden network
+# for §1.7 (c).
+ARCHS: dict[str, list[tuple[int, int, Callable[[np.ndarray], np.ndarray]]]] = {
+    "64-32-1": [(64, 32, relu), (32, 1, sigmoid)],
+    "64-1": [(64, 1, sigmoid)],
+    "64-32-1 linear": [(64, 32, identity), (32, 1, sigmoid)],
+    "64-32-16-8-1": [(64, 32, relu), (32, 16, relu), (16, 8, relu), (8, 1, sigmoid)],
+    "64-32-1 sigmoid": [(64, 32, sigmoid), (32, 1, sigmoid)],
+}
+
+
+# A sigmoid output whose slope y_hat (1 - y_hat) is below this passes on no useful gradient.
+SATURATED = 1e-20
+
+
+def make_params(arch: str, rng: np.random.Generator) -> list[Layer]:
+    """The named network's layers in double precision (as the notebook's), weights drawn in
+    order from `rng`."""
+    return [make_layer(d0, d1, h, rng) for d0, d1, h in ARCHS[arch]]
+
+
+def digits_split() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The normalised digits (unbiased std, as torch.std) in the seeded 50/50 train/val split."""
+    x, y = load_digits_binary(ddof=DIGITS["ddof"])
+    (x_train, y_train), (x_val, y_val) = split(x, y, [DIGITS["train_fraction"]],
+                                               DIGITS["split_seed"])
+    return {"train": x_train, "val": x_val}, {"train": y_train, "val": y_val}
+
+
+def run_digits_stats(config: dict) -> dict[str, Any]:
+    """The statistics the text prints, ours recomputed with exactly rounded sums, the split."""
+    x, y = load_digits_binary(ddof=config["ddof"])
+    bunch = sklearn.datasets.load_digits()
+    raw = bunch["data"].astype(np.float64)
+    mean = math.fsum(raw.ravel()) / raw.size
+    centred = raw - mean
+    std = math.sqrt(math.fsum((centred * centred).ravel()) / (raw.size - config["ddof"]))
+    xs, _ = digits_split()
+    return {"shape_x": x.shape, "shape_y": y.shape, "min": float(x.min()), "max": float(x.max()),
+            "exact_min": float(centred.min() / std), "exact_max": float(centred.max() / std),
+            "labels": tuple(np.unique(y).tolist()), "first_ten": raw[:10],
+            "label_one_digits": np.unique(bunch["target"][y == 1]).tolist(),
+            "first_ten_labels": y[:10], "n_train": len(xs["train"]), "n_val": len(xs["val"])}
+
+
+def run_untrained(config: dict) -> dict[str, Any]:
+    """§1.6 (b): validation loss and accuracy of freshly initialised networks."""
+    x, y = digits_split()
+    nets = [make_params(config["arch"], np.random.default_rng(seed)) for seed in config["seeds"]]
+    runs = [evaluate(params, x["val"], y["val"]) for params in nets]
+    outputs = np.concatenate([network(x["val"], params) for params in nets])
+    return {"loss": [loss for loss, _ in runs], "acc": [acc for _, acc in runs],
+            "confident": float(np.mean((outputs < 0.1) | (outputs > 0.9))),
+            "train_positive": float(y["train"].mean()), "val_positive": float(y["val"].mean())}
+
+
+def train_digits(config: dict) -> dict[str, Any]:
+    """Train one network on the digits with `model.assignments.dl2024.train`; its curves."""
+    x, y = digits_split()
+    params = make_params(config["arch"], np.random.default_rng(config["seed"]))
+    if config.get("init") == "zero weights":
+        for w, _, _ in params:
+            w[...] = 0
+    history = train(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
+    w1, b1, _ = params[0]
+    units = np.vstack([w1, b1[None, :]])
+    final_loss, final_acc = evaluate(params, x["train"], y["train"])
+    out = network(x["train"], params)
+    return {"train_loss": history.epoch_loss, "train_acc": history.epoch_acc,
+            "val_loss": history.val_loss, "val_acc": history.val_acc,
+            "final_train_loss": final_loss, "final_train_acc": final_acc,
+            "max_slope": float(np.max(out * (1 - out))),
+            "unit_spread": float(np.max(np.abs(units - units[:, :1]))),
+            "w1_norm": float(np.abs(w1).sum())}
+
+
+def _train_all(configs: list[dict], desc: str) -> list[dict[str, Any]]:
+    """Independent training runs on both cores, with a progress bar on a terminal."""
+    runs = joblib.Parallel(n_jobs=2, return_as="generator")(
+        joblib.delayed(train_digits)(c) for c in configs)
+    return list(tqdm(runs, total=len(configs), desc=desc, unit="run", disable=None, leave=False))
+
+
+def run_sweep(config: dict) -> dict[str, Any]:
+    """Final validation accuracy over learning rate x minibatch size x seed."""
+    grid = [(lr, mb, seed) for lr in config["lrs"] for mb in config["mbs"]
+            for seed in config["seeds"]]
+    runs = _train_all([{"arch": config["arch"], "lr": lr, "mb": mb, "seed": seed,
+                        "epochs": config["epochs"]} for lr, mb, seed in grid], "sweep")
+    shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
+
+    def final(key: str) -> np.ndarray:
+        return np.array([run[key][-1] for run in runs]).reshape(shape)
+
+    return {"lrs": config["lrs"], "mbs": config["mbs"], "val_acc": final("val_acc"),
+            "train_acc": final("train_acc"), "val_loss": final("val_loss"),
+            "max_slope": np.array([run["max_slope"] for run in runs]).reshape(shape)}
+
+
+def run_variants(config: dict) -> dict[str, Any]:
+    """Each architecture trained with the same settings, for every seed."""
+    configs = [{"arch": arch, "lr": config["lr"], "mb": config["mb"], "seed": seed,
+                "epochs": config["epochs"]} for arch in config["archs"] for seed in config["seeds"]]
+    runs = iter(_train_all(configs, "variants"))
+    return {arch: [next(runs) for _ in config["seeds"]] for arch in config["archs"]}
+
+
+def run_zero_init(config: dict) -> dict[str, Any]:
+    """§1.7 (c): all-zero weights against He weights (biases are zero in every case)."""
+    configs = [{"arch": arch, "init": init, "lr": config["lr"], "mb": config["mb"],
+                "seed": config["seed"], "epochs": config["epochs"]}
+               for arch, init in config["cases"]]
+    runs = _train_all(configs, "zero init")
+    return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
+
+
+# --- what the template quotes, and the claims behind its sentences -------------------------------
+
+def _pm(values, digits: int = 3) -> NoEscape:
+    """mean ± standard deviation over seeds, for math mode."""
+    values = np.asarray(values, dtype=float)
+    return NoEscape(f"{values.mean():.{digits}f} \\pm {values.std():.{digits}f}")
+
+
+def context_gd(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.1: the global minimum, what each run reaches, and why -1.82 and compounding are wrong."""
+    minima = r["minima"]["minima"]
+    best = minima[0]
+
+    def nearest(run: dict) -> dict:
+        return min(minima, key=lambda m: np.hypot(run["x"] - m["x"], run["y"] - m["y"]))
+
+    b = r["gd_b"]
+    b_near = nearest(b)
+    grid = r["gd_grid"]
+    final = grid["final_f"]
+    reached = [(eta, steps) for i, eta in enumerate(grid["step_sizes"])
+               for j, steps in enumerate(grid["steps"]) if abs(final[i, j] - best["f"]) < 1e-3]
+    small, good, large = (r["gd_compare"][str(eta)] for eta in GD_COMPARE["step_sizes"])
+    claim(b["f"] - best["f"] > 1, "(c) the prescribed run ends far above the global minimum")
+    claim(b_near is not best and b["f"] - b_near["f"] < 0.1,
+          "(c) the prescribed run ends close to a local minimum, not the global one")
+    claim(small["f"] > good["f"] + 1, "(e) a too small step size is still far from a minimum")
+    claim(abs(good["f"] - best["f"]) < 1e-3, "(e) the good step size reaches the global minimum")
+    claim(large["f"] - best["f"] > 1, "(e) a too large step size does not settle")
+    claim(len(reached) > 0, "(f) some fixed step size in the grid reaches the global minimum")
+
+    bounce = r["gd_bounce"]
+    i02 = grid["step_sizes"].index(GD_BOUNCE["step_size"])
+    ten = final[i02, grid["steps"].index(10)]
+    grad_end = float(np.hypot(grad_x_f(bounce["x"], bounce["y"]),
+                              grad_y_f(bounce["x"], bounce["y"])))
+    tail = np.array(bounce["f_hist"][-20:])
+    xs_tail = np.array(bounce["x_hist"][-4:])
+    claim(-1.9 < ten < -1.8, "(f) step size 0.2 is at f near -1.82 after 10 steps")
+    claim(nearest(bounce) is best and bounce["f"] - best["f"] > 0.3,
+          "(f) step size 0.2 stays in the global basin but well above its bottom")
+    claim(all(abs(m["f"] - ten) > 0.3 for m in minima), "(f) -1.82 is not the value of any minimum")
+    claim(grad_end > 1, "(f) the gradient at the end of the 0.2 run is far from zero")
+    claim(float(np.ptp(tail[::2])) < 1e-9 and float(np.ptp(tail[1::2])) < 1e-9
+          and abs(xs_tail[-1] - xs_tail[-2]) > 0.1,
+          "(f) the 0.2 run has settled into a two-step cycle across the basin")
+
+    # Gradient descent settles into a minimum only if eta < 2 / (largest Hessian eigenvalue).
+    point = np.array([best["x"], best["y"]])
+    hessian = np.array([numeric_grad(lambda p, g=g: float(g(p[0], p[1])), point.copy())
+                        for g in (grad_x_f, grad_y_f)])
+    lam = float(np.linalg.eigvalsh((hessian + hessian.T) / 2).max())
+    limit = 2 / lam
+    claim(GD_COMPARE["step_sizes"][1] < limit < GD_BOUNCE["step_size"],
+          "(f) the stability bound lies between the good step size and 0.2")
+    claim(all(eta < limit for eta, _ in reached), "(f) every step size that reached the global "
+                                                 "minimum is below the bound")
+
+    sched = r["schedules"]
+    claim(sched["shrink_ratio"] > 5, "(g) the assignment's shrinking-step check holds")
+    intended, compounded = sched["intended"], sched["compounded"]
+    claim(sched["optimize_f"]["x"] == intended["x"] and sched["optimize_f"]["y"] == intended["y"],
+          "(g) optimize_f's decay is exactly eta_0 d^t")
+    claim(intended["f"] < compounded["f"] - 0.1,
+          "(g) the compounded schedule ends clearly higher than the intended one")
+    frozen = abs(compounded["x_hist"][-1] - compounded["x_hist"][10])
+    claim(frozen < 1e-3, "(g) the compounded run has stopped moving after 10 steps")
+    claim(abs(intended["f"] - best["f"]) < 0.01, "(g) the intended schedule ends near the global "
+                                                 "minimum")
+    decay = r["gd_decay"]
+    eta_end = GD_DECAY["step_size"] * GD_DECAY["decay"] ** (GD_DECAY["steps"] - 1)
+    claim(GD_DECAY["step_size"] > limit > eta_end,
+          "(h) the decayed step size starts above the stability bound and ends below it")
+    claim(decay["f"] < -2 and abs(decay["f"] - best["f"]) < 1e-3,
+          "(h) the decayed run gets below -2, to the global minimum")
+    return {
+        "start": f"({START['x']:g}, {START['y']:g})",
+        "global_min": best, "minima": minima, "b_near": b_near, "reached": reached,
+        "grid_best": grid["best_config"] | {"f": grid["best"]["f"]},
+        "compare": {"small": small, "good": good, "large": large},
+        "compare_sizes": GD_COMPARE["step_sizes"],
+        "grid_table": table(["step size / steps", *grid["steps"]],
+                            [[eta, *(fmt_num(v, 4) for v in row)]
+                             for eta, row in zip(grid["step_sizes"], final, strict=True)]),
+        "bounce": {"ten": ten, "end": bounce["f"], "grad": grad_end,
+                   "low": float(tail.min()), "high": float(tail.max()),
+                   "x_a": float(xs_tail[-2]), "x_b": float(xs_tail[-1])},
+        "hessian": {"lam": lam, "limit": limit},
+        "shrink": {"ratio": sched["shrink_ratio"]},
+        "sched": {"intended": intended, "compounded": compounded,
+                  "eta_last": {k: float(sched[k]["etas"][-1]) for k in ("intended", "compounded")},
+                  "eta_total": {k: float(np.sum(sched[k]["etas"]))
+                                for k in ("intended", "compounded")}},
+    }
+
+
+def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.2: our NumPy gradients against what PyTorch printed."""
+    a = r["autograd"]
+    lin, es = a["linear"]["grads"], a["exp_sin"]["grads"]
+    twice = tuple(2 * g for g in es)
+    ours = {"linear": lin, "exp_sin": es, "exp_sin_twice": twice}
+    for key, printed in PRINTED_GRADS.items():
+        claim(all(abs(o - p) < 5e-5 for o, p in zip(ours[key], printed, strict=True)),
+              f"§1.2 our {key} gradients round to what PyTorch printed")
+    claim(a["exp_sin"]["rel_error"] < SMOOTH_BAND, "§1.2 the chain rule agrees with central "
+                                                  "differences")
+    claim(a["linear"]["after_second_backward"] == lin, "§1.2 a second backward pass of our Linear "
+                                                       "layer overwrites, it does not add")
+    names = {"linear": "x w + b", "exp_sin": "exp(sin(x w) + b)",
+             "exp_sin_twice": "the same, two passes"}
+    rows = [[names[k], *(fmt_num(v, 4) for v in PRINTED_GRADS[k]),
+             *(fmt_num(v, 6) for v in ours[k])] for k in PRINTED_GRADS]
+    return {"autograd_table": table(["y", "PyTorch dy/dw", "PyTorch dy/db", "ours dy/dw",
+                                     "ours dy/db"], rows)}
+
+
+def context_components(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.3: the printed examples reproduced, and the BCE's perfect-prediction cases."""
+    c = r["components"]
+    # Both the printed inputs and outputs are rounded to 4 decimals: allow half a unit of the
+    # last digit for the output, and the input's half unit times the slope.
+    tolerance = 5e-5 * (1 + sigmoid_grad(c["x"]))
+    claim(bool(np.all(np.abs(c["sigmoid"] - PRINTED_SIGMOID) <= tolerance)),
+          "(a) our sigmoid of the printed inputs agrees with the printed outputs within rounding")
+    ext = c["sigmoid_extremes"]
+    claim(ext[0] == 0.5 and ext[2] == 1.0, "(a) sigmoid(0) is exactly 1/2 and sigmoid(100) is 1")
+    claim(0 < ext[1] < 1e-40 and abs(ext[1] / math.exp(-100) - 1) < 1e-12,
+          "(a) sigmoid(-100) is e^-100 to double precision, tiny but not zero")
+    claim(bool(np.all(c["relu"] == np.maximum(c["x"], 0))) and bool(np.all(c["relu"] >= 0)),
+          "(b) relu keeps the positive inputs and zeroes the negative ones")
+    claim(list(c["relu_extremes"]) == [0.0, 0.0, 5.0], "(b) relu(0) = relu(-5) = 0, relu(5) = 5")
+    claim(abs(c["bce"] - PRINTED_BCE) < 5e-5, "(e) our BCE of the printed example rounds to the "
+                                              "printed loss")
+    naive, clipped = c["naive"], c["clipped"]
+    claim(bool(np.all(np.isnan(naive[:2]))), "(f) the formula as written gives nan for both "
+                                             "perfect predictions")
+    claim(bool(np.all(np.isinf(naive[2:]))), "(f) and inf for both completely wrong ones")
+    claim(bool(np.all(clipped[:2] < 1e-6)) and bool(np.all(clipped[2:] > 10)),
+          "(g) ours: below 1e-6 for perfect predictions, above 10 for wrong ones")
+    claim(bool(np.all(np.isfinite(clipped))), "(g) ours is finite in every case")
+    claim(abs(c["flip"][0] - c["flip"][1]) < 1e-6, "(g) flipping label and prediction keeps the "
+                                                   "loss")
+    claim(c["mean_of_two"] == c["flip"][0], "(g) the loss of two equal samples is their mean")
+
+    def show(v: float) -> NoEscape:
+        if np.isnan(v):
+            return NoEscape("NaN")
+        return fmt_num(v, 2) if not np.isfinite(v) or v >= 1e-3 else fmt_num(v, 3, sci=True)
+
+    rows = [[fmt_num(y, 0), fmt_num(p, 0), "perfect" if y == p else "completely wrong",
+             show(n), show(cl)] for (y, p), n, cl in zip(c["cases"], naive, clipped, strict=True)]
+    values = [[fmt_num(x, 4), fmt_num(s, 4), fmt_num(p, 4), fmt_num(rl, 4)]
+              for x, s, p, rl in zip(c["x"], c["sigmoid"], PRINTED_SIGMOID, c["relu"],
+                                     strict=True)]
+    return {
+        "activation_table": table(["x (printed)", "sigmoid(x), ours", "sigmoid(x), printed",
+                                   "relu(x), ours"], values),
+        "bce_table": table(["y", "y_hat", "prediction", "formula as written", "bce_loss (ours)"],
+                           rows),
+        "printed_bce": PRINTED_BCE,
+    }
+
+
+def context_layers(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.4 and §1.5: model1, the network's output shape, and He initialisation's scale."""
+    m = r["model1"]
+    claim(m["shape"] == () and abs(m["y_hat"] - m["direct"]) < 1e-15,
+          "§1.4 model1 returns one number equal to sigma(x . w + b)")
+    claim(r["network"]["shape"] == (2,), "§1.5 (a) two samples give two outputs")
+    rows = r["he_table"]["rows"]
+    for row in rows:
+        n = row["d0"] * row["d1"]
+        target = 2 / row["d1"]
+        # The sample variance of n normal draws has relative standard error sqrt(2 / n).
+        claim(abs(row["var"] / target - 1) < 4 * math.sqrt(2 / n),
+              f"§1.5 (b) {row['d0']}x{row['d1']}: the variance is 2/d1 within sampling error")
+        claim(row["bias_zero"] and row["bias_shape"] == (row["d1"],) and
+              row["shape"] == (row["d0"], row["d1"]), "§1.5 (b) shapes, and zero biases")
+    by_shape = {(row["d0"], row["d1"]): row for row in rows}
+    text_mean, text_std = by_shape[(100000, 1)]["mean"], by_shape[(100000, 2)]["std"]
+    claim(abs(text_mean) < 1e-2 and abs(text_std - 1) < 1e-2, "§1.5 (b) the text's own mean "
+                                                              "and scale checks hold")
+    scale = r["he_scale"]
+    for d1, s in zip(scale["d1s"], scale["stds"], strict=True):
+        claim(abs(s / math.sqrt(2 / d1) - 1) < 0.02, f"§1.5 (b) d1 = {d1}: std is sqrt(2/d1)")
+    # What passing the variance where numpy/torch expect a standard deviation would give.
+    wrong = {(d0, d1): 2 / d1 for d0, d1 in ((64, 32), (32, 16))}
+    claim(all(abs(by_shape[k]["std"] - v) > 0.1 for k, v in wrong.items()),
+          "§1.5 (b) using 2/d1 as the standard deviation would be visibly wrong for these layers")
+    he_rows = [[f"{row['d0']} x {row['d1']}", fmt_num(row["mean"], 4), fmt_num(row["var"], 4),
+                fmt_num(2 / row["d1"], 4), fmt_num(2 / row["d0"], 2, sci=True),
+                fmt_num(row["std"], 4), fmt_num(math.sqrt(2 / row["d1"]), 4)] for row in rows]
+    return {
+        "he_rows": table(["layer d0 x d1", "mean", "variance", "2/d1", "2/d0", "std",
+                          "sqrt(2/d1)"], he_rows),
+        "he_text": {"mean": text_mean, "std": text_std},
+        "he_wrong": {"std": by_shape[(64, 32)]["std"], "wrong": 2 / 32},
+    }
+
+
+def _final(runs: list[dict], key: str) -> np.ndarray:
+    return np.array([run[key][-1] for run in runs])
+
+
+def context_training(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 and §1.7: data statistics, tuning, the variants, and the zero-initialisation study."""
+    s = r["digits_stats"]
+    for key in ("shape_x", "shape_y", "labels", "n_train", "n_val"):
+        claim(s[key] == PRINTED_DIGITS[key], f"§1.6 our {key} is the printed one")
+    ones = s["label_one_digits"]
+    claim(ones == list(range(ones[0], ones[-1] + 1)), "§1.6 label 1 marks a range of digits")
+    for key in ("min", "max"):
+        claim(round(s[key], 12) == round(PRINTED_DIGITS[key], 12),
+              f"§1.6 our {key} agrees with the printed one to 12 decimals")
+        claim(s[key] == s[f"exact_{key}"], f"§1.6 our {key} is the exactly summed value")
+        claim(s[key] != PRINTED_DIGITS[key], f"§1.6 the printed {key} differs in the last digits")
+
+    untrained = r["untrained"]
+    acc0, loss0 = np.array(untrained["acc"]), np.array(untrained["loss"])
+    claim(bool(np.all(np.abs(acc0 - 0.5) < 0.1)), "(b) untrained accuracy is near chance")
+    claim(bool(np.all(loss0 > 2 * math.log(2))), "(b) untrained loss is far above log 2")
+    claim(untrained["confident"] > 0.5, "(b) most untrained outputs are below 0.1 or above 0.9")
+
+    sweep = r["sweep"]
+    mean = sweep["val_acc"].mean(axis=-1)
+    lrs, mbs = sweep["lrs"], sweep["mbs"]
+    i, j = np.unravel_index(np.argmax(mean), mean.shape)
+    ti, tj = lrs.index(VARIANTS["lr"]), mbs.index(VARIANTS["mb"])
+    claim(mean.max() - mean[ti, tj] < 0.005, "(d) the chosen setting is within half a point of "
+                                             "the sweep's best")
+    top = sweep["val_acc"][-1]
+    claim(mean[-1].max() < mean.max() - 0.1 and top.min() < 0.55 and top.max() > 0.95,
+          "(e) at the largest rate training breaks down for some seeds, not all")
+    slow = [k for k, lr in enumerate(lrs) if lr <= VARIANTS["lr"]]
+    claim(all(bool(np.all(np.diff(mean[k]) < 0)) for k in slow),
+          "(e) up to the chosen rate, larger minibatches are behind after the same epochs")
+    claim(mean[0, -1] < mean.max() - 0.05, "(e) small rate with large minibatches is far behind")
+    claim(mean[0].max() < mean.max() - 0.01, "(e) the smallest rate is behind at every size")
+    failed = sweep["val_acc"] < 0.6
+    claim(bool(np.all(sweep["max_slope"][failed] < SATURATED)),
+          "(7a) every failed run ends with the output sigmoid saturated on every training sample")
+    fast = lrs.index(0.3)
+    claim(float(np.ptp(mean[fast])) < 0.01, "(e) at rate 0.3 the minibatch size changes the "
+                                            "accuracy by less than a point")
+
+    variants = r["variants"]
+    acc = {a: _final(runs, "val_acc") for a, runs in variants.items()}
+    train_acc = {a: np.array([run["final_train_acc"] for run in runs])
+                 for a, runs in variants.items()}
+    two, one, lin, deep = (acc[a] for a in VARIANTS["archs"])
+    claim(bool(np.all(two >= 0.95)), "(d) the two-layer network reaches 0.95 for every seed")
+    tuned = variants["64-32-1"]
+    val_loss = np.array([run["val_loss"] for run in tuned]).mean(axis=0)
+    val_acc = np.array([run["val_acc"] for run in tuned]).mean(axis=0)
+    train_loss = np.array([run["train_loss"] for run in tuned]).mean(axis=0)
+    # The first epoch from which the mean validation accuracy stays within half a point of its
+    # final value.
+    off = np.abs(val_acc - val_acc[-1]) >= 0.005
+    settled = int(np.nonzero(off)[0].max()) + 2 if off.any() else 1
+    claim(settled <= 0.6 * VARIANTS["epochs"], "(e) validation accuracy settles well before "
+                                               "the last epoch")
+    claim(val_loss[-1] > 0.8 * val_loss[settled - 1], "(e) from then on the validation loss "
+                                                      "falls by less than a fifth")
+    claim(train_loss[-1] < 0.5 * train_loss[settled - 1], "(e) while the training loss more "
+                                                          "than halves")
+    claim(one.mean() < two.mean() - 0.03, "(g) the single layer is clearly worse")
+    claim(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03,
+          "(g) also on the training set: it underfits")
+    claim(abs(lin.mean() - one.mean()) < 0.01, "(i) linear-linear-sigmoid matches one layer")
+    claim(lin.mean() < two.mean() - 0.03, "(i) and is clearly worse than the ReLU network")
+    deep_train = train_acc["64-32-16-8-1"]
+    n_train = r["digits_stats"]["n_train"]
+    missed = np.rint((1 - deep_train) * n_train).astype(int)
+    claim(int(np.sum(missed == 0)) >= 1 and int(missed.max()) <= 2,
+          "(k) the deep net classifies the training set perfectly for some seed, and misses at "
+          "most two training samples for any seed")
+    claim(bool(np.all(deep < 1.0)), "(k) but not the validation set")
+    claim(abs(deep.mean() - two.mean()) < 0.01, "(k) the deep net is no better than two layers")
+    deep_runs = variants["64-32-16-8-1"]
+    deep_loss = np.array([run["val_loss"] for run in deep_runs]).mean(axis=0)
+    deep_train_loss = np.array([run["train_loss"] for run in deep_runs]).mean(axis=0)
+    deep_best = int(np.argmin(deep_loss)) + 1
+    claim(deep_loss[-1] > deep_loss.min() * 1.1
+          and deep_train_loss[-1] < 0.5 * deep_train_loss[deep_best - 1],
+          "(k) past its best epoch the deep net's validation loss rises while its training "
+          "loss keeps falling")
+
+    zero = r["zero_init"]
+    zr, zs, he = (zero[f"{a}, {k}"] for a, k in ZERO_INIT["cases"])
+    majority = max(untrained["val_positive"], 1 - untrained["val_positive"])
+    # The share of the validation set in the class that is larger in the training set.
+    pos = untrained["val_positive"]
+    train_majority_share = pos if untrained["train_positive"] > 0.5 else 1 - pos
+    claim(zr["w1_norm"] == 0 and zr["unit_spread"] == 0,
+          "(7c) ReLU net from zero weights: no weight ever moves")
+    claim(abs(zr["val_acc"][-1] - train_majority_share) < 1e-6,
+          "(7c) so it predicts the training set's larger class for every sample")
+    claim(zs["w1_norm"] > 0 and zs["unit_spread"] == 0,
+          "(7c) sigmoid net from zero weights: weights move, hidden units stay identical")
+    claim(zs["val_acc"][-1] < he["val_acc"][-1] - 0.03, "(7c) and it is clearly worse")
+    claim(abs(zs["val_acc"][-1] - one.mean()) < 0.02, "(7c) about as good as one layer")
+    claim(he["unit_spread"] > 0.1 and he["val_acc"][-1] >= 0.95,
+          "(7c) zero biases with He weights train normally")
+
+    rows = [[arch, NoEscape(f"${_pm(train_acc[arch])}$"), NoEscape(f"${_pm(acc[arch])}$"),
+             NoEscape(f"${_pm([run['final_train_loss'] for run in variants[arch]], 4)}$"),
+             NoEscape(f"${_pm(_final(variants[arch], 'val_loss'), 3)}$")]
+            for arch in VARIANTS["archs"]]
+    zero_rows = [[name, fmt_num(run["unit_spread"], 3), fmt_num(run["w1_norm"], 1),
+                  fmt_num(run["val_acc"][-1], 3)] for name, run in zero.items()]
+    out_layer = ARCHS["64-32-1"][-1]
+    return {
+        "printed": PRINTED_DIGITS,
+        "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
+        "sweep_mean": mean,
+        "chosen_acc": mean[ti, tj],
+        "slow_lrs": [lrs[k] for k in slow],
+        "fast": {"lr": lrs[fast], "accs": mean[fast]},
+        "largest_lr_accs": top.ravel(),
+        "n_failed": int(failed.sum()), "saturated": SATURATED,
+        "untrained": {"loss": _pm(untrained["loss"]), "acc": _pm(untrained["acc"]),
+                      "out_var": 2 / out_layer[1], "out_in": out_layer[0]},
+        "log2": math.log(2),
+        "majority": majority,
+        "train_majority": {"label": int(untrained["train_positive"] > 0.5),
+                           "share": train_majority_share},
+        "tuned": {"train_acc": _pm(train_acc["64-32-1"]), "val_acc": _pm(two),
+                  "settled": settled, "val_loss": (val_loss[settled - 1], val_loss[-1]),
+                  "train_loss": (train_loss[settled - 1], train_loss[-1])},
+        "variants_table": table(["network", "train accuracy", "validation accuracy",
+                                 "train loss", "validation loss"], rows),
+        "acc": {a: _pm(v) for a, v in acc.items()},
+        "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
+                 "perfect": int(np.sum(missed == 0)), "n_train": n_train},
+        "zero_table": table(["network, initialisation", "max unit difference", "sum |W1|",
+                             "validation accuracy"], zero_rows),
+        "zero": {"relu": zr, "sigmoid": zs, "he": he},
+        "n_seeds": len(SEEDS),
+    }
+
+
+def context(r: dict[str, Any]) -> dict[str, Any]:
+    return (context_gd(r) | context_autograd(r) | context_components(r) | context_layers(r)
+            | context_training(r))
+
+
+REPORT = Report(
+    id="dl2024-a1",
+    title="Deep Learning 2024, Assignment 1",
+    template="dl2024-a1.tex.j2",
+    experiments=(
+        Experiment("gd_b", run_gd, GD_B),
+        Experiment("gd_grid", run_gd_grid, GD_GRID),
+        Experiment("gd_compare", run_gd_compare, GD_COMPARE),
+        Experiment("gd_bounce", run_gd, GD_BOUNCE),
+        Experiment("schedules", run_schedules, SCHEDULES),
+        Experiment("gd_decay", run_gd, GD_DECAY),
+        Experiment("minima", find_minima, MINIMA),
+        Experiment("autograd", run_autograd, AUTOGRAD),
+        Experiment("components", run_components, COMPONENTS),
+        Experiment("model1", run_model1, SEEDED),
+        Experiment("network", run_network, SEEDED),
+        Experiment("he_table", run_he_table, HE_TABLE),
+        Experiment("he_scale", run_he_scale, HE),
+        Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
+        Experiment("untrained", run_untrained, UNTRAINED, data=("digits",)),
+        Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
+        Experiment("variants", run_variants, VARIANTS, data=("digits",)),
+        Experiment("zero_init", run_zero_init, ZERO_INIT, data=("digits",)),
+    ),
+    figures=(
+        FigureSpec("dl24_gd_path_b", fig23.gd_path_b, ("gd_b", "minima")),
+        FigureSpec("dl24_gd_path_d", fig23.gd_path_d, ("gd_grid", "minima")),
+        FigureSpec("dl24_gd_step_sizes", fig23.gd_step_sizes, ("gd_compare", "minima")),
+        FigureSpec("dl24_gd_bounce", fig.gd_bounce, ("gd_bounce", "minima")),
+        FigureSpec("dl24_schedules", fig.schedules, ("schedules", "minima")),
+        FigureSpec("dl24_gd_path_decay", fig23.gd_path_decay, ("gd_decay", "minima")),
+        FigureSpec("dl24_activations", fig23.activations, ()),
+        FigureSpec("dl24_he_scale", fig.he_scale, ("he_scale",)),
+        FigureSpec("dl24_digits_strip", fig23.digits_strip, ("digits_stats",)),
+        FigureSpec("dl24_sweep", fig.sweep_heatmap, ("sweep",)),
+        FigureSpec("dl24_curves_tuned", fig.curves_tuned, ("variants",)),
+        FigureSpec("dl24_curves_variants", fig.curves_variants, ("variants",)),
+    ),
+    context=context,
+)

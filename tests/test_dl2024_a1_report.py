@@ -1,0 +1,167 @@
+"""The dl2024-a1 submission, built the way a user builds it, and read back from the PDF; and the
+claims that keep its sentences true."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, needs_tex, pdf_text
+
+from report.assignments import dl2024_a1 as a24
+from report.compile import layout_warnings
+from report.config import load_config
+from report.pipeline import Builder
+from report.spec import ClaimError
+
+SECTIONS = {"1.1": "abcdefgh", "1.3": "abcdefg", "1.4": "a", "1.5": "ab", "1.6": "abcdefghijk",
+            "1.7": "abc"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("dl2024") / "build"
+    proc = subprocess.run([sys.executable, "build.py", "dl2024-a1", "--build-dir", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    # Every experiment is cached now; reading the records back gives the numbers the PDF shows.
+    records = Builder(out, load_config(ROOT / "report.toml")).run(a24.REPORT)
+    text = pdf_text(out / "dl2024-a1.pdf")
+    flat = " ".join(text.split())
+    parts = re.split(r"\s(1\.\d) (?=[A-Z])", flat)
+    return {"dir": out, "flat": flat, "r": {name: rec.result for name, rec in records.items()},
+            "sections": {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}}
+
+
+def _fix(value: float, digits: int) -> str:
+    """A number as the report prints it with `fix`, read back by pdftotext."""
+    return f"{value:.{digits}f}"
+
+
+@needs_tex
+def test_every_question_is_answered_under_its_section(built):
+    sections = built["sections"]
+    assert "1.2" in sections
+    for section, letters in SECTIONS.items():
+        for letter in letters:
+            assert f"({letter})" in sections[section], f"§{section} ({letter}) missing"
+
+
+@needs_tex
+def test_section_1_1_shows_the_runs_the_global_minimum_and_the_two_mistakes(built):
+    s, r = built["sections"]["1.1"], built["r"]
+    assert f"f = {_fix(r['gd_b']['f'], 4)}" in s  # (b)
+    assert f"= {_fix(r['minima']['minima'][0]['f'], 4)}" in s  # (c), (f): the global minimum
+    assert _fix(r["gd_grid"]["final_f"][5][0], 4) in s  # (f): step 0.2 after 10 steps
+    limit = a24.context_gd(r)["hessian"]["limit"]
+    assert "two-step cycle" in s and f"2/λ = {_fix(limit, 3)}" in s
+    assert f"f = {_fix(r['schedules']['compounded']['f'], 4)}" in s  # (g): compounded
+    assert "t(t+1)/2" in s.replace(" ", "")
+    assert f"f = {_fix(r['gd_decay']['f'], 4)}" in s  # (h)
+
+
+@needs_tex
+def test_section_1_2_reproduces_the_printed_autograd_gradients(built):
+    s = built["sections"]["1.2"]
+    for printed in a24.PRINTED_GRADS.values():
+        for value in printed:
+            assert _fix(value, 4) in s
+    w, b = a24.AUTOGRAD["w"], a24.AUTOGRAD["b"]
+    _, dw, db = a24.exp_sin_grads(a24.AUTOGRAD["x"], w, b)
+    assert _fix(dw, 6) in s and _fix(2 * db, 6) in s
+
+
+@needs_tex
+def test_section_1_3_shows_printed_values_and_the_perfect_prediction_cases(built):
+    s, c = built["sections"]["1.3"], built["r"]["components"]
+    for value in a24.PRINTED_SIGMOID:
+        assert _fix(value, 4) in s
+    assert f"mean is {_fix(c['bce'], 4)} (printed: {_fix(a24.PRINTED_BCE, 4)})" in s  # (e)
+    assert s.count("perfect NaN") == 2  # (f): both perfect predictions, as written
+    wrong = _fix(-math.log(np.finfo(float).eps), 2)
+    assert s.count(f"completely wrong ∞ {wrong}") == 2  # (g): ours is finite
+
+
+@needs_tex
+def test_sections_1_4_and_1_5_show_the_model_outputs_and_he_scale(built):
+    sections, r = built["sections"], built["r"]
+    assert f"= {_fix(r['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
+    s = sections["1.5"]
+    assert all(_fix(v, 4) in s for v in r["network"]["y"])
+    rows = {(row["d0"], row["d1"]): row for row in r["he_table"]["rows"]}
+    assert f"standard deviation {_fix(rows[(100000, 2)]['std'], 4)}" in s
+    assert "0.0625" in s and _fix(rows[(64, 32)]["std"], 4) in s
+
+
+@needs_tex
+def test_section_1_6_reproduces_the_printed_data_and_answers_with_seed_statistics(built):
+    s, r = built["sections"]["1.6"], built["r"]
+    stats = r["digits_stats"]
+    assert repr(stats["min"]) in s and repr(stats["max"]) in s
+    assert repr(a24.PRINTED_DIGITS["min"]) in s
+    assert "898 training and 899 validation" in s
+    acc = np.array([run["val_acc"][-1] for run in r["variants"]["64-32-1"]])
+    assert f"validation accuracy {acc.mean():.3f} ± {acc.std():.3f}, above 0.95" in s  # (d)
+    one = np.array([run["val_acc"][-1] for run in r["variants"]["64-1"]])
+    assert f"validation accuracy {one.mean():.3f} ± {one.std():.3f}" in s  # (g)
+    assert "xW1 W2 + (b1 W2 + b2 )" in s  # (i)
+    assert re.search(r"\(k\) On the training set, (yes|nearly)", s)
+
+
+@needs_tex
+def test_section_1_7_shows_the_zero_initialisation_study(built):
+    s, zero = built["sections"]["1.7"], built["r"]["zero_init"]
+    for run in zero.values():
+        assert _fix(run["val_acc"][-1], 3) in s
+    assert "max unit difference" in s
+
+
+@needs_tex
+def test_no_undefined_references_or_overfull_lines(built):
+    log = (built["dir"] / "dl2024-a1" / "tex" / "dl2024-a1.log").read_text(errors="replace")
+    assert layout_warnings(log) == []
+
+
+@needs_tex
+def test_a_compounded_schedule_as_good_as_the_intended_one_fails_the_build(built):
+    r = copy.deepcopy(built["r"])
+    r["schedules"]["compounded"] = r["schedules"]["intended"]
+    with pytest.raises(ClaimError, match="compounded schedule ends clearly higher"):
+        a24.context_gd(r)
+
+
+@needs_tex
+def test_a_finite_naive_bce_for_perfect_predictions_fails_the_build(built):
+    r = copy.deepcopy(built["r"])
+    r["components"]["naive"][:2] = 0.0
+    with pytest.raises(ClaimError, match="nan for both perfect predictions"):
+        a24.context_components(r)
+
+
+def test_exp_sin_grads_agree_with_central_differences_and_the_printed_values():
+    x, w, b = (a24.AUTOGRAD[k] for k in ("x", "w", "b"))
+    result = a24.run_autograd(a24.AUTOGRAD)["exp_sin"]
+    assert result["rel_error"] < 1e-7
+    dw, db = a24.exp_sin_grads(x, w, b)[1:]
+    assert (round(dw, 4), round(db, 4)) == a24.PRINTED_GRADS["exp_sin"]
+
+
+def test_naive_bce_is_nan_for_perfect_and_inf_for_wrong_predictions():
+    cases = np.array(a24.BCE_CASES)
+    loss = a24.naive_bce(cases[:, 0], cases[:, 1])
+    assert np.isnan(loss[:2]).all() and np.isposinf(loss[2:]).all()
+
+
+def test_descend_with_the_decayed_schedule_is_optimize_f_with_decay():
+    config = a24.SCHEDULES
+    runs = a24.run_schedules(config)
+    assert (runs["intended"]["x"], runs["intended"]["y"]) == (runs["optimize_f"]["x"],
+                                                              runs["optimize_f"]["y"])
+    t = len(runs["compounded"]["etas"]) - 1
+    assert runs["compounded"]["etas"][-1] == pytest.approx(
+        config["step_size"] * config["decay"] ** (t * (t + 1) / 2))
