@@ -1,0 +1,174 @@
+"""The lab4-backprop submission, built the way a user builds it, and read back from the PDF."""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, needs_tex, pdf_text
+
+from model.assignments.lab4 import NeuralNetwork, train
+from model.data import five_points
+from report.assignments import lab4_backprop as lab4
+from report.compile import layout_warnings
+from report.config import load_config
+from report.pipeline import Builder
+from report.spec import ClaimError
+
+# The answers in the order the lab asks for them, as the PDF labels them.
+QUESTIONS = [
+    "1.", "2.", "3.",
+    "The data.", "The network: forward, get_loss and backward.", "In [3]: trying the passes.",
+    "In [4]: decision boundary at initialisation.", "In [5]: training.", "In [6]: loss curve.",
+    "In [7]: trained decision boundary.", "Depth and hidden sizes.", "Learning rate.",
+    "Initialisation.",
+]
+
+
+def sci(value: float, digits: int) -> str:
+    """A number as the report prints it with `fix(digits, sci=True)`, read back by pdftotext."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return f"{mantissa} × 10{int(exponent)}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("lab4") / "build"
+    proc = subprocess.run([sys.executable, "build.py", "lab4-backprop", "--build-dir", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    text = pdf_text(out / "lab4-backprop.pdf")
+    # Results straight from the build's cache: every experiment is a cache hit by now.
+    builder = Builder(out, load_config(ROOT / "report.toml"))
+    records = builder.run(lab4.REPORT)
+    assert all(record.cached for record in records.values())
+    return {"dir": out, "text": text, "flat": " ".join(text.split()),
+            "results": {name: record.result for name, record in records.items()}}
+
+
+def answers(flat: str) -> dict[str, str]:
+    """The text of each answer: from its label up to the next answer's label."""
+    starts = []
+    position = 0
+    for label in QUESTIONS:
+        # Exercise 1's answers are labelled "1." etc. at the start of a paragraph.
+        pattern = re.escape(label) + (r" (?=The|Collecting|With)" if label[0].isdigit() else "")
+        match = re.compile(pattern).search(flat, position)
+        assert match, f"answer {label!r} missing (or out of order)"
+        starts.append(match.start())
+        position = match.end()
+    ends = [*starts[1:], len(flat)]
+    return {label: flat[a:b] for label, a, b in zip(QUESTIONS, starts, ends, strict=True)}
+
+
+@needs_tex
+def test_every_question_is_answered_in_the_labs_order(built):
+    found = answers(built["flat"])
+    assert set(found) == set(QUESTIONS)
+    assert "Exercise 1" in built["flat"] and "Exercise 2" in built["flat"]
+
+
+@needs_tex
+def test_exercise_1_shows_the_scalar_vectorised_and_batched_identities(built):
+    found = answers(built["flat"])
+    for part, reasons in {
+        "1.": ["(chain rule through the outputs)", "(only k = i remains)",
+               "does not depend on k)"],
+        "2.": ["(outer product: column times row)", "(elementwise product)"],
+        "3.": ["(chain rule through every sample)", "(matrix product)",
+               "(matrix product, then elementwise)"],
+    }.items():
+        for reason in reasons:
+            assert reason in found[part], f"part {part}: {reason!r} not found"
+
+
+@needs_tex
+def test_the_prescribed_run_is_reported_with_its_own_numbers(built):
+    found = answers(built["flat"])
+    x, y = five_points()
+    config = lab4.BASE
+    net = NeuralNetwork(2, 1, config["hidden"], seed=config["seed"])
+    start = net.forward(x)[:, 0]
+    net, losses = train(x, y, net, config["epochs"], config["lr"])
+    final = net.get_loss(x, y)
+    assert f"{losses[0]:.4f}" in found["In [3]: trying the passes."]
+    updates = int(np.flatnonzero(np.append(losses, final) < lab4.THRESHOLD)[0])
+    curve = found["In [6]: loss curve."]
+    assert f"after {updates} updates" in curve
+    assert sci(final, 2) in curve
+    table = found["In [7]: trained decision boundary."]
+    for before, after in zip(start, net.forward(x)[:, 0], strict=True):
+        assert f"{before:.4f}" in table and f"{after:.4f}" in table
+
+
+@needs_tex
+def test_gradient_check_table_lists_every_parameter(built):
+    section = answers(built["flat"])["The network: forward, get_loss and backward."]
+    rows = built["results"]["gradcheck"]["rows"]
+    assert len(rows) == 12
+    for row in rows:
+        assert f"{row['net']} {row['name']}" in section
+    worst = max(row["rel_error"] for row in rows)
+    assert sci(worst, 1) in section
+
+
+@needs_tex
+def test_every_variation_is_in_its_table(built):
+    found = answers(built["flat"])
+    variations = built["results"]["variations"]
+    where = {"depth": "Depth and hidden sizes.", "width": "Depth and hidden sizes.",
+             "lr": "Learning rate.", "init": "Initialisation."}
+    for name, question in where.items():
+        for row in lab4.summarise(variations[name]):
+            assert row["label"] in found[question], f"{name}: {row['label']} missing"
+    lr = found["Learning rate."]
+    products = [row["value"] * row["updates"].mean()
+                for row in lab4.summarise(variations["lr"]) if row["all_reached"]]
+    assert f"of {np.mean(products):.0f}" in lr
+    init = found["Initialisation."]
+    assert "0.2400" in init and "constant output 0.4" in init
+
+
+@needs_tex
+def test_all_nine_figures_are_placed(built):
+    figures = sorted(p.stem for p in (built["dir"] / "lab4-backprop" / "figures").glob("*.pdf"))
+    assert figures == sorted(f.name for f in lab4.REPORT.figures)
+    assert re.search(r"Figure 9: ", built["text"]) and not re.search(r"Figure 10: ", built["text"])
+
+
+@needs_tex
+def test_no_undefined_references_or_overfull_lines(built):
+    log = (built["dir"] / "lab4-backprop" / "tex" / "lab4-backprop.log").read_text(
+        errors="replace")
+    assert layout_warnings(log) == []
+
+
+def _tamper(path: tuple, value):
+    def change(results: dict) -> None:
+        *parents, last = path
+        target = results
+        for key in parents:
+            target = target[key]
+        target[last] = value
+    return change
+
+
+@needs_tex
+@pytest.mark.parametrize("change", [
+    _tamper(("base", "acc"), 0.8),
+    _tamper(("data", "lp_status"), 0),
+    _tamper(("variations", "init", "runs", 0, 0, "max_abs_inner"), 1e-3),
+    _tamper(("variations", "lr", "runs", 0, 0, "updates_to_threshold"), 2400),
+    _tamper(("variations", "depth", "runs", 3, 0, "acc"), 0.8),
+], ids=["trained-net-misses-a-point", "data-separable", "zero-init-moves",
+        "smallest-lr-converges", "deep-net-misses-a-point"])
+def test_results_that_contradict_the_text_stop_the_build(built, change):
+    results = copy.deepcopy(built["results"])
+    lab4.context(results)
+    change(results)
+    with pytest.raises(ClaimError):
+        lab4.context(results)
