@@ -40,6 +40,8 @@ def figure(path: str, caption: str | NoEscape, width: str = r"\linewidth",
 
 
 def matrix(values: np.ndarray, digits: int = 4) -> NoEscape:
-    """A bracketed matrix (or row vector) of numbers, for math mode."""
-    values = np.atleast_2d(np.asarray(values, dtype=float))
-    return NoEscape(Matrix(np.round(values, digits), mtype="b").dumps())
+    """A bracketed matrix (or row vector) of numbers with `digits` decimals, for math mode."""
+    # Rounding first, then adding 0.0, prints a tiny negative value as 0.00, not -0.00.
+    values = np.round(np.atleast_2d(np.asarray(values, dtype=float)), digits) + 0.0
+    cells = np.vectorize(lambda v: NoEscape(f"{v:.{digits}f}"), otypes=[object])(values)
+    return NoEscape(Matrix(cells, mtype="b").dumps())

@@ -8,12 +8,19 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import joblib
 import pytest
-from conftest import ROOT, needs_tex
-from tiny_report import load_digits_of_mnist, make_report, make_variant, train_to_divergence
+from conftest import ROOT, needs_tex, pdf_text
+from tiny_report import (
+    divergence_is_expected,
+    load_digits_of_mnist,
+    make_report,
+    make_variant,
+    train_to_divergence,
+)
 
 import build
 
@@ -175,3 +182,15 @@ def test_help_explains_every_option(arg, capsys):
     out = capsys.readouterr().out
     for option in ("--list", "--figure", "--tex-only", "--config", "--build-dir"):
         assert option in out
+
+
+@needs_tex
+def test_divergence_a_report_expects_is_reported_and_the_build_goes_on(tmp_path, capsys):
+    config = write(tmp_path / "c.toml", PLAIN_CONFIG)
+    report = replace(make_variant(divergence_is_expected, {"lr": 10.0, "seed": 0}),
+                     template="diverge.tex.j2", figures=())
+    code, err = cli(capsys, "--config", str(config), "--build-dir", str(tmp_path / "b"),
+                    reports={"tiny": report})
+    assert code == 0, err
+    text = " ".join(pdf_text(tmp_path / "b" / "tiny.pdf").split())
+    assert re.search(r"The run stopped at step \d+ \(epoch \d+\) with learning rate 10\.0", text)

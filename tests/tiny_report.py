@@ -13,7 +13,7 @@ from figures.common import new_figure, save
 from model import Identity, Linear, Net
 from model.data import load_mnist
 from model.losses import MSE
-from model.train import fit
+from model.train import Diverged, fit
 from report.spec import Experiment, FigureSpec, Report, claim
 
 
@@ -77,3 +77,12 @@ def make_variant(fn, config: dict) -> Report:
     """The tiny report with its experiment replaced by `fn(config)`."""
     base = make_report()
     return replace(base, experiments=(Experiment("tiny", fn, config),), context=lambda r: {})
+
+
+def divergence_is_expected(config: dict) -> dict:
+    """A run the report expects to diverge: the build records where it stopped and goes on."""
+    try:
+        return {"value": train_to_divergence(config)["value"], "diverged": None}
+    except Diverged as err:
+        return {"value": float("nan"), "diverged": {"step": err.step, "epoch": err.epoch,
+                                                    "lr": err.lr}}
