@@ -1,0 +1,149 @@
+"""The hw2-mnist submission, built the way a user builds it and read back from the PDF, question
+by question. Toy-batch numbers are recomputed here from hw2's API; MNIST numbers come from the
+build's own cached records."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, needs_tex, pdf_text
+
+from model.assignments import hw2
+from model.data import make_toy_batch
+from report.assignments.hw2_mnist import MAIN, REPORT, TOY
+from report.compile import layout_warnings
+from report.config import load_config
+from report.pipeline import Builder
+
+ACTS = [hw2.relu_activation, hw2.sigmoid_activation]
+QUESTION = re.compile(r"^\s*\(([a-f])\)\s")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("hw2") / "build"
+    proc = subprocess.run([sys.executable, "build.py", "hw2-mnist", "--build-dir", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    # Reading the records back through the cache is instant and gives the values the PDF used.
+    records = Builder(out, load_config(ROOT / "report.toml")).run(REPORT)
+    assert all(record.cached for record in records.values())
+    text = pdf_text(out / "hw2-mnist.pdf")
+    body, appendix = re.split(r"A\.1\s+hw2", text, maxsplit=1)
+    return {"dir": out, "text": text, "flat": " ".join(text.split()),
+            "pages": body.split("\f"), "appendix": appendix,
+            "r": {name: record.result for name, record in records.items()}}
+
+
+def _toy() -> tuple:
+    x, y, weights, biases = make_toy_batch(TOY["seed"], TOY["n"])
+    output, caches = hw2.forward_pass(x, weights, biases, ACTS)
+    loss, dL_dg = hw2.logistic_loss(output, y)
+    return output, loss, dL_dg, hw2.backward_pass(dL_dg, caches)
+
+
+def _numbers(values: np.ndarray, digits: int = 4) -> list[str]:
+    return [f"{round(v, digits) + 0.0:.{digits}f}" for v in np.ravel(values)]
+
+
+@needs_tex
+def test_no_undefined_references_or_overfull_lines(built):
+    log = (built["dir"] / "hw2-mnist" / "tex" / "hw2-mnist.log").read_text(errors="replace")
+    assert layout_warnings(log) == []
+
+
+@needs_tex
+def test_each_question_starts_on_a_page_of_its_own(built):
+    found = [(page, m[1]) for page, text in enumerate(built["pages"])
+             for line in text.splitlines() if (m := QUESTION.match(line))]
+    assert [letter for _, letter in found] == list("abcde") + list("abcdef")
+    pages = [page for page, _ in found]
+    assert pages == sorted(set(pages)), f"two questions share a page: {found}"
+
+
+@needs_tex
+def test_1_1_states_labels_dimensions_and_split_sizes(built):
+    flat, data = built["flat"], built["r"]["data"]
+    assert "A 3 has label 0 and a 9 has label 1" in flat
+    assert "28 × 28" in flat and "into 784 features" in flat
+    assert f"{data['x_shape'][0]} training images" in flat
+    assert f"{data['x_test_shape'][0]} test images" in flat
+
+
+@needs_tex
+def test_1_2_answers_quote_their_runs(built):
+    flat, r = built["flat"], built["r"]
+    assert "logistic regression" in flat and "ϵ = 10-5" in flat  # (a)
+    assert f"{r['init']['W_std'][0]:.5f}" in flat  # (c)
+    assert f"{r['init']['mean_loss']:.4f}" in flat
+    assert "backprop_batch" not in flat and "∇W = xT ∆" in flat  # (d): the equations, shown
+    curve = r["main"]["curve"]["history"]
+    assert f"{100 * curve['val_acc'][-1]:.2f}%" in flat  # (e)
+    assert f"{len(curve['step_loss'])} steps" in flat
+
+
+@needs_tex
+def test_1_3_abcd_show_the_toy_values_recomputed_from_hw2s_api(built):
+    flat = built["flat"]
+    output, loss, dL_dg, (grad_Ws, grad_bs) = _toy()
+    assert "test_batch_weights_biases.pkl is not available" in flat
+    for number in _numbers(np.concatenate([g.ravel() for g in grad_Ws + grad_bs])):  # (a), (d)
+        assert flat.count(number) >= 2, number
+    for number in _numbers(output) + _numbers(dL_dg) + _numbers(loss):  # (b)(iii), (c)
+        assert number in flat, number
+    assert f"average loss, is {loss.mean():.4f}" in flat  # (c)
+
+
+@needs_tex
+def test_1_3_b_gives_the_sigmoid_values_and_the_overflowing_input(built):
+    flat = built["flat"]
+    out, grad = hw2.sigmoid_activation(np.asarray([1.0, 0.0, -1.0]))
+    for number in _numbers(out) + _numbers(grad):
+        assert number in flat, number
+    assert "the input -1000 causes the overflow" in flat
+    assert "overflow" in flat and "nan" in flat
+    assert "(common denominator)" in flat  # (b)(iii): the derivation is shown
+    assert "The cache of a layer is the triple (x, W, σ ′ (S))" in flat  # (b)(iv)
+
+
+@needs_tex
+def test_1_3_e_reports_accuracy_errors_and_the_step_size_10_collapse(built):
+    flat, r = built["flat"], built["r"]
+    final = [run["history"]["val_acc"][-1] for run in r["main"]["runs"]]
+    assert f"{100 * np.mean(final):.2f} ± {100 * np.std(final):.2f}%" in flat
+    assert 0.975 <= np.mean(final) <= 0.99
+    wrong = r["main"]["curve"]["wrong"]
+    n_test = len(r["main"]["curve"]["test_y"])
+    assert f"misreads {len(wrong['index'])} of the {n_test} test images" in flat
+    for run in r["big_step"]["runs"]:
+        assert f"{run['history']['val_acc'][-1]:.4f}" in flat
+    assert "no loss becomes infinite" in flat or "met a non-finite loss" in flat
+    for name in ("hw2_loss", "hw2_accuracy", "hw2_misclassified", "hw2_big_step"):
+        assert (built["dir"] / "hw2-mnist" / "figures" / f"{name}.pdf").stat().st_size > 0
+
+
+@needs_tex
+def test_1_3_f_reports_steps_to_memorise(built):
+    flat, r = built["flat"], built["r"]
+    best = next(run for run in r["memorise"]["runs"] if run["width"] == 1000)
+    steps = max(seed["first"] for seed in best["seeds"])
+    assert f"memorises it in {steps} steps for every seed" in flat
+    assert "centred, width 1000, step 3" in flat
+
+
+@needs_tex
+def test_appendix_lists_hw2s_functions_and_the_experiments(built):
+    appendix = built["appendix"]
+    for name in ("def layer_forward(", "def forward_pass(", "def backward_pass(",
+                 "def nn_finite_difference_checker(", "def fit(", "def run_memorise("):
+        assert name in appendix, name
+
+
+def test_main_run_uses_the_prescribed_network_and_schedule():
+    assert MAIN["layer_dims"] == [784, 200, 1]
+    assert (MAIN["batch_size"], MAIN["step_size"], MAIN["epochs"]) == (100, 0.1, 5)
+    assert len(MAIN["seeds"]) >= 3
