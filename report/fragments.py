@@ -39,9 +39,17 @@ def figure(path: str, caption: str | NoEscape, width: str = r"\linewidth",
     return NoEscape(fig.dumps())
 
 
-def matrix(values: np.ndarray, digits: int = 4) -> NoEscape:
-    """A bracketed matrix (or row vector) of numbers with `digits` decimals, for math mode."""
+def matrix(values: np.ndarray, digits: int = 4, trim: bool = False) -> NoEscape:
+    """A bracketed matrix (or row vector) of numbers with `digits` decimals, for math mode.
+
+    With `trim`, trailing zeros go (1.0000 prints as 1, 0.5000 as 0.5).
+    """
     # Rounding first, then adding 0.0, prints a tiny negative value as 0.00, not -0.00.
     values = np.round(np.atleast_2d(np.asarray(values, dtype=float)), digits) + 0.0
-    cells = np.vectorize(lambda v: NoEscape(f"{v:.{digits}f}"), otypes=[object])(values)
+
+    def cell(v: float) -> NoEscape:
+        text = f"{v:.{digits}f}"
+        return NoEscape(text.rstrip("0").rstrip(".") if trim and "." in text else text)
+
+    cells = np.vectorize(cell, otypes=[object])(values)
     return NoEscape(Matrix(cells, mtype="b").dumps())

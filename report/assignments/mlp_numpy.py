@@ -323,7 +323,7 @@ def _vec(values, digits: int = 4) -> NoEscape:
     values = np.asarray(values, dtype=float) + 0.0
     if values.ndim == 1:
         return NoEscape("(" + r",\allowbreak\ ".join(_short(v, digits) for v in values) + ")")
-    return matrix(values, digits)
+    return matrix(values, digits, trim=True)
 
 
 def _cell(values, digits: int = 4) -> NoEscape:
