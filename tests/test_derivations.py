@@ -14,11 +14,8 @@ import sympy as sp
 import derivations
 from derivations.core import Derivation, DerivationError, Equation, Step
 from derivations.notation import Abbreviations, Context, Env, Node, Partial, evaluate
-
-F = pytest.importorskip("model.functional", reason="model.functional is not written yet")
-losses = pytest.importorskip("model.losses", reason="model.losses is not written yet")
-layers = pytest.importorskip("model.layers", reason="model.layers is not written yet")
-gradcheck = pytest.importorskip("model.gradcheck", reason="model.gradcheck is not written yet")
+from model import functional as F
+from model import gradcheck, layers, losses, optim2d
 
 NAMES = derivations.names()
 
@@ -408,7 +405,6 @@ def test_every_backprop_identity_is_compared_with_the_model() -> None:
 
 
 def test_exported_f_matches_model_optim2d() -> None:
-    optim2d = pytest.importorskip("model.optim2d")
     gd2d = derivations.gd2d
     fn = sp.lambdify((gd2d.x, gd2d.y), gd2d.f, "numpy")
     d = derivations.get("f_partials")
