@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import new_figure, save
+from figures.common import accuracy_heatmap, new_figure, save
 from model.optim2d import f
 
 
@@ -129,21 +129,7 @@ def digits_strip(r: dict, out: Path) -> None:
 
 def sweep_heatmap(r: dict, out: Path) -> None:
     """§1.6 (c): mean final test accuracy over learning rate x minibatch size."""
-    sweep = r["sweep"]
-    mean = sweep["test_acc"].mean(axis=-1)
-    fig, ax = new_figure(height=2.6)
-    image = ax.imshow(mean, cmap="viridis", aspect="auto", vmin=max(0.5, mean.min()), vmax=1)
-    for (i, j), value in np.ndenumerate(mean):
-        ax.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=8,
-                color="white" if value < mean.max() - 0.05 else "black")
-    ax.set_xticks(range(len(sweep["mbs"])), [str(m) for m in sweep["mbs"]])
-    ax.set_yticks(range(len(sweep["lrs"])), [str(v) for v in sweep["lrs"]])
-    ax.set_xlabel("minibatch size")
-    ax.set_ylabel("learning rate")
-    ax.grid(False)
-    n = sweep["test_acc"].shape[-1]
-    fig.colorbar(image, ax=ax, label=f"test accuracy (mean of {n} seeds)")
-    save(fig, out)
+    accuracy_heatmap(r["sweep"], "test_acc", "test accuracy", out)
 
 
 def _curves(axes, run: dict, color: str | None = None, label: str = "") -> None:

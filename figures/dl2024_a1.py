@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import new_figure, save
+from figures.common import accuracy_heatmap, new_figure, save
 from model.optim2d import f
 
 ARCH_COLOURS = ("C0", "C1", "C2", "C3")
@@ -110,21 +110,7 @@ def he_scale(r: dict, out: Path) -> None:
 
 def sweep_heatmap(r: dict, out: Path) -> None:
     """§1.6 (d)/(e): mean final validation accuracy over learning rate x minibatch size."""
-    sweep = r["sweep"]
-    mean = sweep["val_acc"].mean(axis=-1)
-    fig, ax = new_figure(height=2.6)
-    image = ax.imshow(mean, cmap="viridis", aspect="auto", vmin=max(0.5, mean.min()), vmax=1)
-    for (i, j), value in np.ndenumerate(mean):
-        ax.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=8,
-                color="white" if value < mean.max() - 0.05 else "black")
-    ax.set_xticks(range(len(sweep["mbs"])), [str(m) for m in sweep["mbs"]])
-    ax.set_yticks(range(len(sweep["lrs"])), [str(v) for v in sweep["lrs"]])
-    ax.set_xlabel("minibatch size")
-    ax.set_ylabel("learning rate")
-    ax.grid(False)
-    n = sweep["val_acc"].shape[-1]
-    fig.colorbar(image, ax=ax, label=f"validation accuracy\n(mean of {n} seeds)")
-    save(fig, out)
+    accuracy_heatmap(r["sweep"], "val_acc", "validation accuracy", out)
 
 
 def _mean_band(ax, values: np.ndarray, colour: str, style: str, label: str) -> None:
