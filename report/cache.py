@@ -84,30 +84,62 @@ def _referenced_names(code: types.CodeType) -> set[str]:
     return names
 
 
+def _top_level_assignments(module_source: str) -> dict[str, tuple[str, set[str]]]:
+    """name -> (source of its top-level assignment, names that assignment reads)."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for node in ast.parse(module_source).body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        else:
+            continue
+        segment = ast.get_source_segment(module_source, node) or ""
+        reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = (segment, reads)
+    return found
+
+
 def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
-    """(sources of fn and its same-module helpers, project modules it uses transitively)."""
-    home = fn.__module__
+    """(sources fn runs in its own module, project modules it uses transitively).
+
+    The sources are fn, the same-module functions it calls and the module-level constants
+    they read (a table of architectures, say), followed through each other.
+    """
+    home, namespace = fn.__module__, fn.__globals__
+    assignments = _top_level_assignments(inspect.getsource(inspect.getmodule(fn)))
     sources: list[str] = []
     modules: set[str] = set()
-    seen: set[int] = set()
-    todo: list[Callable] = [fn]
-    while todo:
-        func = todo.pop()
-        if id(func) in seen:
-            continue
-        seen.add(id(func))
+    seen: set[str] = set()
+    todo: list[str] = []
+
+    def add_function(func: types.FunctionType) -> None:
         sources.append(inspect.getsource(func))
-        for name in sorted(_referenced_names(func.__code__)):
-            obj = func.__globals__.get(name)
-            if isinstance(obj, types.ModuleType):
-                if _is_project_module(obj.__name__):
-                    modules.add(obj.__name__)
-                continue
-            owner = getattr(obj, "__module__", None)
-            if owner == home and isinstance(obj, types.FunctionType):
-                todo.append(obj)
-            elif _is_project_module(owner) and owner != home:
-                modules.add(owner)
+        todo.extend(sorted(_referenced_names(func.__code__)))
+
+    add_function(fn)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        obj = namespace.get(name)
+        if isinstance(obj, types.ModuleType):
+            if _is_project_module(obj.__name__):
+                modules.add(obj.__name__)
+            continue
+        owner = getattr(obj, "__module__", None)
+        if owner == home and isinstance(obj, types.FunctionType):
+            if obj is not fn:
+                add_function(obj)
+        elif _is_project_module(owner) and owner != home:
+            modules.add(owner)
+        elif name in assignments:
+            source, reads = assignments[name]
+            sources.append(source)
+            todo.extend(sorted(reads))
     return sources, sorted(module_closure(modules))
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import needs_tex, pdf_text
 from tiny_report import TEMPLATE, make_report
 
+from report.cache import code_hash
 from report.compile import LatexError, TexMissing, layout_warnings
 from report.config import Config
 from report.pipeline import Builder, BuildError
@@ -132,3 +135,27 @@ def test_layout_warnings_pick_undefined_refs_and_wide_overfull_boxes():
     assert len(found) == 2
     assert found[0].startswith("LaTeX Warning: Reference `fig:x'")
     assert "12.5pt" in found[1]
+
+
+def _hash_of_module(path: Path, table: str, other: str) -> str:
+    path.write_text(f"TABLE = {table}\nOTHER = {other}\n\n\ndef run(config):\n"
+                    "    return TABLE['a'] * config['x']\n")
+    sys.modules.pop(path.stem, None)
+    module = importlib.import_module(path.stem)
+    return code_hash(module.run)[0]
+
+
+def test_code_hash_follows_constants_the_experiment_reads(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = tmp_path / "experiment_under_test.py"
+    first = _hash_of_module(path, "{'a': 1}", "1")
+    assert _hash_of_module(path, "{'a': 1}", "2") == first
+    assert _hash_of_module(path, "{'a': 2}", "1") != first
+
+
+def test_code_hash_covers_the_project_modules_an_experiment_imports():
+    from report.assignments import dl2023_a1
+
+    _, modules = code_hash(dl2023_a1.train_digits)
+    assert {"model.layers", "model.train", "model.data"} <= set(modules)
+    assert "derivations" not in modules
