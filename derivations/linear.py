@@ -140,7 +140,7 @@ def grad_x() -> Derivation:
             Step(_chain(Elem(x, i), (i, 1, N)), "chain rule through every $y_j$"),
             Step(
                 Entries(sp.Sum(mul(Elem(g, j), Elem(W, i, j)), (j, 1, M)), (i, 1, N)),
-                r"$g = \nabla_y \mathcal{L}$ and result (l)",
+                r"$g = \nabla_y \mathcal{L}$ and $\partial y_j / \partial x_i = W_{ij}$",
             ),
             Step(mul(g, Transposed(W)), "row vector times $W^T$"),
         ],
@@ -165,7 +165,7 @@ def grad_W() -> Derivation:
                     (i, 1, N),
                     (k, 1, M),
                 ),
-                "result (l)",
+                "scalar derivatives of $y$",
             ),
             Step(
                 Entries(mul(Elem(x, i), Elem(g, k)), (i, 1, N), (k, 1, M)), "only $j = k$ remains"
@@ -188,7 +188,7 @@ def grad_b() -> Derivation:
             Step(_chain(Elem(b, k), (k, 1, M)), "chain rule through every $y_j$"),
             Step(
                 Entries(sp.Sum(mul(Elem(g, j), sp.KroneckerDelta(j, k)), (j, 1, M)), (k, 1, M)),
-                "result (l)",
+                "scalar derivatives of $y$",
             ),
             Step(g, "only $j = k$ remains"),
         ],
@@ -235,7 +235,7 @@ def batched_grad_W() -> Derivation:
             Step(_batch_chain(Elem(W, i, k), (i, 1, N), (k, 1, M)), "chain rule"),
             Step(
                 Entries(sp.Sum(mul(Elem(X, n, i), Elem(G, n, k)), (n, 1, B)), (i, 1, N), (k, 1, M)),
-                "result (l) for every sample",
+                "scalar derivatives of $y$, for every sample",
             ),
             Step(mul(Transposed(X), G), "matrix product"),
         ],
