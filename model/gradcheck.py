@@ -95,11 +95,12 @@ def check_net(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray) -> list[GradCh
     place. Returns one `GradCheck` per parameter, in `net.parameters()` order (W1, b1, ...).
     """
     out, trace = net.forward(x)
-    net.backward(trace, loss(y, out)[1])
+    _, dout, trace = net.objective(loss, y, out, trace)
+    net.backward(trace, dout)
     analytic = [grad.copy() for _, grad in net.gradients()]
 
     def f(_: np.ndarray) -> float:
-        return loss.value(y, net.forward(x)[0])
+        return net.objective(loss, y, *net.forward(x))[0]
 
     return [
         GradCheck.of(name, a, numeric_grad(f, p))

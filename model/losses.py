@@ -4,7 +4,9 @@ The functions follow the assignments' definitions: `bce_loss` is elementwise (dl
 `logistic_loss` is the same negative log-likelihood under hw2's name, `softmax_cross_entropy`
 works from logits (mlp-numpy), `mse_loss` is lab4's mean over samples. A loss object (`BCE`,
 `SoftmaxCE`, `MSE`) bundles, for a batch: the mean loss and its gradient with respect to the
-network output, the loss alone, and the accuracy.
+network output, the loss alone, and the accuracy. `BCE.from_logits` is the same loss taken from
+the logit z of a final sigmoid, with the gradient y_hat - y that the training loop uses (see
+`bce_with_logits`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
+
+from model.functional import sigmoid
 
 
 def _clip_eps(y_hat: np.ndarray) -> float:
@@ -51,6 +55,28 @@ def bce_loss_grad(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
     """
     p = _clip(y_hat)
     return -(y / p - (1 - y) / (1 - p))
+
+
+def bce_with_logits(y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    r"""Elementwise binary cross-entropy of \hat y = \sigma(z), computed from the logit z.
+
+    -(y \log \sigma(z) + (1 - y) \log(1 - \sigma(z))) = \max(z, 0) - z y + \log(1 + e^{-|z|}):
+    no exponent is positive and no clip is needed, so the loss is exact for every z, including
+    the saturated ones where \sigma(z) rounds to 0 or 1 (it grows like |z| on the wrong side).
+    """
+    with np.errstate(under="ignore"):  # e^{-|z|} underflowing to 0 is the right value
+        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+
+def bce_with_logits_grad(y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    r"""d bce / d z = \sigma(z) - y = \hat y - y, elementwise.
+
+    The chain rule through the sigmoid, (d bce / d \hat y) \sigma'(z), simplified before any
+    rounding: taken as two factors, the clipped 1 / (1 - \hat y) meets a \sigma' = \hat y
+    (1 - \hat y) that has rounded to 0 (\hat y = 1 - 1e-15 is 1 in float32), and a saturated,
+    wrong prediction gets no gradient at all. Here it gets \pm 1.
+    """
+    return sigmoid(z) - y
 
 
 def logistic_loss(y: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -149,6 +175,15 @@ class BCE:
     def value(self, y: np.ndarray, y_hat: np.ndarray) -> float:
         """Mean loss over the batch."""
         return float(np.mean(bce_loss(_targets(y, y_hat), y_hat)))
+
+    def from_logits(self, y: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
+        r"""(mean loss, its gradient (\hat y - y) / N w.r.t. the logits z (N, 1)) of \sigma(z).
+
+        What `Net.objective` uses when the network ends in a Sigmoid: the same loss as
+        `__call__` wherever \hat y is not saturated, and a gradient that survives saturation.
+        """
+        y = _targets(y, z)
+        return float(np.mean(bce_with_logits(y, z))), bce_with_logits_grad(y, z) / len(z)
 
     accuracy = staticmethod(accuracy)
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from model.layers import Activation, Linear
+from model.layers import Activation, Linear, Sigmoid
+
+if TYPE_CHECKING:
+    from model.losses import Loss
 
 Layer = Linear | Activation
 Trace = list[tuple[Layer, np.ndarray, np.ndarray]]
@@ -34,6 +39,23 @@ class Net:
         for i in reversed(range(len(trace))):
             layer, x, y = trace[i]
             dy = layer.backward(x, dy, y, input_grad=i > 0)
+
+    def objective(
+        self, loss: Loss, y: np.ndarray, out: np.ndarray, trace: Trace
+    ) -> tuple[float, np.ndarray, Trace]:
+        """(mean loss of the batch, its gradient, the trace to pass it back through).
+
+        Usually the gradient is `loss`'s w.r.t. the output `out`, and the trace is the whole
+        trace. A final Sigmoid followed by a loss that takes logits (`BCE.from_logits`) is
+        differentiated as one: the gradient is then (y_hat - y) / N at the sigmoid's input and
+        the trace stops before the sigmoid, so a saturated, wrong output is still pushed back
+        instead of multiplying a clipped 1 / (1 - y_hat) by a sigma' that rounded to 0.
+        """
+        if trace and isinstance(trace[-1][0], Sigmoid) and hasattr(loss, "from_logits"):
+            value, dz = loss.from_logits(y, trace[-1][1])
+            return value, dz, trace[:-1]
+        value, dout = loss(y, out)
+        return value, dout, trace
 
     def step(self, lr: float) -> None:
         """One gradient-descent update of every layer's parameters."""

@@ -99,8 +99,8 @@ def fit(
     history = History(steps_per_epoch=n_batches)
 
     def evaluate(step: int, epoch: int) -> None:
-        out = net.forward(x_val)[0]
-        value = loss.value(y_val, out)
+        out, trace = net.forward(x_val)
+        value = net.objective(loss, y_val, out, trace)[0]
         if not math.isfinite(value):
             raise Diverged(history, step, epoch, lr)
         history.val_step.append(step)
@@ -120,7 +120,7 @@ def fit(
                 xb, yb = x[rows], y[rows]
                 step += 1
                 out, trace = net.forward(xb)
-                value, dout = loss(yb, out)
+                value, dout, trace = net.objective(loss, yb, out, trace)
                 if not math.isfinite(value):
                     raise Diverged(history, step, epoch, lr)
                 if reduction == "sum":

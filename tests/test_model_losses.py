@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from model import Linear, Net, Sigmoid, fit
+from model.functional import sigmoid
 from model.gradcheck import SMOOTH_BAND, check_function
 from model.losses import (
     BCE,
@@ -11,6 +13,8 @@ from model.losses import (
     accuracy,
     bce_loss,
     bce_loss_grad,
+    bce_with_logits,
+    bce_with_logits_grad,
     logistic_loss,
     logistic_loss_grad,
     mse_loss,
@@ -130,3 +134,35 @@ def test_bce_object_keeps_float32_with_float64_or_integer_labels():
     for y in (np.array([0.0, 1.0, 1.0]), np.array([0, 1, 1])):
         _, grad = BCE()(y, out)
         assert grad.dtype == np.float32 and grad.shape == (3, 1)
+
+
+def test_bce_from_logits_equals_bce_of_the_sigmoid_where_nothing_saturates():
+    rng = np.random.default_rng(3)
+    z = rng.normal(scale=4, size=(6, 1))
+    y = rng.integers(0, 2, size=(6, 1)).astype(float)
+    np.testing.assert_allclose(bce_with_logits(y, z), bce_loss(y, sigmoid(z)), rtol=1e-12)
+    loss, dz = BCE().from_logits(y, z)
+    assert loss == pytest.approx(BCE().value(y, sigmoid(z)), rel=1e-12)
+    np.testing.assert_allclose(dz, (sigmoid(z) - y) / 6, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_from_logits_of_a_saturated_wrong_output_grows_like_the_logit(dtype):
+    z = np.array([[60.0], [-60.0]], dtype=dtype)
+    y = np.array([[0.0], [1.0]], dtype=dtype)
+    np.testing.assert_allclose(bce_with_logits(y, z), [[60.0], [60.0]], rtol=1e-6)
+    np.testing.assert_array_equal(bce_with_logits_grad(y, z), [[1.0], [-1.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_update_moves_a_saturated_wrong_sigmoid_bce_output_back(dtype):
+    # z = 60: sigma(z) rounds to exactly 1 in both types, on the wrong side of label 0. Through
+    # the clip and a separate sigma' = y_hat (1 - y_hat) = 0 the step would be exactly zero.
+    layer = Linear.from_params(np.array([[60.0]], dtype=dtype), np.array([0.0], dtype=dtype))
+    net = Net([layer, Sigmoid()])
+    x, y = np.ones((1, 1), dtype=dtype), np.zeros(1)
+    assert net.forward(x)[0][0, 0] == 1.0
+    fit(net, BCE(), x, y, epochs=1, lr=40.0, progress=False)
+    np.testing.assert_array_equal(layer.dW, [[1.0]])  # y_hat - y, not 0
+    assert layer.W.dtype == dtype
+    assert net.forward(x)[0][0, 0] < 0.5, (layer.W, layer.b)
