@@ -4,8 +4,9 @@ divergence guard, for every assignment (from one sample per step up to the full 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -21,7 +22,8 @@ class History:
     Steps are counted from 1 over the whole run. `step_loss[s - 1]` and `step_acc[s - 1]` are the
     mean loss and accuracy of step s's batch, measured before that step's update; the epoch
     lists hold the means over each epoch's steps. Each held-out evaluation is taken after
-    `val_step[i]` updates and gives `val_loss[i]` and `val_acc[i]`.
+    `val_step[i]` updates and gives `val_loss[i]` and `val_acc[i]`. Probes (`fit(record=...)`)
+    are taken after `record_step[i]` updates and give `records[name][i]`.
     """
 
     steps_per_epoch: int
@@ -32,6 +34,8 @@ class History:
     val_step: list[int] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
+    record_step: list[int] = field(default_factory=list)
+    records: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class Diverged(RuntimeError):
@@ -65,6 +69,8 @@ def fit(
     drop_last: bool = False,
     progress: bool = True,
     desc: str | None = None,
+    record: Mapping[str, Callable[[Net], Any]] | None = None,
+    record_every: int | None = None,
 ) -> History:
     """Train `net` in place by minibatch gradient descent on (x (N, d), y) and return the history.
 
@@ -79,11 +85,16 @@ def fit(
     - The data are cast to the network's dtype (float32 or float64) once, before the first step.
     - A non-finite loss stops the run with `Diverged`, which carries the history so far.
     - progress: a tqdm bar over the steps, shown only on a terminal; `desc` labels it.
+    - record: probes {name: fn(net) -> value} (see `model.diagnostics`), taken after every
+      epoch, or after every `record_every` steps if that is given, and kept in
+      `history.records[name]`; a probe sees the gradients of the step just taken.
     """
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', not {reduction!r}")
     if (x_val is None) != (y_val is None) or (eval_every is not None and x_val is None):
         raise ValueError("a held-out evaluation needs both x_val and y_val")
+    if record_every is not None and not record:
+        raise ValueError("record_every needs probes to record (record={name: fn})")
     dtype = net.dtype
     x = np.asarray(x, dtype=dtype)
     y = np.asarray(y)
@@ -97,6 +108,13 @@ def fit(
     shuffle = shuffle and n_batches > 1
     rng = np.random.default_rng(seed)
     history = History(steps_per_epoch=n_batches)
+    probes = dict(record or {})
+    history.records.update({name: [] for name in probes})
+
+    def take_probes(step: int) -> None:
+        history.record_step.append(step)
+        for name, probe in probes.items():
+            history.records[name].append(probe(net))
 
     def evaluate(step: int, epoch: int) -> None:
         out, trace = net.forward(x_val)
@@ -131,10 +149,14 @@ def fit(
                 history.step_acc.append(loss.accuracy(yb, out))
                 if eval_every is not None and step % eval_every == 0:
                     evaluate(step, epoch)
+                if record_every is not None and step % record_every == 0:
+                    take_probes(step)
                 bar.update()
             history.epoch_loss.append(float(np.mean(history.step_loss[-n_batches:])))
             history.epoch_acc.append(float(np.mean(history.step_acc[-n_batches:])))
             if has_val and eval_every is None:
                 evaluate(step, epoch)
+            if probes and record_every is None:
+                take_probes(step)
             bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4f}")
     return history

@@ -1,0 +1,205 @@
+"""Measurements an explanation of a run can quote: one function per diagnostic.
+
+Networks: dead ReLUs and saturated sigmoid/tanh units per layer, per-layer gradient norms, the
+output distribution, the generalisation gap per epoch, the spread over seeds. Two-variable
+optimisation (dl2023/dl2024 §1.1): the Hessian's eigenvalues at a point, the step-size bound
+2 / lambda_max, and cycles and divergence in a gradient-descent path.
+
+Each network diagnostic also works as a probe for `fit(..., record={...})`: wrap it in a
+lambda of the network, e.g. ``record={"dead": lambda net: dead_relu_fraction(net, x)}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from model.layers import ReLU, Sigmoid, Tanh
+from model.net import Net
+from model.train import History
+
+SATURATION = 0.01
+"""A sigmoid or tanh unit is saturated on a sample when its slope f'(z) is below this share of
+the function's peak slope f'(0) (1/4 for the sigmoid, 1 for tanh): the unit then passes back
+less than 1% of the gradient it would pass at z = 0. For the sigmoid that is |z| > 5.99 (output
+within 0.0025 of 0 or 1), for tanh |z| > 2.99 (output within 0.005 of -1 or 1)."""
+
+
+def dead_relu_fraction(net: Net, x: np.ndarray) -> list[float]:
+    """For every ReLU layer of `net`, in order: the fraction of its units dead on the batch x.
+
+    A unit is dead when its input is <= 0 for every sample of x (N, d): it outputs 0 and,
+    with relu'(0) = 0, passes back no gradient for any of them, so no sample can revive it.
+    """
+    _, trace = net.forward(x)
+    return [float(np.mean(np.all(inp <= 0, axis=0))) for layer, inp, _ in trace
+            if isinstance(layer, ReLU)]
+
+
+def saturated_fraction(net: Net, x: np.ndarray, threshold: float = SATURATION) -> list[float]:
+    """For every Sigmoid or Tanh layer of `net`, in order: the fraction of (sample, unit) pairs
+    of the batch x whose slope is below `threshold` times the peak slope (see `SATURATION`).
+
+    The slopes come from the outputs y, as the layers' backward passes compute them:
+    sigma' / sigma'(0) = 4 y (1 - y) and tanh' / tanh'(0) = 1 - y^2.
+    """
+    _, trace = net.forward(x)
+    fractions = []
+    for layer, _, y in trace:
+        if isinstance(layer, Sigmoid):
+            fractions.append(float(np.mean(4 * y * (1 - y) < threshold)))
+        elif isinstance(layer, Tanh):
+            fractions.append(float(np.mean(1 - y * y < threshold)))
+    return fractions
+
+
+def gradient_norms(net: Net) -> dict[str, float]:
+    """Frobenius norm of every parameter's gradient as the last backward pass stored it.
+
+    Keyed like `Net.gradients()` (W1, b1, W2, ...). Recorded with `fit(record=...)`, it gives
+    the per-layer gradient norms over training.
+    """
+    return {name: float(np.linalg.norm(grad)) for name, grad in net.gradients()}
+
+
+def output_distribution(
+    out: np.ndarray,
+    quantiles: Sequence[float] = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0),
+    bins: int = 10,
+    value_range: tuple[float, float] = (0.0, 1.0),
+) -> dict[str, list[float]]:
+    """Quantiles and a histogram of a network's outputs (any shape, all entries pooled).
+
+    Returns {"quantiles": the levels, "values": the quantiles (linear interpolation, NumPy's
+    default), "edges": bins + 1 edges over value_range, "counts": the entries per bin}. The
+    default range suits sigmoid outputs; entries outside it are not counted.
+    """
+    flat = np.asarray(out, dtype=np.float64).ravel()
+    counts, edges = np.histogram(flat, bins=bins, range=value_range)
+    return {"quantiles": [float(q) for q in quantiles],
+            "values": [float(v) for v in np.quantile(flat, quantiles)],
+            "edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+
+
+def generalisation_gap(history: History, metric: str = "acc") -> list[float]:
+    """Per epoch: training minus held-out accuracy ("acc"), or held-out minus training loss
+    ("loss"); positive means the training set is fitted better than the held-out one.
+
+    The training side is the epoch's mean over its steps (`History.epoch_acc`/`epoch_loss`),
+    the held-out side the evaluation after the epoch, so `fit` must have evaluated once per
+    epoch (x_val given, no eval_every).
+    """
+    if metric not in ("acc", "loss"):
+        raise ValueError(f"metric must be 'acc' or 'loss', not {metric!r}")
+    train = history.epoch_acc if metric == "acc" else history.epoch_loss
+    held_out = history.val_acc if metric == "acc" else history.val_loss
+    if len(held_out) != len(train):
+        raise ValueError(f"need one held-out evaluation per epoch: {len(held_out)} evaluations, "
+                         f"{len(train)} epochs")
+    sign = 1 if metric == "acc" else -1
+    return [sign * (t - v) for t, v in zip(train, held_out, strict=True)]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A quantity over seeds: mean, standard deviation (with the ddof it was taken with), range."""
+
+    n: int
+    mean: float
+    std: float
+    ddof: int
+    min: float
+    max: float
+
+
+def seed_spread(values: Sequence[float], ddof: int = 1) -> Spread:
+    """Mean, standard deviation, min and max of one result over seeds.
+
+    ddof = 1 (the default) is the sample standard deviation, sqrt(sum (v - mean)^2 / (n - 1)),
+    which estimates the spread of a new seed's result; ddof = 0 describes just these runs.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.size <= ddof:
+        raise ValueError(f"need more than {ddof} values for a standard deviation with ddof={ddof}")
+    return Spread(n=int(v.size), mean=float(v.mean()), std=float(v.std(ddof=ddof)), ddof=ddof,
+                  min=float(v.min()), max=float(v.max()))
+
+
+def hessian_eigenvalues(
+    expr: sp.Expr, variables: Sequence[sp.Symbol], point: Sequence[float]
+) -> list[float]:
+    """Eigenvalues, ascending, of the Hessian of the SymPy expression `expr` at `point`.
+
+    The Hessian is differentiated exactly by SymPy, evaluated at the point in floating point,
+    and its eigenvalues taken with `numpy.linalg.eigvalsh` (it is symmetric). At a minimum all
+    are >= 0; gradient descent with step size eta is stable there when eta < 2 / lambda_max.
+    """
+    hess = sp.hessian(expr, list(variables))
+    values = np.array(sp.lambdify(list(variables), hess, "numpy")(*point), dtype=np.float64)
+    return [float(v) for v in np.linalg.eigvalsh(values)]
+
+
+def stability_bound(eigenvalues: Sequence[float]) -> float:
+    """2 / lambda_max: the largest step size at which gradient descent settles into a minimum
+    whose Hessian has these eigenvalues.
+
+    Near the minimum a step multiplies the offset along each eigenvector by 1 - eta lambda; it
+    shrinks only if |1 - eta lambda| < 1, i.e. eta < 2 / lambda, for every lambda. At eta
+    above the bound the offset along the top eigenvector flips sign and grows each step, until
+    the non-quadratic terms of f stop it (often in a 2-cycle) or the path diverges.
+    """
+    top = max(eigenvalues)
+    if top <= 0:
+        raise ValueError(f"no positive eigenvalue (largest {top:g}): not a minimum")
+    return 2.0 / top
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """The end of a path repeats with this period (1: it has settled on a fixed point)."""
+
+    period: int
+    start: int
+    points: list[list[float]]
+
+
+def detect_cycle(
+    path: np.ndarray, max_period: int = 8, tol: float = 1e-6, repeats: int = 3
+) -> Cycle | None:
+    """The smallest period k <= max_period with which the end of a path repeats, or None.
+
+    path: (T, d) points (a (T,) path is one coordinate). Period k means every point of the
+    last `repeats` * k steps lies within `tol` (Euclidean) of the point k steps before it.
+    `start` is the first step t from which every point is within `tol` of point t - k;
+    `points` are the k points of the cycle, the last k of the path. A period-1 cycle is
+    convergence; period 2 is the bouncing of a step size above 2 / lambda_max.
+    """
+    p = np.asarray(path, dtype=np.float64)
+    p = p[:, None] if p.ndim == 1 else p
+    if not np.all(np.isfinite(p)):
+        return None
+    for k in range(1, max_period + 1):
+        if len(p) < (repeats + 1) * k:
+            break
+        close = np.linalg.norm(p[k:] - p[:-k], axis=1) < tol
+        if close[-repeats * k:].all():
+            broken = np.flatnonzero(~close)
+            start = (int(broken[-1]) + 1 if broken.size else 0) + k
+            return Cycle(period=k, start=start, points=p[-k:].tolist())
+    return None
+
+
+def detect_divergence(path: np.ndarray, bound: float = 1e6) -> int | None:
+    """The first step at which a path leaves the ball of radius `bound` or turns non-finite.
+
+    path: (T, d) points or (T,) values (a loss curve works too). None if it never does.
+    """
+    p = np.asarray(path, dtype=np.float64)
+    p = p[:, None] if p.ndim == 1 else p
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~np.all(np.isfinite(p), axis=1) | (np.linalg.norm(np.nan_to_num(p, nan=np.inf),
+                                                                axis=1) > bound)
+    return int(np.argmax(bad)) if bad.any() else None
