@@ -25,6 +25,8 @@ examples:
   python build.py --figure gd_path_b   redraw one figure (build/<id>/figures/NAME.pdf) only
   python build.py --tex-only           write build/<id>/tex/<id>.tex, do not run LaTeX
   python build.py --config me.toml     take names and group from me.toml (see report.toml)
+  python build.py --claims dl2023-a1   list the report's claims beside their sentences, and the
+                                       explanations ("because", "so", ...) that have none
 
 Run times of every step go to the terminal and to build/build.log, never into the PDF.
 """
@@ -44,6 +46,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="regenerate only this figure (its experiments come from the cache)")
     parser.add_argument("--tex-only", action="store_true",
                         help="stop after writing the .tex files (no TeX needed)")
+    parser.add_argument("--claims", nargs="?", const="", metavar="ID",
+                        help="list every claim of report ID (default: of every report) with the "
+                             "sentence it guards and whether it held; exit 1 if one did not")
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE",
                         help="TOML file with the front matter: [front] names, group "
                              "(default: report.toml)")
@@ -85,6 +90,8 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
             names = ", ".join(f.name for f in report.figures) or "(none)"
             print(f"{report.id:14} {report.title}\n{'':14} figures: {names}")
         return 0
+    if args.claims:
+        args.reports = [*args.reports, args.claims]
     unknown = [rid for rid in args.reports if rid not in ids]
     if unknown:
         return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(ids)}", 2)
@@ -115,6 +122,8 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
             builder.plot(report, records, only=figure.name)
             log.info("wrote %s", builder.figure_path(report, figure))
             return 0
+        if args.claims is not None:
+            return list_claims(builder, [load(rid) for rid in args.reports or ids])
         start = time.perf_counter()
         for rid in args.reports or ids:
             out = builder.build(load(rid), tex_only=args.tex_only)
@@ -125,6 +134,29 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
         return fail(str(err))
     finally:
         lock.release()
+
+
+def list_claims(builder, reports: list) -> int:
+    """Print each report's claims (held or not, where, the sentence) and its unguarded
+    explanations; 1 if any claim is contradicted by the results."""
+    from report.prose import unguarded_sentences
+
+    failed = 0
+    for report in reports:
+        claims = builder.claims(report)
+        bad = [c for c in claims if not c.holds]
+        failed += len(bad)
+        print(f"{report.id}: {len(claims)} claims, {len(bad)} contradicted")
+        for c in claims:
+            label = f"[{c.id}] " if c.id else ""
+            print(f"  {'held  ' if c.holds else 'FAILED'}  {c.where}  {label}{c.sentence}")
+        for path in builder.template_paths(report):
+            loose = unguarded_sentences(path.read_text())
+            if loose:
+                print(f"  explanations without a claim ({len(loose)}):")
+            for u in loose:
+                print(f"  none    {_rel(path)}:{u.line}  ({u.word}) {u.sentence}")
+    return 1 if failed else 0
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

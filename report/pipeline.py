@@ -24,7 +24,16 @@ from report.config import Config
 from report.latex import NoEscape, escape, make_environment
 from report.listings import listing, style_definitions
 from report.provenance import Source, source_of
-from report.spec import ClaimError, FigureSpec, Report, claim
+from report.spec import (
+    Claim,
+    ClaimError,
+    FigureSpec,
+    Report,
+    claim,
+    claimed,
+    recording,
+    template_claim,
+)
 
 log = logging.getLogger("build")
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +83,12 @@ class Builder:
     def template_dirs(report: Report) -> tuple[Path, ...]:
         return (*report.template_dirs, TEMPLATES)
 
+    def template_paths(self, report: Report) -> list[Path]:
+        """The report's own template file (the first one found on its search path)."""
+        found = [d / report.template for d in self.template_dirs(report)
+                 if (d / report.template).exists()]
+        return found[:1]
+
     def workdir(self, report: Report) -> Path:
         return self.build_dir / report.id
 
@@ -111,6 +126,32 @@ class Builder:
 
     # -- render ----------------------------------------------------------------------------
     def render(self, report: Report, records: dict[str, Record]) -> Path:
+        """Write build/<id>/tex/<id>.tex, and the claims its sentences made to claims.json."""
+        text, claims = self.render_text(report, records)
+        work = self.workdir(report)
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "claims.json").write_text(json.dumps([c.to_json() for c in claims], indent=1))
+        tex = work / "tex" / f"{report.id}.tex"
+        tex.parent.mkdir(parents=True, exist_ok=True)
+        if not tex.exists() or tex.read_text() != text:
+            tmp = tex.with_name(f".{tex.name}.tmp")
+            tmp.write_text(text)
+            os.replace(tmp, tex)
+        return tex
+
+    def claims(self, report: Report) -> list[Claim]:
+        """Every claim the report makes, held or not, in the order the render makes them.
+
+        A claim made again from the same place with the same outcome (a context helper called
+        more than once) is listed once.
+        """
+        claims = self.render_text(report, self.run(report), collect=True)[1]
+        return list(dict.fromkeys(claims))
+
+    def render_text(
+        self, report: Report, records: dict[str, Record], collect: bool = False
+    ) -> tuple[str, list[Claim]]:
+        """The report's LaTeX and its claims; a contradicted claim fails unless `collect`."""
         results = {name: rec.result for name, rec in records.items()}
         env = make_environment(self.template_dirs(report))
         shown_figures = {f.name for f in report.figures}
@@ -142,26 +183,23 @@ class Builder:
             "table": fragments.table,
             "matrix": fragments.matrix,
             "check": claim,
+            "claim": template_claim,
+            "claimed": claimed,
             "escape": escape,
             "pygments_style": NoEscape(style_definitions()),
             "config_lines": _config_lines,
             "seeds_of": _seeds_of,
         }
         try:
-            context.update(report.context(results))
-            text = env.get_template(report.template).render(context)
+            with recording(collect) as claims:
+                context.update(report.context(results))
+                text = env.get_template(report.template).render(context)
         except jinja2.TemplateSyntaxError as err:
             raise BuildError(f"{_rel(err.filename)}:{err.lineno}: {err.message}") from None
         except (jinja2.UndefinedError, ClaimError, BuildError, ValueError, KeyError,
                 TypeError, AttributeError) as err:
             raise BuildError(_template_location(err) + f"{type(err).__name__}: {err}") from None
-        tex = self.workdir(report) / "tex" / f"{report.id}.tex"
-        tex.parent.mkdir(parents=True, exist_ok=True)
-        if not tex.exists() or tex.read_text() != text:
-            tmp = tex.with_name(f".{tex.name}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, tex)
-        return tex
+        return text, claims
 
     # -- compile ---------------------------------------------------------------------------
     def compile(self, report: Report, tex: Path) -> Path:

@@ -27,7 +27,7 @@ from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import f, optimize_f
 from report.fragments import table
 from report.latex import NoEscape, fmt_num
-from report.spec import Experiment, FigureSpec, Report, claim
+from report.spec import Experiment, FigureSpec, Report
 
 # §1.1 (b): the run the assignment prescribes.
 GD_B = {"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 10, "decay": 1.0}
@@ -95,7 +95,7 @@ def _cell(value: float):
 
 
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.1: values the answers quote, and the claims their sentences make."""
+    """§1.1: values the answers quote, and the facts their claims (in the template) assert."""
     minima = r["minima"]["minima"]
     best = minima[0]
     b = r["gd_b"]
@@ -111,24 +111,14 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
         for j, steps in enumerate(grid["steps"]) if abs(final[i, j] - best["f"]) < 1e-3
     ]
     small, good, large = (r["gd_compare"][str(eta)] for eta in GD_COMPARE["step_sizes"])
-    decay = r["gd_decay"]
-    claim(b["f"] - best["f"] > 1, "(c) the prescribed run ends far above the global minimum")
-    claim(b_near is not best, "(c) the prescribed run heads for a local, not the global, minimum")
-    claim(small["f"] > good["f"] + 1, "(e) a too small step size is still far from a minimum")
-    claim(abs(good["f"] - best["f"]) < 1e-3, "(e) the good step size reaches the global minimum")
-    claim(large["f"] - best["f"] > 1, "(e) a too large step size does not settle")
-    claim(len(reached) > 0, "(f) some fixed step size in the grid reaches the global minimum")
-    claim(decay["f"] < -2, "(h) the decayed run gets below -2")
     etas = sorted({eta for eta, _ in reached})
     last = final[:, -1]
-    for i, eta in enumerate(grid["step_sizes"]):
-        if eta < etas[0]:
-            claim(abs(last[i] - b_near["f"]) < 0.1,
-                  f"(f) step size {eta} ends in or near the local minimum")
-        elif eta > etas[-1]:
-            claim(not abs(last[i] - best["f"]) < 0.1,
-                  f"(f) step size {eta} does not end in the global minimum")
+    smaller = [i for i, eta in enumerate(grid["step_sizes"]) if etas and eta < etas[0]]
+    larger = [i for i, eta in enumerate(grid["step_sizes"]) if etas and eta > etas[-1]]
     return {
+        "heads_local": b_near is not best,
+        "smaller_end_local": all(abs(last[i] - b_near["f"]) < 0.1 for i in smaller),
+        "larger_miss_global": all(not abs(last[i] - best["f"]) < 0.1 for i in larger),
         "global_min": best,
         "minima": minima,
         "b_near": b_near,
@@ -364,20 +354,12 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
     comp, eps_run, layer_rows = r["components"], r["fd_eps"], r["layer_checks"]["rows"]
     eps, central, forward = eps_run["eps"], eps_run["central"], eps_run["forward"]
     best = int(np.argmin(central))
-    claim(central[best] < forward.min(), "(d) central differences beat forward differences")
-    claim(central[0] > 100 * central[best] and central[-1] > 100 * central[best],
-          "(d) the error grows on both sides of the best eps")
-    claim(1e-7 < eps[best] < 1e-3, "(d) the best eps lies between 1e-7 and 1e-3")
-    for key in ("sigmoid_fd", "bce_fd"):
-        claim(comp[key]["rel_error"] < SMOOTH_BAND, f"(c)/(k) {key} agrees to within 1e-7")
-    claim(comp["relu_fd"]["rel_error"] < KINK_BAND, "(f) ReLU agrees away from the kink")
-    claim(r["one_layer"]["rel_error"] < SMOOTH_BAND, "§1.3 (b) the one-layer gradient agrees")
-    for row in layer_rows:
-        claim(row["rel_error"] < SMOOTH_BAND, f"§1.4 (d) {row['name']} passes the check")
-    grid = np.linspace(-10, 10, 2001)
-    claim(abs(sigmoid_grad(grid).max() - 0.25) < 1e-6, "(i) the sigmoid's slope peaks at 1/4")
     one = r["one_layer"]
     return {
+        "fd_grows_both_sides": bool(central[0] > 100 * central[best]
+                                    and central[-1] > 100 * central[best]),
+        "layer_max_rel": max(row["rel_error"] for row in layer_rows),
+        "sigmoid_peak": float(sigmoid_grad(np.linspace(-10, 10, 2001)).max()),
         "sigmoid_values": _values_table(["x", "sigmoid(x)", "sigmoid_grad(x)"],
                                         [comp["sigmoid"][k] for k in ("x", "value", "grad")]),
         "relu_values": _values_table(["x", "relu(x)", "relu_grad(x)"],
@@ -410,35 +392,21 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     mean = sweep["test_acc"].mean(axis=-1)
     i, j = np.unravel_index(np.argmax(mean), mean.shape)
     lrs, mbs = sweep["lrs"], sweep["mbs"]
-    claim(TUNED["lr"] == lrs[i] and mean[i, :].max() - mean[i, mbs.index(TUNED["mb"])] < 0.005,
-          "(b) the tuned setting is the sweep's best learning rate, its minibatch size within "
-          "half a point of the best")
-    claim(mean[0].max() < mean.max() - 0.05, "(c)/(7a) the smallest learning rate is too slow")
-    claim(mean[-1].min() < mean.max() - 0.1, "(c)/(7a) the largest learning rate fails for some "
-                                             "minibatch size")
-    spread_ok = (mean[:-1].max(axis=1) - mean[:-1].min(axis=1)).max()
-    claim(spread_ok < 0.01, "(7b) below the largest rate the minibatch size hardly matters")
     acc = {arch: _final(runs, "test_acc") for arch, runs in variants.items()}
     train = {arch: _final(runs, "train_acc") for arch, runs in variants.items()}
-    two, one, lin, deep = (acc[a] for a in VARIANTS["archs"])
-    claim(one.mean() < two.mean() - 0.03, "(e) the single layer is clearly worse")
-    claim(abs(lin.mean() - one.mean()) < 0.01, "(g) Linear-Linear-Sigmoid matches one layer")
-    claim(bool(np.all(train["64-32-32-16-1"] == 1.0)), "(i) the deep net fits the training set "
-                                                      "perfectly for every seed")
-    claim(bool(np.all(deep < 1.0)), "(i) but not the test set")
-    claim(abs(deep.mean() - two.mean()) < 0.01, "(i) the deep net is no better on the test set")
+    deep = "64-32-32-16-1"
     zr, zs, zb = (zero[f"{a}, {k}"] for a, k in ZERO_INIT["cases"])
-    claim(zr["hidden_spread"] == 0 and zr["weight_norm"] == 0,
-          "(7c) ReLU net from zero weights: no weight ever moves")
-    claim(zs["hidden_spread"] == 0 and zs["weight_norm"] > 0,
-          "(7c) sigmoid net from zero weights: weights move, units stay identical")
-    claim(zb["hidden_spread"] > 0.1 and zb["test_acc"][-1] > 0.95,
-          "(7c) a zero bias with random weights trains normally")
     rows = [[arch, _pm(train[arch]), _pm(acc[arch]), _pm(_final(variants[arch], "train_loss"), 4)]
             for arch in VARIANTS["archs"]]
     zero_rows = [[name, fmt_num(run["hidden_spread"], 3), fmt_num(run["weight_norm"], 1),
                   fmt_num(run["test_acc"][-1], 3)] for name, run in zero.items()]
     return {
+        "tuned_is_best": bool(TUNED["lr"] == lrs[i] and
+                              mean[i, :].max() - mean[i, mbs.index(TUNED["mb"])] < 0.005),
+        # The largest spread over minibatch sizes at any learning rate below the largest.
+        "mb_spread": float((mean[:-1].max(axis=1) - mean[:-1].min(axis=1)).max()),
+        "deep_fits_train": bool(np.all(train[deep] == 1.0)),
+        "deep_misses_test": bool(np.all(acc[deep] < 1.0)),
         "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
         "sweep_mean": mean,
         "variants_table": table(["network", "train accuracy", "test accuracy", "train loss"],
