@@ -3,12 +3,15 @@
 A claim asserts, at build time, that a result-dependent sentence still holds. In a template the
 sentence and its assertion are one piece of text:
 
-    <% call claimed("c-local", b_near is not global_min) %>The path slides into ...<% endcall %>
+    <% call claimed("c-local", r.gd_b.f > global_min.f + 1) %>The path ...<% endcall %>
     << claim("c-small", small.f > good.f + 1, "A too small step is still far from a minimum.") >>
 
-Both render the sentence itself. `claim(holds, statement)` in a report module (and `check` in
-a template, its old name there) renders nothing. While a build renders, every claim is recorded
-with where it was made (`recording`); `build.py --claims ID` lists them.
+Both render the sentence itself. A block that ends a line closes with `<% endcall +%>`: the `+`
+keeps the line break that the environment's trim_blocks would otherwise swallow. (In Jinja,
+`a is not b` is a test, not identity: compare values, or compute the fact in the context.)
+`claim(holds, statement)` in a report module (and `check` in a template, its old name there)
+renders nothing. While a build renders, every claim is recorded with where it was made
+(`recording`); `build.py --claims ID` lists them.
 """
 
 from __future__ import annotations
