@@ -166,3 +166,16 @@ def test_one_update_moves_a_saturated_wrong_sigmoid_bce_output_back(dtype):
     np.testing.assert_array_equal(layer.dW, [[1.0]])  # y_hat - y, not 0
     assert layer.W.dtype == dtype
     assert net.forward(x)[0][0, 0] < 0.5, (layer.W, layer.b)
+
+
+def test_only_a_sigmoid_followed_by_bce_is_differentiated_from_the_logits():
+    rng = np.random.default_rng(4)
+    net = Net([Linear(3, 1, rng), Sigmoid()])
+    x, y = rng.normal(size=(5, 3)), rng.integers(0, 2, size=5)
+    out, trace = net.forward(x)
+    _, dz, rest = net.objective(BCE(), y, out, trace)
+    assert len(rest) == 1 and rest[0][0] is net.layers[0]
+    np.testing.assert_allclose(dz, (out - y[:, None]) / 5, rtol=1e-12)
+    _, dout, whole = net.objective(MSE(), y[:, None], out, trace)
+    assert whole is trace
+    np.testing.assert_allclose(dout, mse_loss_grad(y[:, None], out), rtol=1e-12)
