@@ -33,6 +33,7 @@ class Settings:
     jobs: int = field(default_factory=joblib.cpu_count)
     scheduler: str | None = None
     location: Path | None = None
+    connect_timeout: float = 30.0  # seconds to wait for the Dask scheduler
     # Data fingerprints of the experiment being run (set by report.cache while it runs one).
     data: dict[str, str] = field(default_factory=dict)
 
@@ -82,14 +83,21 @@ def _point(fn: Callable[[dict], Any], config: dict, code: str, data: dict[str, s
         return fn(config)
 
 
+class SweepError(Exception):
+    """The sweep cannot run as configured; the message is meant for the user as it is."""
+
+
 def _backend() -> Any:
     if SETTINGS.scheduler is None:
         return nullcontext()
     try:
         from distributed import Client
     except ImportError:
-        raise RuntimeError("--scheduler needs Dask: pip install -e '.[dask]'") from None
-    client = Client(SETTINGS.scheduler)
+        raise SweepError("--scheduler needs Dask: pip install -e '.[dask]'") from None
+    try:
+        client = Client(SETTINGS.scheduler, timeout=SETTINGS.connect_timeout)
+    except (OSError, ValueError) as err:
+        raise SweepError(f"cannot reach the Dask scheduler {SETTINGS.scheduler!r}: {err}") from None
     config = joblib.parallel_config(backend="dask", n_jobs=-1)
     return _closing(client, config)
 

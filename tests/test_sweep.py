@@ -89,3 +89,11 @@ def test_per_seed_gives_each_point_one_seed_and_not_the_list(settings):
 def test_jobs_below_one_is_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="--jobs must be at least 1"):
         sw.configure(jobs=0)
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(settings):
+    pytest.importorskip("distributed")
+    settings.scheduler = "tcp://127.0.0.1:9"  # the discard port: nothing listens there
+    settings.connect_timeout = 1.0
+    with pytest.raises(sw.SweepError, match="cannot reach the Dask scheduler"):
+        sw.sweep(sweep_points.noisy_sum, [{"n": 2, "seed": 0}])
