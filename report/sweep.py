@@ -114,34 +114,38 @@ def _closing(client: Any, config: Any) -> Iterator[None]:
 def sweep(fn: Callable[[dict], T], points: Sequence[dict], desc: str = "runs") -> list[T]:
     """fn(point) for every point, in order; cached points are loaded, the rest run in parallel.
 
-    `fn` must be a module-level function (workers import it) whose result is picklable.
+    `fn` must be a module-level function (workers import it) whose result is picklable. Equal
+    points run once and share their result, so overlapping grids can simply be concatenated.
     """
     points = list(points)
+    keys = [joblib.hash(point) for point in points]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
     memory = joblib.Memory(SETTINGS.location, verbose=0)
     cached = memory.cache(_point, ignore=["one_thread"])
     code, _ = code_hash(fn)
-    parallel = SETTINGS.jobs > 1 or SETTINGS.scheduler is not None
     # Dask's worker processes already start with one BLAS thread each, and its in-process
     # workers are threads, for which a process-wide limit would race.
     one_thread = SETTINGS.jobs > 1 and SETTINGS.scheduler is None
-    args = [(fn, point, code, SETTINGS.data, one_thread) for point in points]
-    results: list[Any] = [None] * len(points)
+    args = {i: (fn, points[i], code, SETTINGS.data, one_thread) for i in first.values()}
+    results: dict[int, Any] = {}
     todo = []
-    for i, call in enumerate(args):
+    for i, call in args.items():
         if SETTINGS.location is not None and cached.check_call_in_cache(*call):
             results[i] = cached(*call)
         else:
             todo.append(i)
-    with _backend(), tqdm(total=len(points), initial=len(points) - len(todo), desc=desc,
-                          unit="run", disable=None, leave=False) as bar:
-        jobs = 1 if not parallel else SETTINGS.jobs
-        done = joblib.Parallel(n_jobs=jobs if SETTINGS.scheduler is None else None,
-                               return_as="generator")(
-            joblib.delayed(cached)(*args[i]) for i in todo)
-        for i, result in zip(todo, done, strict=True):
-            results[i] = result
-            bar.update()
-    return results
+    if todo:
+        with _backend(), tqdm(total=len(args), initial=len(args) - len(todo), desc=desc,
+                              unit="run", disable=None, leave=False) as bar:
+            done = joblib.Parallel(n_jobs=None if SETTINGS.scheduler else SETTINGS.jobs,
+                                   return_as="generator")(
+                joblib.delayed(cached)(*args[i]) for i in todo)
+            for i, result in zip(todo, done, strict=True):
+                results[i] = result
+                bar.update()
+    return [results[first[key]] for key in keys]
 
 
 def over_seeds(fn: Callable[[dict], T], configs: Mapping[K, dict], seeds: Sequence[int],

@@ -97,3 +97,12 @@ def test_an_unreachable_scheduler_is_one_clear_error(settings):
     settings.connect_timeout = 1.0
     with pytest.raises(sw.SweepError, match="cannot reach the Dask scheduler"):
         sw.sweep(sweep_points.noisy_sum, [{"n": 2, "seed": 0}])
+
+
+def test_equal_points_run_once_and_share_their_result(settings, tmp_path):
+    settings.jobs = 1
+    log = tmp_path / "ran.txt"
+    points = sw.grid({"log": str(log)}, seed=[0, 1])
+    results = sw.sweep(sweep_points.logged, points + points[:1])
+    assert log.read_text().split() == ["0", "1"]
+    assert [r["seed"] for r in results] == [0, 1, 0]

@@ -3,7 +3,6 @@ configs, the runs, and the claims behind the report's sentences."""
 
 from __future__ import annotations
 
-import json
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -111,19 +110,15 @@ def train_one(config: dict) -> dict[str, Any]:
 
 def run_variations(config: dict) -> dict[str, Any]:
     """Every sweep: runs[value][seed] per swept value. A setting shared by several sweeps (BASE
-    itself is in all four) is trained once."""
+    itself is in all four) is trained once: `sweep` runs equal points once."""
     common = {key: value for key, value in config.items() if key not in ("seeds", "sweeps")}
-    seeds = config["seeds"]
-    specs = {name: [[common | {vary: value, "seed": seed} for seed in seeds] for value in values]
-             for name, (vary, values) in config["sweeps"].items()}
-    unique = {json.dumps(spec, sort_keys=True): spec
-              for rows in specs.values() for row in rows for spec in row}
-    done = sweep(train_one, list(unique.values()), "variations")
-    result = dict(zip(unique, done, strict=True))
+    seeds, sweeps = config["seeds"], config["sweeps"]
+    runs = iter(sweep(train_one, [common | {vary: value, "seed": seed}
+                                  for vary, values in sweeps.values()
+                                  for value in values for seed in seeds], "variations"))
     return {name: {"vary": vary, "values": values, "seeds": seeds,
-                   "runs": [[result[json.dumps(spec, sort_keys=True)] for spec in row]
-                            for row in specs[name]]}
-            for name, (vary, values) in config["sweeps"].items()}
+                   "runs": [[next(runs) for _ in seeds] for _ in values]}
+            for name, (vary, values) in sweeps.items()}
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:
