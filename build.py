@@ -27,6 +27,10 @@ examples:
   python build.py --config me.toml     take names and group from me.toml (see report.toml)
   python build.py --claims dl2023-a1   list the report's claims beside their sentences, and the
                                        explanations ("because", "so", ...) that have none
+  python build.py dl2023-a1 --jobs 4   run sweep points in 4 processes (default: every core)
+  python build.py --scheduler tcp://host:8786   run sweep points on a Dask cluster
+  python build.py demo --watch         rebuild demo whenever a file it depends on changes
+  python build.py new ID               write a skeleton report ID that builds at once
 
 Run times of every step go to the terminal and to build/build.log, never into the PDF.
 """
@@ -54,8 +58,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(default: report.toml)")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build", metavar="DIR",
                         help="where PDFs, work files and the cache go (default: build/)")
+    parser.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                        help="worker processes for experiment sweeps (default: every core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run sweep points on this Dask scheduler (e.g. tcp://host:8786; "
+                             "needs the dask extra); default: [sweep] scheduler of --config")
+    parser.add_argument("--watch", action="store_true",
+                        help="rebuild whenever a file the reports depend on changes (Ctrl-C stops)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     return parser.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def setup_logging(build_dir: Path, quiet: bool) -> None:
@@ -78,6 +99,11 @@ def fail(message: str, code: int = 1) -> int:
 
 def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
     """Run the CLI; `reports` replaces the registry (the tests build small reports this way)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:
+        from report.skeleton import main as new
+
+        return new(argv[1:])
     args = parse_args(argv)
     from report import assignments
 
@@ -108,6 +134,14 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as err:
         return fail(str(err))
+    if args.watch:
+        from report.watch import watch
+
+        return watch(argv, [load(rid) for rid in args.reports or ids], args.config)
+    from report import sweep
+
+    sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
+                    location=args.build_dir.resolve() / "cache" / "points")
     setup_logging(args.build_dir, args.quiet)
     log = logging.getLogger("build")
     lock = FileLock(args.build_dir / ".lock")
@@ -166,8 +200,9 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from model.train import Diverged
     from report.compile import LatexError
     from report.pipeline import BuildError
+    from report.sweep import SweepError
 
-    return (BuildError, LatexError, DataError, Diverged, DerivationError)
+    return (BuildError, LatexError, DataError, Diverged, DerivationError, SweepError)
 
 
 def _try(lock) -> bool:

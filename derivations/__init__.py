@@ -1,7 +1,8 @@
 """SymPy derivations of every gradient the reports display, each checked step by step.
 
 `all()` lists them in a stable order, `get(name)` picks one; call `verify()` before showing one
-and `to_latex()` to show it.  `DerivationError` is what a wrong step raises.
+and `to_latex()` to show it.  `DerivationError` is what a wrong step raises. A report adds its
+own with the `@register` decorator; nothing here needs editing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from functools import cache
 from derivations import activations, autograd, backprop, gd2d, linear, losses, one_layer, softmax
 from derivations.core import Derivation, DerivationError, Equation, Step
 
-__all__ = ["Derivation", "DerivationError", "Equation", "Step", "all", "get", "names"]
+__all__ = ["Derivation", "DerivationError", "Equation", "Step", "all", "builder_of", "get", "names",
+           "register"]
 
 # In the order the assignments ask for them.
 _BUILDERS: tuple[Callable[[], Derivation], ...] = (
@@ -57,17 +59,43 @@ _BUILDERS: tuple[Callable[[], Derivation], ...] = (
 )
 
 
+# Registered by reports (`@derivations.register`), in the order they were registered.
+_REGISTERED: dict[str, Callable[[], Derivation]] = {}
+
+
+def register(builder: Callable[[], Derivation]) -> Callable[[], Derivation]:
+    """Add a report's own derivation: `builder()` returns it. Use as a decorator.
+
+    A registered derivation is verified, cached and footnoted like the core's; its cache key
+    covers the builder's code (see `builder_of`). Registering the same function twice (a
+    module imported again) keeps one copy.
+    """
+    _REGISTERED[f"{builder.__module__}.{builder.__qualname__}"] = builder
+    _built.cache_clear()
+    return builder
+
+
 @cache
+def _built() -> dict[str, tuple[Derivation, Callable[[], Derivation]]]:
+    built: dict[str, tuple[Derivation, Callable[[], Derivation]]] = {}
+    for build in (*_BUILDERS, *_REGISTERED.values()):
+        derivation = build()
+        if derivation.name in built:
+            other = built[derivation.name][1]
+            raise DerivationError(
+                f"two derivations are called {derivation.name!r}: "
+                f"{other.__module__}.{other.__qualname__} and "
+                f"{build.__module__}.{build.__qualname__}")
+        built[derivation.name] = (derivation, build)
+    return built
+
+
 def _registry() -> dict[str, Derivation]:
-    built = [build() for build in _BUILDERS]
-    registry = {d.name: d for d in built}
-    if len(registry) != len(built):
-        raise RuntimeError("two derivations share a name")
-    return registry
+    return {name: derivation for name, (derivation, _) in _built().items()}
 
 
 def all() -> list[Derivation]:  # shadows the builtin inside this module only
-    """Every derivation, in a stable order."""
+    """Every derivation, the core's first, in a stable order."""
     return list(_registry().values())
 
 
@@ -82,3 +110,9 @@ def get(name: str) -> Derivation:
         return _registry()[name]
     except KeyError:
         raise KeyError(f"no derivation {name!r}; valid names: {', '.join(_registry())}") from None
+
+
+def builder_of(name: str) -> Callable[[], Derivation]:
+    """The function that builds derivation `name`: a cache key of its verification hashes it."""
+    get(name)
+    return _built()[name][1]

@@ -93,6 +93,18 @@ def split(
     return [(x[part], y[part]) for part in np.split(order, cuts)]
 
 
+def digits_split(
+    ddof: int = 0, train_fraction: float = 0.5, split_seed: int = 12345
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """`load_digits_binary(ddof)` cut by `split` into ((x_train, y_train), (x_test, y_test)).
+
+    The defaults are the notebooks' seeded 50/50 split (898/899); x (n, 64), y (n,).
+    """
+    x, y = load_digits_binary(ddof=ddof)
+    train, test = split(x, y, [train_fraction], split_seed)
+    return train, test
+
+
 @dataclass(frozen=True)
 class Summary:
     """The statistics the notebooks print about a data set before training on it."""
@@ -402,6 +414,33 @@ def five_points() -> tuple[np.ndarray, np.ndarray]:
     x = np.array([[-1.5, 1.2], [1.3, -1.4], [-1.2, -1.5], [1.5, 1.1], [0.1, -0.2]])
     y = np.array([[1.0], [1.0], [0.0], [0.0], [0.0]])
     return x, y
+
+
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """The four corners of the unit square, class 1 where exactly one coordinate is 1.
+
+    Returns:
+        x: (4, 2) float64 in {0, 1}^2.
+        y: (4, 1) float64 in {0.0, 1.0}, a column like a one-output network's.
+    """
+    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return x, np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def blobs(
+    n: int = 200, centres: Sequence[Sequence[float]] = ((-1.0, -1.0), (1.0, 1.0)),
+    std: float = 0.5, seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian blobs, one class per centre, `n` samples each, from default_rng(seed).
+
+    Returns:
+        x: (n * len(centres), d) float64, the samples of class 0 first.
+        y: (n * len(centres),) int64 class indices.
+    """
+    rng = np.random.default_rng(seed)
+    centres = np.asarray(centres, dtype=float)
+    x = np.concatenate([c + std * rng.standard_normal((n, centres.shape[1])) for c in centres])
+    return x, np.repeat(np.arange(len(centres)), n)
 
 
 TOY_BATCH_FILENAME = "test_batch_weights_biases.pkl"

@@ -63,3 +63,9 @@ def softmax(o: np.ndarray) -> np.ndarray:
         e = np.exp(o - o.max(axis=-1, keepdims=True))
     e /= e.sum(axis=-1, keepdims=True)
     return e
+
+
+def softmax_jacobian(y: np.ndarray) -> np.ndarray:
+    r"""dy_i/do_j = y_i (\delta_{ij} - y_j) as a (K, K) matrix (row i, column j), for y = softmax(o)
+    of one sample (K,)."""
+    return np.diag(y) - np.outer(y, y)

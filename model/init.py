@@ -1,9 +1,10 @@
-"""Weight initialisers: every scheme the five assignments prescribe, one signature for all.
+"""Weight initialisers under their conventional names, one signature for all.
 
 An initialiser is a function (n_in, n_out, rng, dtype) -> (W, b) with W of shape (n_in, n_out)
 and b of shape (n_out,). Weights are drawn in float64 and then cast, so a float32 network starts
 from the same numbers (rounded) as its float64 twin built from the same seed. Biases start at 0
-in every scheme: the weights already break the symmetry between units.
+in every scheme: the weights already break the symmetry between units. An assignment's own
+variant of a rule lives in `model/assignments/<id>.py` under its own name.
 """
 
 from __future__ import annotations
@@ -20,36 +21,23 @@ def _zero_bias(n_out: int, dtype: DTypeLike) -> np.ndarray:
     return np.zeros(n_out, dtype=dtype)
 
 
-def xavier_uniform(
-    n_in: int, n_out: int, rng: np.random.Generator, dtype: DTypeLike = np.float64
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""dl2023's rule as its notebook writes it: W ~ U(-a, a) with a = \sqrt{6 / (n_in n_out)}.
-
-    Note the product n_in n_out where Glorot's rule has the sum n_in + n_out (see
-    `glorot_uniform`); the draw is the notebook's `rng.uniform(-a, a, size=(n_in, n_out))`.
-    """
-    a = np.sqrt(6 / (n_in * n_out))
-    return rng.uniform(-a, a, size=(n_in, n_out)).astype(dtype), _zero_bias(n_out, dtype)
-
-
 def glorot_uniform(
     n_in: int, n_out: int, rng: np.random.Generator, dtype: DTypeLike = np.float64
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""lab4's Glorot rule: W ~ U(-a, a) with a = \sqrt{6 / (n_in + n_out)}."""
+    r"""Glorot (Xavier) uniform: W ~ U(-a, a) with a = \sqrt{6 / (n_in + n_out)}."""
     a = np.sqrt(6 / (n_in + n_out))
     return rng.uniform(-a, a, size=(n_in, n_out)).astype(dtype), _zero_bias(n_out, dtype)
+
+
+xavier_uniform = glorot_uniform
+"""The same rule under the other name the field uses for it."""
 
 
 def he_normal(
     n_in: int, n_out: int, rng: np.random.Generator, dtype: DTypeLike = np.float64
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""dl2024's He initialisation: W ~ N(0, 2 / n_out).
-
-    The variance uses the layer's output width: dl2024's given test asks that the weights of a
-    100000 x 2 layer have standard deviation 1, which \sqrt{2 / n_out} gives and the fan-in
-    form \sqrt{2 / n_in} (0.0045 there) does not.
-    """
-    std = np.sqrt(2 / n_out)
+    r"""He (Kaiming) normal with fan-in: W ~ N(0, 2 / n_in), for ReLU layers."""
+    std = np.sqrt(2 / n_in)
     return rng.normal(0.0, std, size=(n_in, n_out)).astype(dtype), _zero_bias(n_out, dtype)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from model.functional import identity, relu, sigmoid
-from model.init import Initialiser, xavier_uniform
+from model.init import Initialiser, glorot_uniform
 
 DEFAULT_SEED = 12345
 """Seed of the generator a Linear layer draws from when it is given none (dl2023's seed)."""
@@ -37,7 +37,7 @@ class Linear:
         n_in: int,
         n_out: int,
         rng: np.random.Generator | None = None,
-        init: Initialiser = xavier_uniform,
+        init: Initialiser = glorot_uniform,
         dtype: DTypeLike = np.float64,
     ) -> None:
         # Without a generator every call draws from a fresh one with the same seed, so a script

@@ -6,7 +6,8 @@ works from logits (mlp-numpy), `mse_loss` is lab4's mean over samples. A loss ob
 `SoftmaxCE`, `MSE`) bundles, for a batch: the mean loss and its gradient with respect to the
 network output, the loss alone, and the accuracy. `BCE.from_logits` is the same loss taken from
 the logit z of a final sigmoid, with the gradient y_hat - y that the training loop uses (see
-`bce_with_logits`).
+`bce_with_logits`). Every loss takes the targets first: `loss(y, y_hat)`,
+`softmax_cross_entropy(labels, logits)`.
 """
 
 from __future__ import annotations
@@ -92,13 +93,13 @@ def logistic_loss_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     return bce_loss_grad(y, g)
 
 
-def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(labels: np.ndarray, logits: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Mean over the batch of -\log softmax(o)_c, and its gradient with respect to the logits.
 
-    logits o (N, K), labels c (N,) integers in [0, K). The log-probabilities come from the
-    log-sum-exp form o_c - m - \log \sum_j e^{o_j - m} with m = \max_j o_j, so neither
-    overflow nor log(0) can occur. Returns (loss, dlogits) with dlogits = (softmax(o) - onehot(c))
-    / N, of shape (N, K) and the logits' dtype.
+    labels c (N,) integers in [0, K), logits o (N, K): targets first, as in every loss here.
+    The log-probabilities come from the log-sum-exp form o_c - m - \log \sum_j e^{o_j - m}
+    with m = \max_j o_j, so neither overflow nor log(0) can occur. Returns (loss, dlogits) with
+    dlogits = (softmax(o) - onehot(c)) / N, of shape (N, K) and the logits' dtype.
     """
     n = logits.shape[0]
     rows = np.arange(n)
@@ -196,11 +197,11 @@ class SoftmaxCE:
 
     def __call__(self, labels: np.ndarray, logits: np.ndarray) -> tuple[float, np.ndarray]:
         """(mean loss, its gradient w.r.t. the logits (N, K)); labels (N,) integers."""
-        return softmax_cross_entropy(logits, labels)
+        return softmax_cross_entropy(labels, logits)
 
     def value(self, labels: np.ndarray, logits: np.ndarray) -> float:
         """Mean loss over the batch."""
-        return softmax_cross_entropy(logits, labels)[0]
+        return softmax_cross_entropy(labels, logits)[0]
 
     accuracy = staticmethod(accuracy)
 

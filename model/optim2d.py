@@ -6,6 +6,8 @@ step size and its decay schedule eta_t = eta_0 d^t matter.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -42,3 +44,14 @@ def optimize_f(
         x_hist.append(x)
         y_hist.append(y)
     return x, y, f(x, y), x_hist, y_hist
+
+
+def descend(x: float, y: float, etas: np.ndarray) -> dict[str, Any]:
+    """Gradient descent on f from (x, y) with step size etas[t] in step t; the whole path."""
+    xs, ys = [x], [y]
+    for eta in etas:
+        x, y = optimize_f(x, y, float(eta), 1)[:2]
+        xs.append(x)
+        ys.append(y)
+    return {"x": x, "y": y, "f": float(f(x, y)), "x_hist": xs, "y_hist": ys, "etas": etas,
+            "f_hist": [float(f(a, b)) for a, b in zip(xs, ys, strict=True)]}

@@ -184,8 +184,12 @@ class Record:
 
 
 def _execute(fn: Callable[[dict], Any], config: dict, code: str, data: dict[str, str]) -> Any:
-    # `code` and `data` are unused here on purpose: they are part of joblib's key.
-    return fn(config)
+    # `code` is unused here on purpose: it is part of joblib's key. `data` also keys the points
+    # of any sweep the experiment runs, which the sweep caches on their own.
+    from report import sweep
+
+    with sweep.keyed_by(data):
+        return fn(config)
 
 
 class ExperimentCache:

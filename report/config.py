@@ -17,6 +17,8 @@ class Config:
     names: tuple[str, ...]
     group: str
     mnist_dir: Path | None
+    # [sweep] scheduler: the address of a Dask scheduler that runs the sweeps' points.
+    scheduler: str | None = None
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -57,4 +59,8 @@ def load_config(path: Path) -> Config:
         )
     mnist = data.get("data", {}).get("mnist_dir")
     mnist_dir = (path.parent / mnist).resolve() if isinstance(mnist, str) else None
-    return Config(tuple(names), group, mnist_dir)
+    scheduler = data.get("sweep", {}).get("scheduler")
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise ConfigError(f"{path}:{_line_of(text, 'scheduler')}: [sweep] scheduler must be a "
+                          "string such as \"tcp://host:8786\"")
+    return Config(tuple(names), group, mnist_dir, scheduler)

@@ -60,6 +60,14 @@ def _verify_derivation(config: dict) -> dict:
     return {"latex": derivation.to_latex(), "numeric": sorted(numeric)}
 
 
+def _derivation_config(name: str) -> dict:
+    """The verification's cache config: the name and the code of the derivation's builder, which
+    a report may define outside `derivations/` (the code hash of the step covers only that)."""
+    import derivations
+
+    return {"name": name, "code": code_hash(derivations.builder_of(name))[0]}
+
+
 @dataclass
 class Builder:
     """Builds reports into `build_dir`: build/<id>.pdf, with work files in build/<id>/."""
@@ -158,7 +166,7 @@ class Builder:
 
         def derivation(name: str) -> NoEscape:
             rec = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
-                                            {"name": name}))
+                                            _derivation_config(name)))
             note = (r"\par{\footnotesize $^{\dagger}$\,Checked numerically at random points, "
                     r"where SymPy could not decide symbolically.}\par" if rec.result["numeric"]
                     else "")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 import sympy as sp
+from conftest import ROOT
 
 import derivations
 from derivations.core import Derivation, DerivationError, Equation, Step
@@ -125,10 +127,45 @@ def test_get_unknown_name_lists_the_valid_ones() -> None:
     assert "sigmoid" in str(info.value)
 
 
-def test_registry_order_and_names_are_stable() -> None:
-    assert [d.name for d in derivations.all()] == NAMES
-    assert len(set(NAMES)) == len(NAMES)
-    assert derivations.get("sigmoid") is derivations.all()[NAMES.index("sigmoid")]
+def test_every_derivation_a_template_shows_is_registered() -> None:
+    shown = {name for path in (ROOT / "templates").glob("*.tex.j2")
+             for name in re.findall(r'derivation\("([^"]+)"\)', path.read_text())}
+    assert len(shown) > 10
+    assert shown <= set(NAMES), shown - set(NAMES)
+
+
+def _softplus() -> Derivation:
+    x = sp.Symbol("x", real=True)
+    return Derivation(name="test_softplus", title="Derivative of the softplus",
+                      lhs=sp.Derivative(sp.log(1 + sp.exp(x)), x),
+                      steps=[Step(sp.exp(x) / (1 + sp.exp(x)), "chain rule")],
+                      definition=sp.log(1 + sp.exp(x)), wrt=x)
+
+
+def test_a_registered_derivation_is_listed_verified_and_found_by_its_builder() -> None:
+    derivations.register(_softplus)
+    try:
+        assert derivations.names()[-1] == "test_softplus"
+        assert derivations.names()[:len(NAMES)] == NAMES
+        assert derivations.get("test_softplus").verify() == frozenset()
+        assert derivations.builder_of("test_softplus") is _softplus
+    finally:
+        derivations._REGISTERED.pop(f"{__name__}._softplus")
+        derivations._built.cache_clear()
+    assert "test_softplus" not in derivations.names()
+
+
+def test_a_registered_derivation_may_not_reuse_a_core_name() -> None:
+    def sigmoid() -> Derivation:
+        return dataclasses.replace(_softplus(), name="sigmoid")
+
+    derivations.register(sigmoid)
+    try:
+        with pytest.raises(derivations.DerivationError, match="two derivations are called"):
+            derivations.names()
+    finally:
+        derivations._REGISTERED.pop(f"{__name__}.{sigmoid.__qualname__}")
+        derivations._built.cache_clear()
 
 
 # --- how verification and LaTeX report numeric checks ---------------------------------------
@@ -271,7 +308,7 @@ def test_cross_entropy_logit_gradient_matches_model() -> None:
     got = d.evaluate(values)
     want = {}
     for label, env in env_of(d).items():
-        _, dlogits = losses.softmax_cross_entropy(o[None, :], np.array([env["c"] - 1]))
+        _, dlogits = losses.softmax_cross_entropy(np.array([env["c"] - 1]), o[None, :])
         want[label] = np.array([[dlogits[0, env["i"] - 1]]])
     assert_close(got, want)
 

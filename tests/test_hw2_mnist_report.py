@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, needs_tex, pdf_text
 
 from model.assignments import hw2
-from model.data import make_toy_batch
+from model.data import load_mnist_3_vs_9, make_toy_batch
 from report.assignments.hw2_mnist import MAIN, REPORT, TOY
 from report.compile import layout_warnings
 from report.config import load_config
@@ -143,7 +143,14 @@ def test_appendix_lists_hw2s_functions_and_the_experiments(built):
         assert name in appendix, name
 
 
-def test_main_run_uses_the_prescribed_network_and_schedule():
-    assert MAIN["layer_dims"] == [784, 200, 1]
-    assert (MAIN["batch_size"], MAIN["step_size"], MAIN["epochs"]) == (100, 0.1, 5)
-    assert len(MAIN["seeds"]) >= 3
+def test_main_runs_train_every_seed_for_the_prescribed_schedule(built):
+    (x, _), _ = load_mnist_3_vs_9()
+    steps_per_epoch = -(-len(x) // MAIN["batch_size"])  # the last batch is kept, not dropped
+    runs = built["r"]["main"]["runs"]
+    assert [run["seed"] for run in runs] == MAIN["seeds"]
+    for run in runs:
+        assert run["history"]["steps_per_epoch"] == steps_per_epoch
+        assert len(run["history"]["step_loss"]) == MAIN["epochs"] * steps_per_epoch
+    curve = built["r"]["main"]["curve"]
+    assert curve["seed"] == MAIN["curve_seed"]
+    assert len(curve["history"]["val_acc"]) >= MAIN["epochs"] * steps_per_epoch

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from model.assignments.dl2024 import make_layer
+from model.assignments.dl2023 import notebook_uniform
+from model.assignments.dl2024 import he_normal_fan_out, make_layer
+from model.assignments.lab4 import initialiser
 from model.functional import sigmoid
 from model.init import glorot_uniform, he_normal, normal, standard_normal, xavier_uniform, zeros
 
@@ -17,15 +19,32 @@ def test_dl2024_he_initialisation_test_from_its_text_holds():
     assert np.all(make_layer(1, 100, sigmoid, rng)[1] == 0)
 
 
-def test_he_normal_variance_is_two_over_fan_out_not_fan_in():
-    w, _ = he_normal(2000, 8, np.random.default_rng(1))
+def test_core_he_normal_variance_is_two_over_fan_in():
+    w, _ = he_normal(8, 2000, np.random.default_rng(1))
     assert np.var(w) == pytest.approx(2 / 8, rel=0.05)
+
+
+def test_dl2024s_he_variant_is_two_over_fan_out():
+    w, _ = he_normal_fan_out(2000, 8, np.random.default_rng(1))
+    assert np.var(w) == pytest.approx(2 / 8, rel=0.05)
+
+
+def test_xavier_uniform_is_glorot_uniform_under_its_other_name():
+    assert xavier_uniform is glorot_uniform
+
+
+def test_lab4_initialiser_names_parse_and_an_unknown_one_is_refused():
+    rng = np.random.default_rng(0)
+    assert initialiser("glorot_uniform") is glorot_uniform and initialiser("zeros") is zeros
+    assert np.std(initialiser("normal(10)")(300, 200, rng)[0]) == pytest.approx(10, rel=0.02)
+    with pytest.raises(ValueError, match="unknown initialiser 'he'"):
+        initialiser("he")
 
 
 @pytest.mark.parametrize(
     ("init", "bound"),
-    [(xavier_uniform, np.sqrt(6 / (30 * 20))), (glorot_uniform, np.sqrt(6 / (30 + 20)))],
-    ids=["dl2023_product", "lab4_glorot_sum"],
+    [(notebook_uniform, np.sqrt(6 / (30 * 20))), (glorot_uniform, np.sqrt(6 / (30 + 20)))],
+    ids=["dl2023_product", "glorot_sum"],
 )
 def test_uniform_rules_fill_their_interval(init, bound):
     w, b = init(30, 20, np.random.default_rng(2))
@@ -42,8 +61,8 @@ def test_normal_rules_have_their_standard_deviation(init, std):
 
 
 def test_initialisers_cast_to_the_dtype_after_drawing_the_same_numbers():
-    w64, _ = xavier_uniform(4, 3, np.random.default_rng(4), np.float64)
-    w32, b32 = xavier_uniform(4, 3, np.random.default_rng(4), np.float32)
+    w64, _ = glorot_uniform(4, 3, np.random.default_rng(4), np.float64)
+    w32, b32 = glorot_uniform(4, 3, np.random.default_rng(4), np.float32)
     assert w32.dtype == b32.dtype == np.float32
     np.testing.assert_array_equal(w32, w64.astype(np.float32))
 

@@ -23,9 +23,9 @@ def test_linear_scales_exactly_as_dl2023_section_1_4_requires():
     assert np.all(dx2 == 2 * dx)
 
 
-def test_linear_default_init_is_dl2023s_uniform_rule_with_its_seed():
+def test_linear_default_init_is_glorot_uniform_with_its_seed():
     layer = Linear(64, 32)
-    a = np.sqrt(6 / (64 * 32))
+    a = np.sqrt(6 / (64 + 32))
     expected = np.random.default_rng(12345).uniform(-a, a, size=(64, 32))
     assert np.array_equal(layer.W, expected)
     assert np.array_equal(layer.b, np.zeros(32))
@@ -37,17 +37,26 @@ def test_linear_gradients_match_central_differences_and_use_dy(param):
     layer = Linear(5, 7, rng)
     layer.b = rng.normal(size=7)
     x = rng.uniform(-3, 3, size=(3, 5))
-    dy = 2 * np.ones((3, 7))  # the factor 2 fails a backward pass that ignores dy
+    # A distinct upstream gradient for every sample and unit: L = sum(dy * y) has dL/dy = dy,
+    # so a backward pass that ignores dy, or pairs a sample with another sample's row, fails.
+    dy = rng.normal(size=(3, 7))
 
     def f(_: np.ndarray) -> float:
-        return float(2 * np.sum(layer.forward(x)))
+        return float(np.sum(dy * layer.forward(x)))
 
-    def grad(_: np.ndarray) -> np.ndarray:
-        dx = layer.backward(x, dy)
-        return {"x": dx, "W": layer.dW, "b": layer.db}[param]
+    def grad_with(upstream: np.ndarray):
+        def grad(_: np.ndarray) -> np.ndarray:
+            dx = layer.backward(x, upstream)
+            return {"x": dx, "W": layer.dW, "b": layer.db}[param]
 
-    check = check_function(f, grad, {"x": x, "W": layer.W, "b": layer.b}[param], name=param)
+        return grad
+
+    value = {"x": x, "W": layer.W, "b": layer.b}[param]
+    check = check_function(f, grad_with(dy), value, name=param)
     assert check.rel_error < SMOOTH_BAND, check
+    shuffled = check_function(f, grad_with(dy[[1, 2, 0]]), value, name=param)
+    if param != "b":  # db sums dy over the samples, which no row order changes
+        assert shuffled.rel_error > 1e-3, shuffled
 
 
 @pytest.mark.parametrize("layer", [Sigmoid(), Tanh(), ReLU(), Identity()], ids=str)

@@ -74,15 +74,15 @@ def test_softmax_cross_entropy_matches_the_direct_formula_and_its_gradient():
     logits = rng.normal(size=(4, 3))
     labels = np.array([0, 2, 1, 2])
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    loss, dlogits = softmax_cross_entropy(logits, labels)
+    loss, dlogits = softmax_cross_entropy(labels, logits)
     assert loss == pytest.approx(-np.mean(np.log(p[np.arange(4), labels])), rel=1e-12)
-    check = check_function(lambda o: softmax_cross_entropy(o, labels)[0], lambda o: dlogits, logits)
+    check = check_function(lambda o: softmax_cross_entropy(labels, o)[0], lambda o: dlogits, logits)
     assert check.rel_error < SMOOTH_BAND, check
 
 
 def test_softmax_cross_entropy_is_finite_for_huge_logits():
     with np.errstate(all="raise"):
-        loss, dlogits = softmax_cross_entropy(np.array([[1000.0, -1000.0]]), np.array([1]))
+        loss, dlogits = softmax_cross_entropy(np.array([1]), np.array([[1000.0, -1000.0]]))
     assert loss == pytest.approx(2000.0)
     assert dlogits.tolist() == [[1.0, -1.0]]
 

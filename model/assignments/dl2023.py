@@ -1,11 +1,31 @@
-"""dl2023-a1's own small API on top of the core: the one-layer model of §1.3."""
+"""dl2023-a1's own small API on top of the core: the notebook's weight rule and Linear layer,
+the one-layer model of §1.3."""
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from model.functional import sigmoid, sigmoid_grad
+from model.layers import Linear
 from model.losses import bce_loss, bce_loss_grad
+
+
+def notebook_uniform(
+    n_in: int, n_out: int, rng: np.random.Generator, dtype: DTypeLike = np.float64
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""The notebook's rule: W ~ U(-a, a) with a = \sqrt{6 / (n_in n_out)}, b = 0.
+
+    The product n_in n_out stands where Glorot's rule (`model.init.glorot_uniform`) has the sum
+    n_in + n_out; the draw is the notebook's `rng.uniform(-a, a, size=(n_in, n_out))`.
+    """
+    a = np.sqrt(6 / (n_in * n_out))
+    return rng.uniform(-a, a, size=(n_in, n_out)).astype(dtype), np.zeros(n_out, dtype=dtype)
+
+
+def linear(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Linear:
+    """The notebook's Linear layer: the core layer with the notebook's weight rule."""
+    return Linear(n_in, n_out, rng=rng, init=notebook_uniform)
 
 
 def one_layer(x: np.ndarray, y: float, w: np.ndarray, b: float) -> tuple[float, np.ndarray]:

@@ -49,7 +49,7 @@ def forward_backward(
     x (B, n_in), targets (B,) integer classes; one forward and one backward pass for the batch.
     """
     logits, trace = net.forward(x)
-    loss, dlogits = softmax_cross_entropy(logits, targets)
+    loss, dlogits = softmax_cross_entropy(targets, logits)
     net.backward(trace, dlogits)
     return loss, dict(net.gradients())
 

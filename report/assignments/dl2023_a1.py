@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import joblib
 import numpy as np
 import scipy.optimize
 import sklearn.datasets
-from tqdm.auto import tqdm
 
 from figures import dl2023_a1 as fig
 from model import BCE, Linear, Net, ReLU, Sigmoid, fit
-from model.assignments.dl2023 import one_layer
-from model.data import load_digits_binary, split
+from model.assignments.dl2023 import linear, one_layer
+from model.data import digits_split, load_digits_binary
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import (
     KINK_BAND,
@@ -28,6 +26,7 @@ from model.optim2d import f, optimize_f
 from report.fragments import table
 from report.latex import NoEscape, fmt_num
 from report.spec import Experiment, FigureSpec, Report
+from report.sweep import grid, over_seeds, sweep
 
 # §1.1 (b): the run the assignment prescribes.
 GD_B = {"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 10, "decay": 1.0}
@@ -197,7 +196,7 @@ def run_one_layer(config: dict) -> dict[str, Any]:
 
 def _linear_param_check(x: np.ndarray, param: str, rng: np.random.Generator) -> GradCheck:
     """Check a fresh Linear(5, 7)'s gradient for `param` ("W" or "b") on the batch x."""
-    layer = Linear(5, 7, rng=rng)
+    layer = linear(5, 7, rng)
 
     def grad(_: np.ndarray) -> np.ndarray:
         layer.backward(x, 2 * np.ones((len(x), 7)))
@@ -210,7 +209,7 @@ def _linear_param_check(x: np.ndarray, param: str, rng: np.random.Generator) -> 
 def run_layer_checks(config: dict) -> dict[str, Any]:
     """§1.4 (d): gradient checks of the layers; the output is doubled to test that dy is used."""
     rng = np.random.default_rng(config["seed"])
-    layer = Linear(5, 7, rng=rng)
+    layer = linear(5, 7, rng)
     x = rng.uniform(-10, 10, size=(3, 5))
     rows = [check_function(lambda v: 2 * np.sum(layer.forward(v)),
                            lambda v: layer.backward(v, 2 * np.ones((3, 7))), x, "Linear dx")]
@@ -240,29 +239,28 @@ ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
 
 # The networks of §1.6 (b), (d), (f), (h), and a sigmoid-hidden one for §1.7 (c).
 ARCHS = {
-    "64-32-1": lambda rng: [Linear(64, 32, rng=rng), ReLU(), Linear(32, 1, rng=rng), Sigmoid()],
-    "64-1": lambda rng: [Linear(64, 1, rng=rng), Sigmoid()],
-    "64-32-1 linear": lambda rng: [Linear(64, 32, rng=rng), Linear(32, 1, rng=rng), Sigmoid()],
-    "64-32-32-16-1": lambda rng: [Linear(64, 32, rng=rng), ReLU(), Linear(32, 32, rng=rng), ReLU(),
-                                  Linear(32, 16, rng=rng), ReLU(), Linear(16, 1, rng=rng),
+    "64-32-1": lambda rng: [linear(64, 32, rng), ReLU(), linear(32, 1, rng), Sigmoid()],
+    "64-1": lambda rng: [linear(64, 1, rng), Sigmoid()],
+    "64-32-1 linear": lambda rng: [linear(64, 32, rng), linear(32, 1, rng), Sigmoid()],
+    "64-32-32-16-1": lambda rng: [linear(64, 32, rng), ReLU(), linear(32, 32, rng), ReLU(),
+                                  linear(32, 16, rng), ReLU(), linear(16, 1, rng),
                                   Sigmoid()],
-    "64-32-1 sigmoid": lambda rng: [Linear(64, 32, rng=rng), Sigmoid(), Linear(32, 1, rng=rng),
+    "64-32-1 sigmoid": lambda rng: [linear(64, 32, rng), Sigmoid(), linear(32, 1, rng),
                                     Sigmoid()],
 }
 
 
-def digits_split() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The notebook's data: normalised digits, labels as a column, a seeded 50/50 split."""
-    x, y = load_digits_binary(ddof=DIGITS["ddof"])
-    train, test = split(x, y[:, None], [DIGITS["train_fraction"]], DIGITS["split_seed"])
-    return train, test
+def _digits() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The notebook's split, labels as a column as its network's output is."""
+    (x, y), (x_test, y_test) = digits_split(**DIGITS)
+    return (x, y[:, None]), (x_test, y_test[:, None])
 
 
 def run_digits_stats(config: dict) -> dict[str, Any]:
     """What the notebook prints about the data, and the first ten images for the strip."""
     x, y = load_digits_binary(ddof=config["ddof"])
     raw = sklearn.datasets.load_digits()["data"][:10]
-    (x_train, _), (x_test, _) = digits_split()
+    (x_train, _), (x_test, _) = _digits()
     return {"shape_x": x.shape, "shape_y": y.shape, "min": float(x.min()), "max": float(x.max()),
             "labels": np.unique(y), "first_ten": raw, "first_ten_labels": y[:10],
             "n_train": len(x_train), "n_test": len(x_test)}
@@ -274,7 +272,7 @@ def train_digits(config: dict) -> dict[str, Any]:
     Like the notebook: minibatches in order, the last partial one dropped, the gradient of the
     batch sum, and the test set evaluated after every epoch.
     """
-    (x, y), (x_test, y_test) = digits_split()
+    (x, y), (x_test, y_test) = _digits()
     rng = np.random.default_rng(config["seed"])
     net = Net(ARCHS[config["arch"]](rng))
     linears = [layer for layer in net.layers if isinstance(layer, Linear)]
@@ -292,19 +290,11 @@ def train_digits(config: dict) -> dict[str, Any]:
             "weight_norm": float(np.abs(first.W).sum())}
 
 
-def _train_all(configs: list[dict], desc: str) -> list[dict[str, Any]]:
-    """Independent training runs, spread over both cores, with a progress bar on a terminal."""
-    runs = joblib.Parallel(n_jobs=2, return_as="generator")(
-        joblib.delayed(train_digits)(c) for c in configs)
-    return list(tqdm(runs, total=len(configs), desc=desc, unit="run", disable=None, leave=False))
-
-
 def run_sweep(config: dict) -> dict[str, Any]:
     """Final train/test accuracy over learning rate x minibatch size x seed."""
-    grid = [(lr, mb, seed) for lr in config["lrs"] for mb in config["mbs"]
-            for seed in config["seeds"]]
-    runs = _train_all([{"arch": config["arch"], "lr": lr, "mb": mb, "seed": seed,
-                        "epochs": config["epochs"]} for lr, mb, seed in grid], "sweep")
+    runs = sweep(train_digits, grid({"arch": config["arch"], "epochs": config["epochs"]},
+                                    lr=config["lrs"], mb=config["mbs"], seed=config["seeds"]),
+                 "sweep")
     shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
     test_acc = np.array([r["test_acc"][-1] for r in runs]).reshape(shape)
     train_acc = np.array([r["train_acc"][-1] for r in runs]).reshape(shape)
@@ -315,10 +305,9 @@ def run_sweep(config: dict) -> dict[str, Any]:
 
 def run_variants(config: dict) -> dict[str, Any]:
     """Each architecture trained with the same budget, for every seed."""
-    configs = [{"arch": arch, "lr": config["lr"], "mb": config["mb"], "seed": seed,
-                "epochs": config["epochs"]} for arch in config["archs"] for seed in config["seeds"]]
-    runs = iter(_train_all(configs, "variants"))
-    return {arch: [next(runs) for _ in config["seeds"]] for arch in config["archs"]}
+    common = {key: config[key] for key in ("lr", "mb", "epochs")}
+    return over_seeds(train_digits, {arch: {"arch": arch} | common for arch in config["archs"]},
+                      config["seeds"], "variants")
 
 
 def run_zero_init(config: dict) -> dict[str, Any]:

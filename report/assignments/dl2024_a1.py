@@ -11,24 +11,32 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn.datasets
-from tqdm.auto import tqdm
 
 from figures import dl2023_a1 as fig23
 from figures import dl2024_a1 as fig
-from model.assignments.dl2024 import Layer, evaluate, make_layer, model1, network, train
-from model.data import load_digits_binary, split
+from model.assignments.dl2024 import (
+    Layer,
+    evaluate,
+    exp_sin_grads,
+    make_layer,
+    model1,
+    naive_bce,
+    network,
+    train,
+)
+from model.data import digits_split, load_digits_binary
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, numeric_grad, rel_error
 from model.layers import Linear
 from model.losses import bce_loss
-from model.optim2d import f, grad_x_f, grad_y_f, optimize_f
+from model.optim2d import descend, grad_x_f, grad_y_f, optimize_f
 from report.assignments.dl2023_a1 import find_minima, run_gd, run_gd_compare, run_gd_grid
 from report.fragments import table
 from report.latex import NoEscape, fmt_num
 from report.spec import Experiment, FigureSpec, Report, claim
+from report.sweep import grid, over_seeds, sweep
 
 # --- §1.1: gradient descent on f ------------------------------------------------------------------
 
@@ -45,17 +53,6 @@ SCHEDULES = START | {"step_size": 0.2, "decay": 0.9, "steps": 30,
                      "shrink_check": {"x": 0.123, "y": 0.456, "step_size": 0.01, "steps": 2,
                                       "decay": 0.1}}
 MINIMA = {"box": 5.0, "starts_per_axis": 21}
-
-
-def descend(x: float, y: float, etas: np.ndarray) -> dict[str, Any]:
-    """Gradient descent on f from (x, y) with step size etas[t] in step t; the whole path."""
-    xs, ys = [x], [y]
-    for eta in etas:
-        x, y = optimize_f(x, y, float(eta), 1)[:2]
-        xs.append(x)
-        ys.append(y)
-    return {"x": x, "y": y, "f": float(f(x, y)), "x_hist": xs, "y_hist": ys, "etas": etas,
-            "f_hist": [float(f(a, b)) for a, b in zip(xs, ys, strict=True)]}
 
 
 def run_schedules(config: dict) -> dict[str, Any]:
@@ -78,16 +75,6 @@ AUTOGRAD = {"x": 5.0, "w": 2.0, "b": 1.0}
 # What the text printed for the examples of §1.2 (PyTorch, 4 decimals).
 PRINTED_GRADS = {"linear": (5.0, 1.0), "exp_sin": (-6.6191, 1.5777),
                  "exp_sin_twice": (-13.2382, 3.1554)}
-
-
-def exp_sin_grads(x: float, w: float, b: float) -> tuple[float, float, float]:
-    """y = exp(sin(x w) + b) and its chain-rule gradients (y, dy/dw, dy/db).
-
-    dy/db = y (the exponential is its own derivative, the inner derivative is 1);
-    dy/dw = y cos(x w) x.
-    """
-    y = math.exp(math.sin(x * w) + b)
-    return y, y * math.cos(x * w) * x, y
 
 
 def run_autograd(config: dict) -> dict[str, Any]:
@@ -117,12 +104,6 @@ PRINTED_SIGMOID = [0.9920, 0.9780, 0.9928, 0.4039, 0.0152]
 PRINTED_BCE = 0.6176
 # (y, y_hat): the two perfect predictions and the two completely wrong ones.
 BCE_CASES = [(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)]
-
-
-def naive_bce(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
-    """The BCE formula evaluated as written, with no guard: the version §1.3 (f) asks about."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
 
 
 def run_components(config: dict) -> dict[str, Any]:
@@ -232,11 +213,10 @@ def make_params(arch: str, rng: np.random.Generator) -> list[Layer]:
     return [make_layer(d0, d1, h, rng) for d0, d1, h in ARCHS[arch]]
 
 
-def digits_split() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The normalised digits (unbiased std, as torch.std) in the seeded 50/50 train/val split."""
-    x, y = load_digits_binary(ddof=DIGITS["ddof"])
-    (x_train, y_train), (x_val, y_val) = split(x, y, [DIGITS["train_fraction"]],
-                                               DIGITS["split_seed"])
+def _digits() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The normalised digits (unbiased std, as torch.std) in the seeded 50/50 split, keyed as
+    dl2024's API takes them."""
+    (x_train, y_train), (x_val, y_val) = digits_split(**DIGITS)
     return {"train": x_train, "val": x_val}, {"train": y_train, "val": y_val}
 
 
@@ -248,7 +228,7 @@ def run_digits_stats(config: dict) -> dict[str, Any]:
     mean = math.fsum(raw.ravel()) / raw.size
     centred = raw - mean
     std = math.sqrt(math.fsum((centred * centred).ravel()) / (raw.size - config["ddof"]))
-    xs, _ = digits_split()
+    xs, _ = _digits()
     return {"shape_x": x.shape, "shape_y": y.shape, "min": float(x.min()), "max": float(x.max()),
             "exact_min": float(centred.min() / std), "exact_max": float(centred.max() / std),
             "labels": tuple(np.unique(y).tolist()), "first_ten": raw[:10],
@@ -258,7 +238,7 @@ def run_digits_stats(config: dict) -> dict[str, Any]:
 
 def run_untrained(config: dict) -> dict[str, Any]:
     """§1.6 (b): validation loss and accuracy of freshly initialised networks."""
-    x, y = digits_split()
+    x, y = _digits()
     nets = [make_params(config["arch"], np.random.default_rng(seed)) for seed in config["seeds"]]
     runs = [evaluate(params, x["val"], y["val"]) for params in nets]
     outputs = np.concatenate([network(x["val"], params) for params in nets])
@@ -269,7 +249,7 @@ def run_untrained(config: dict) -> dict[str, Any]:
 
 def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits with `model.assignments.dl2024.train`; its curves."""
-    x, y = digits_split()
+    x, y = _digits()
     params = make_params(config["arch"], np.random.default_rng(config["seed"]))
     if config.get("init") == "zero weights":
         for w, _, _ in params:
@@ -287,19 +267,11 @@ def train_digits(config: dict) -> dict[str, Any]:
             "w1_norm": float(np.abs(w1).sum())}
 
 
-def _train_all(configs: list[dict], desc: str) -> list[dict[str, Any]]:
-    """Independent training runs on both cores, with a progress bar on a terminal."""
-    runs = joblib.Parallel(n_jobs=2, return_as="generator")(
-        joblib.delayed(train_digits)(c) for c in configs)
-    return list(tqdm(runs, total=len(configs), desc=desc, unit="run", disable=None, leave=False))
-
-
 def run_sweep(config: dict) -> dict[str, Any]:
     """Final validation accuracy over learning rate x minibatch size x seed."""
-    grid = [(lr, mb, seed) for lr in config["lrs"] for mb in config["mbs"]
-            for seed in config["seeds"]]
-    runs = _train_all([{"arch": config["arch"], "lr": lr, "mb": mb, "seed": seed,
-                        "epochs": config["epochs"]} for lr, mb, seed in grid], "sweep")
+    runs = sweep(train_digits, grid({"arch": config["arch"], "epochs": config["epochs"]},
+                                    lr=config["lrs"], mb=config["mbs"], seed=config["seeds"]),
+                 "sweep")
     shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
 
     def final(key: str) -> np.ndarray:
@@ -312,10 +284,9 @@ def run_sweep(config: dict) -> dict[str, Any]:
 
 def run_variants(config: dict) -> dict[str, Any]:
     """Each architecture trained with the same settings, for every seed."""
-    configs = [{"arch": arch, "lr": config["lr"], "mb": config["mb"], "seed": seed,
-                "epochs": config["epochs"]} for arch in config["archs"] for seed in config["seeds"]]
-    runs = iter(_train_all(configs, "variants"))
-    return {arch: [next(runs) for _ in config["seeds"]] for arch in config["archs"]}
+    common = {key: config[key] for key in ("lr", "mb", "epochs")}
+    return over_seeds(train_digits, {arch: {"arch": arch} | common for arch in config["archs"]},
+                      config["seeds"], "variants")
 
 
 def run_zero_init(config: dict) -> dict[str, Any]:
@@ -323,7 +294,7 @@ def run_zero_init(config: dict) -> dict[str, Any]:
     configs = [{"arch": arch, "init": init, "lr": config["lr"], "mb": config["mb"],
                 "seed": config["seed"], "epochs": config["epochs"]}
                for arch, init in config["cases"]]
-    runs = _train_all(configs, "zero init")
+    runs = sweep(train_digits, configs, "zero init")
     return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
 
 

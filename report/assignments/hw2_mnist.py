@@ -7,7 +7,6 @@ import tempfile
 import warnings
 from typing import Any
 
-import joblib
 import numpy as np
 
 from figures import hw2_mnist as fig
@@ -18,6 +17,7 @@ from model.gradcheck import KINK_BAND, SMOOTH_BAND, GradCheck, numeric_grad, rel
 from report.fragments import matrix, table
 from report.latex import NoEscape, fmt_fixed, fmt_num
 from report.spec import Experiment, FigureSpec, Report, claim
+from report.sweep import grid, per_seed, sweep
 
 ACTIVATIONS = [hw2.relu_activation, hw2.sigmoid_activation]
 PARAM_NAMES = ["W1", "W2", "b1", "b2"]  # the order in which hw2 prints the gradients
@@ -219,8 +219,9 @@ def _class_correlations(x: np.ndarray, y: np.ndarray, x_test: np.ndarray,
     return corr[rows, y_test], corr[rows, 1 - y_test]
 
 
-def _train_main(config: dict, seed: int) -> dict[str, Any]:
+def _train_main(config: dict) -> dict[str, Any]:
     """One seed of `run_main`; the curve seed also keeps what the error analysis needs."""
+    seed = config["seed"]
     curve = seed == config["curve_seed"]
     run = train_mnist(config, seed, 1 if curve else None)
     del run["weights"], run["biases"]
@@ -236,13 +237,13 @@ def _train_main(config: dict, seed: int) -> dict[str, Any]:
 
 def run_main(config: dict) -> dict[str, Any]:
     """The prescribed run for every seed, two at a time (the curve seed costs the most)."""
-    runs = joblib.Parallel(n_jobs=2)(joblib.delayed(_train_main)(config, seed)
-                                     for seed in config["seeds"])
+    runs = per_seed(_train_main, config, "main")
     return {"runs": runs, "curve": next(r for r in runs if r["seed"] == config["curve_seed"])}
 
 
-def _train_big_step(config: dict, seed: int) -> dict[str, Any]:
+def _train_big_step(config: dict) -> dict[str, Any]:
     """One seed of the step-size-10 rerun, with what became of the network at the end."""
+    seed = config["seed"]
     run = train_mnist(config | {"catch_divergence": True}, seed, config["eval_every"])
     weights, biases = run.pop("weights"), run.pop("biases")
     (x, y), _ = load_mnist_3_vs_9(dtype=config["dtype"])
@@ -256,15 +257,15 @@ def _train_big_step(config: dict, seed: int) -> dict[str, Any]:
 
 def run_big_step(config: dict) -> dict[str, Any]:
     """§1.3 (e)(iv): the prescribed run with step size 10, for every seed."""
-    runs = joblib.Parallel(n_jobs=2)(joblib.delayed(_train_big_step)(config, seed)
-                                     for seed in config["seeds"])
+    runs = per_seed(_train_big_step, config, "step 10")
     return {"runs": runs}
 
 
 # --- §1.3 (f): memorisation ----------------------------------------------------------------------
 
-def _memorise_one(config: dict, run: dict, seed: int) -> dict[str, Any]:
+def _memorise_one(config: dict) -> dict[str, Any]:
     """Full-batch steps on 100 uniform random images with real labels; accuracy after each."""
+    run, seed = config["run"], config["seed"]
     (_, y), _ = load_mnist_3_vs_9()
     y = y[:config["n"]]
     x = np.random.default_rng(seed).random((config["n"], 784)).astype(config["dtype"])
@@ -282,9 +283,9 @@ def _memorise_one(config: dict, run: dict, seed: int) -> dict[str, Any]:
 
 def run_memorise(config: dict) -> dict[str, Any]:
     """Every configuration for every seed; `first` is the first step after which all fit."""
-    jobs = [(run, seed) for run in config["runs"] for seed in config["seeds"]]
-    out = iter(joblib.Parallel(n_jobs=2)(joblib.delayed(_memorise_one)(config, run, seed)
-                                         for run, seed in jobs))
+    common = {key: value for key, value in config.items() if key not in ("runs", "seeds")}
+    out = iter(sweep(_memorise_one, grid(common, run=config["runs"], seed=config["seeds"]),
+                     "memorise"))
     # The largest eigenvalue of the inputs' second-moment matrix bounds how large a stable
     # gradient step can be; the shared mean 1/2 of uniform pixels inflates it.
     x = np.random.default_rng(config["seeds"][0]).random((config["n"], 784))

@@ -3,24 +3,23 @@ configs, the runs, and the claims behind the report's sentences."""
 
 from __future__ import annotations
 
-import json
 from itertools import combinations, pairwise
 from typing import Any
 
-import joblib
 import numpy as np
 import scipy.optimize
 
 import derivations.backprop
 from figures import lab4_backprop as fig
-from model.assignments.lab4 import NeuralNetwork, train
+from model.assignments.lab4 import NeuralNetwork, initialiser, train
 from model.data import five_points
 from model.gradcheck import SMOOTH_BAND, check_net
-from model.init import Initialiser, glorot_uniform, normal, zeros
 from model.layers import Tanh
+from model.probes import saturated_fraction
 from report.fragments import table
 from report.latex import NoEscape, fmt_num
 from report.spec import Experiment, FigureSpec, Report, claim
+from report.sweep import sweep
 
 # The decision-boundary plots evaluate the network on an n x n grid over [-lim, lim]^2.
 GRID = {"lim": 2.5, "n": 81}
@@ -53,13 +52,6 @@ VARIATIONS = {key: value for key, value in BASE.items() if key != "seed"} | {
 }
 
 
-def initialiser(name: str) -> Initialiser:
-    """'glorot_uniform', 'zeros' or 'normal(std)': the weight initialiser of `model.init`."""
-    if name.startswith("normal(") and name.endswith(")"):
-        return normal(float(name[len("normal("):-1]))
-    return {"glorot_uniform": glorot_uniform, "zeros": zeros}[name]
-
-
 def grid_axis(grid: dict) -> np.ndarray:
     """The coordinates along either axis of the decision-boundary grid."""
     return np.linspace(-grid["lim"], grid["lim"], grid["n"])
@@ -69,13 +61,6 @@ def _grid_points(grid: dict) -> np.ndarray:
     """(n * n, 2) points; row r * n + c is (axis[c], axis[r]), as contourf reads a (n, n) array."""
     xx, yy = np.meshgrid(grid_axis(grid), grid_axis(grid))
     return np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def _saturated(net: NeuralNetwork, x: np.ndarray, level: float) -> float:
-    """Fraction of hidden tanh outputs on x beyond +-level."""
-    _, trace = net.net.forward(x)
-    hidden = np.concatenate([out.ravel() for layer, _, out in trace if isinstance(layer, Tanh)])
-    return float(np.mean(np.abs(hidden) > level))
 
 
 def run_data(config: dict) -> dict[str, Any]:
@@ -100,7 +85,7 @@ def train_one(config: dict) -> dict[str, Any]:
     shape = (config["grid"]["n"], config["grid"]["n"])
     start_grid = net.forward(points).reshape(shape).astype(np.float32)
     start_out = net.forward(x)[:, 0]
-    saturated = _saturated(net, x, config["saturation"])
+    saturated = saturated_fraction(net.net, x, config["saturation"], Tanh)
     net, losses = train(x, y, net, config["epochs"], config["lr"])
     loss = np.append(losses, net.get_loss(x, y))  # entry k: the loss after k updates
     out = net.forward(x)
@@ -125,20 +110,15 @@ def train_one(config: dict) -> dict[str, Any]:
 
 def run_variations(config: dict) -> dict[str, Any]:
     """Every sweep: runs[value][seed] per swept value. A setting shared by several sweeps (BASE
-    itself is in all four) is trained once."""
+    itself is in all four) is trained once: `sweep` runs equal points once."""
     common = {key: value for key, value in config.items() if key not in ("seeds", "sweeps")}
-    seeds = config["seeds"]
-    specs = {name: [[common | {vary: value, "seed": seed} for seed in seeds] for value in values]
-             for name, (vary, values) in config["sweeps"].items()}
-    unique = {json.dumps(spec, sort_keys=True): spec
-              for rows in specs.values() for row in rows for spec in row}
-    # Independent runs: spread them over the cores.
-    done = joblib.Parallel(n_jobs=2)(joblib.delayed(train_one)(spec) for spec in unique.values())
-    result = dict(zip(unique, done, strict=True))
+    seeds, sweeps = config["seeds"], config["sweeps"]
+    runs = iter(sweep(train_one, [common | {vary: value, "seed": seed}
+                                  for vary, values in sweeps.values()
+                                  for value in values for seed in seeds], "variations"))
     return {name: {"vary": vary, "values": values, "seeds": seeds,
-                   "runs": [[result[json.dumps(spec, sort_keys=True)] for spec in row]
-                            for row in specs[name]]}
-            for name, (vary, values) in config["sweeps"].items()}
+                   "runs": [[next(runs) for _ in seeds] for _ in values]}
+            for name, (vary, values) in sweeps.items()}
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:

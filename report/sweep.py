@@ -1,0 +1,167 @@
+"""Experiment sweeps: one function over many configs (a grid, a list, configs x seeds).
+
+Points run through joblib: worker processes on this machine (`--jobs N`, default every core),
+or a Dask cluster (`--scheduler ADDRESS`, the optional `dask` extra) through joblib's Dask
+backend. Each point is cached on its own with joblib.Memory, keyed by its config, the code
+the function runs (`report.cache.code_hash`) and the data fingerprints of the experiment that
+started the sweep, so a grown grid runs only its new points. One tqdm bar per sweep.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import joblib
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from report.cache import code_hash
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+@dataclass
+class Settings:
+    """How sweeps run; none of it changes a result, so none of it is part of a cache key."""
+
+    jobs: int = field(default_factory=joblib.cpu_count)
+    scheduler: str | None = None
+    location: Path | None = None
+    connect_timeout: float = 30.0  # seconds to wait for the Dask scheduler
+    # Data fingerprints of the experiment being run (set by report.cache while it runs one).
+    data: dict[str, str] = field(default_factory=dict)
+
+
+SETTINGS = Settings()
+
+
+def configure(jobs: int | None = None, scheduler: str | None = None,
+              location: Path | None = None) -> None:
+    """Set the worker count, the Dask scheduler address and the per-point cache folder."""
+    if jobs is not None:
+        if jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, not {jobs}")
+        SETTINGS.jobs = jobs
+    if scheduler is not None:
+        SETTINGS.scheduler = scheduler or None
+    if location is not None:
+        SETTINGS.location = Path(location)
+
+
+@contextmanager
+def keyed_by(data: dict[str, str]) -> Iterator[None]:
+    """Make the data fingerprints `data` part of every point key of the sweeps run inside."""
+    saved, SETTINGS.data = SETTINGS.data, dict(data)
+    try:
+        yield
+    finally:
+        SETTINGS.data = saved
+
+
+def grid(base: Mapping[str, Any] | None = None, **axes: Sequence[Any]) -> list[dict[str, Any]]:
+    """Every combination of the axes' values on top of `base`; the last axis varies fastest.
+
+    >>> grid({"epochs": 5}, lr=[0.1, 1.0], seed=[0, 1])[1]
+    {'epochs': 5, 'lr': 0.1, 'seed': 1}
+    """
+    names = list(axes)
+    return [dict(base or {}) | dict(zip(names, values, strict=True))
+            for values in itertools.product(*(axes[name] for name in names))]
+
+
+def _point(fn: Callable[[dict], Any], config: dict, code: str, data: dict[str, str],
+           one_thread: bool) -> Any:
+    # `code` and `data` are unused on purpose: they are part of joblib's key. One BLAS thread
+    # per worker process, so that N processes use N cores rather than N x cores threads.
+    with threadpool_limits(1, user_api="blas") if one_thread else nullcontext():
+        return fn(config)
+
+
+class SweepError(Exception):
+    """The sweep cannot run as configured; the message is meant for the user as it is."""
+
+
+def _backend() -> Any:
+    if SETTINGS.scheduler is None:
+        return nullcontext()
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SweepError("--scheduler needs Dask: pip install -e '.[dask]'") from None
+    try:
+        client = Client(SETTINGS.scheduler, timeout=SETTINGS.connect_timeout)
+    except (OSError, ValueError) as err:
+        raise SweepError(f"cannot reach the Dask scheduler {SETTINGS.scheduler!r}: {err}") from None
+    config = joblib.parallel_config(backend="dask", n_jobs=-1)
+    return _closing(client, config)
+
+
+@contextmanager
+def _closing(client: Any, config: Any) -> Iterator[None]:
+    try:
+        with config:
+            yield
+    finally:
+        client.close()
+
+
+def sweep(fn: Callable[[dict], T], points: Sequence[dict], desc: str = "runs") -> list[T]:
+    """fn(point) for every point, in order; cached points are loaded, the rest run in parallel.
+
+    `fn` must be a module-level function (workers import it) whose result is picklable. Equal
+    points run once and share their result, so overlapping grids can simply be concatenated.
+    """
+    points = list(points)
+    keys = [joblib.hash(point) for point in points]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    memory = joblib.Memory(SETTINGS.location, verbose=0)
+    cached = memory.cache(_point, ignore=["one_thread"])
+    code, _ = code_hash(fn)
+    # Dask's worker processes already start with one BLAS thread each, and its in-process
+    # workers are threads, for which a process-wide limit would race.
+    one_thread = SETTINGS.jobs > 1 and SETTINGS.scheduler is None
+    args = {i: (fn, points[i], code, SETTINGS.data, one_thread) for i in first.values()}
+    results: dict[int, Any] = {}
+    todo = []
+    for i, call in args.items():
+        if SETTINGS.location is not None and cached.check_call_in_cache(*call):
+            results[i] = cached(*call)
+        else:
+            todo.append(i)
+    if todo:
+        with _backend(), tqdm(total=len(args), initial=len(args) - len(todo), desc=desc,
+                              unit="run", disable=None, leave=False) as bar:
+            done = joblib.Parallel(n_jobs=None if SETTINGS.scheduler else SETTINGS.jobs,
+                                   return_as="generator")(
+                joblib.delayed(cached)(*args[i]) for i in todo)
+            for i, result in zip(todo, done, strict=True):
+                results[i] = result
+                bar.update()
+    return [results[first[key]] for key in keys]
+
+
+def over_seeds(fn: Callable[[dict], T], configs: Mapping[K, dict], seeds: Sequence[int],
+               desc: str = "runs") -> dict[K, list[T]]:
+    """The multi-seed runner: fn(config | {"seed": s}) for every named config and seed.
+
+    Returns {name: [result for each seed]}, all points run as one sweep.
+    """
+    names = list(configs)
+    runs = iter(sweep(fn, [configs[name] | {"seed": seed} for name in names for seed in seeds],
+                      desc))
+    return {name: [next(runs) for _ in seeds] for name in names}
+
+
+def per_seed(fn: Callable[[dict], T], config: Mapping[str, Any], desc: str = "runs") -> list[T]:
+    """fn for every seed in `config["seeds"]`, each point given the config with one `seed` in
+    place of the list (so adding a seed runs only that seed)."""
+    common = {key: value for key, value in config.items() if key != "seeds"}
+    return sweep(fn, grid(common, seed=config["seeds"]), desc)

@@ -1,0 +1,63 @@
+"""`build.py --watch`: rebuild whenever a file the chosen reports depend on changes.
+
+Each rebuild is a fresh `build.py` process, so edited Python modules are imported anew (a
+rebuild in this process would run the modules it imported first); its step log goes to the
+terminal as usual, and the PDF is renamed into place, so a viewer reloads a complete file.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import watchfiles
+
+from report.cache import module_closure
+from report.spec import Report
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+def dependencies(reports: list[Report], config: Path) -> set[Path]:
+    """Every file a build of `reports` reads: their modules and the project modules those
+    import, the derivations, the build engine, the template folders and the config file."""
+    modules = {"derivations", "report.pipeline"}
+    for report in reports:
+        modules.update(e.fn.__module__ for e in report.experiments)
+        modules.update(f.fn.__module__ for f in report.figures)
+        modules.add(report.context.__module__)
+    files = {path.resolve() for path in module_closure(modules).values()}
+    for report in reports:
+        for folder in (*report.template_dirs, TEMPLATES):
+            files.update(p.resolve() for p in Path(folder).rglob("*.j2"))
+    files.add(config.resolve())
+    return files
+
+
+def _folders(files: set[Path]) -> list[Path]:
+    """The smallest set of folders that holds every file (watchfiles watches recursively)."""
+    folders = sorted({f.parent for f in files}, key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for folder in folders:
+        if not any(folder.is_relative_to(k) for k in kept):
+            kept.append(folder)
+    return kept
+
+
+def watch(argv: list[str], reports: list[Report], config: Path) -> int:
+    """Build once, then again after every change to a dependency, until Ctrl-C."""
+    command = [sys.executable, str(ROOT / "build.py"), *[a for a in argv if a != "--watch"]]
+    files = dependencies(reports, config)
+    try:
+        subprocess.run(command, check=False)
+        print(f"watching {len(files)} files; Ctrl-C stops", file=sys.stderr, flush=True)
+        for changes in watchfiles.watch(*_folders(files),
+                                        watch_filter=lambda _, path: Path(path) in files):
+            changed = sorted({Path(path).name for _, path in changes})
+            print(f"changed: {', '.join(changed)}; rebuilding", file=sys.stderr, flush=True)
+            subprocess.run(command, check=False)
+    except KeyboardInterrupt:
+        print("stopped watching", file=sys.stderr)
+    return 0
