@@ -19,6 +19,7 @@ import importlib.metadata
 import importlib.util
 import inspect
 import logging
+import sys
 import time
 import types
 from collections.abc import Callable
@@ -56,18 +57,29 @@ def _is_project_file(path: Path) -> bool:
 
 @functools.cache
 def _module_file(name: str) -> Path | None:
-    """The source file of project module `name`; None for other modules and for attributes."""
-    if not name:
+    """The source file of project module `name`; None for other modules and for attributes.
+
+    Found on the file system, not with importlib.util.find_spec, which imports the parent
+    packages (scikit-learn alone takes a second) just to say that `a.b.f` is no module.
+    """
+    parts = name.split(".") if name else []
+    if not parts or not all(part.isidentifier() for part in parts):
         return None
+    roots = [ROOT, *(Path(p) for p in sys.path if p and _is_project_dir(Path(p)))]
+    for root in roots:
+        for path in (root.joinpath(*parts).with_suffix(".py"),
+                     root.joinpath(*parts, "__init__.py")):
+            if path.is_file():
+                return path if _is_project_file(path) else None
+    return None
+
+
+def _is_project_dir(path: Path) -> bool:
     try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError, AttributeError):  # `name` is an attribute, not a module
-        return None
-    origin = spec.origin if spec is not None else None
-    if origin is None or not origin.endswith(".py"):
-        return None
-    path = Path(origin)
-    return path if _is_project_file(path) else None
+        rel = path.resolve().relative_to(ROOT)
+    except ValueError:
+        return False
+    return not rel.parts or rel.parts[0] not in _NOT_SOURCE
 
 
 def _is_project_module(name: str | None) -> bool:
@@ -373,12 +385,13 @@ class ExperimentCache:
         self.folders = folders or {}
         self._cached = self.memory.cache(_execute, ignore=["folders"])
 
-    def run(self, experiment: Experiment) -> Record:
-        code, modules = code_hash(experiment.fn)
-        data = {name: self.fingerprint(name) for name in experiment.data}
-        args = (experiment.fn, experiment.config, code, data, self.folders)
-        cached = self._cached.check_call_in_cache(*args)
+    def run(self, experiment: Experiment, code: tuple[str, list[str]] | None = None) -> Record:
+        """Run `experiment`, or load its result; `code` is its `code_hash`, if known already."""
         start = time.perf_counter()
+        code_key, modules = code if code is not None else code_hash(experiment.fn)
+        data = {name: self.fingerprint(name) for name in experiment.data}
+        args = (experiment.fn, experiment.config, code_key, data, self.folders)
+        cached = self._cached.check_call_in_cache(*args)
         shelved = self._cached.call_and_shelve(*args)
         try:
             result = shelved.get()
