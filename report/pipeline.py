@@ -72,10 +72,11 @@ class Builder:
                                      folders={"mnist": self.mnist_dir})
         self._derived: dict[str, dict[str, Any]] = {}
 
-    def _fingerprint(self, name: str) -> str:
+    @staticmethod
+    def _fingerprint(name: str) -> str:
         from model.data import fingerprint
 
-        return fingerprint(name, self.mnist_dir if name == "mnist" else None)
+        return fingerprint(name)
 
     @staticmethod
     def template_dirs(report: Report) -> tuple[Path, ...]:

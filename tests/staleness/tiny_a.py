@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from figures.tiny_a import tiny_a_fig
-from model.data import read_mnist
 from model.tiny_extra import offset
 from report.assignments.tiny_helpers import double
+
+from model.data import read_mnist
 from report.spec import Experiment, FigureSpec, Report
 
 PLAIN = {"x": 1.5}
