@@ -19,6 +19,7 @@ import importlib.metadata
 import importlib.util
 import inspect
 import logging
+import os
 import sys
 import time
 import types
@@ -166,13 +167,6 @@ def _info(name: str, path: Path) -> _ModuleInfo:
     return _parse(path, (st.st_size, st.st_mtime_ns), package)
 
 
-def _imported_modules(path: Path, package: str) -> set[str]:
-    """Project modules that the module at `path` imports anywhere (function bodies included)."""
-    st = path.stat()
-    info = _parse(path, (st.st_size, st.st_mtime_ns), package)
-    return {name for name in info.imported if _is_project_module(name)}
-
-
 def module_closure(names: set[str]) -> dict[str, Path]:
     """The given project modules and every project module they import, transitively.
 
@@ -202,7 +196,12 @@ def module_closure(names: set[str]) -> dict[str, Path]:
 
 def project_files() -> list[Path]:
     """Every project source file: what a key covers when reach cannot be known."""
-    return sorted(p for p in ROOT.rglob("*.py") if _is_project_file(p))
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        if Path(folder) == ROOT:  # .venv alone holds tens of thousands of files
+            dirs[:] = [d for d in dirs if d not in _NOT_SOURCE]
+        found.extend(Path(folder, f) for f in files if f.endswith(".py"))
+    return sorted(found)
 
 
 def _definitions(tree: ast.Module, source: str) -> tuple[dict[str, list[ast.stmt]], list[ast.stmt]]:
@@ -251,11 +250,15 @@ def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
     closed over their own imports. WHOLE_PROJECT among them means every source file counts.
     """
     module = inspect.getmodule(fn)
-    path = Path(inspect.getsourcefile(fn) or "")
     namespace = getattr(fn, "__globals__", None)
-    if module is None or namespace is None or not path.is_file():
+    code = getattr(fn, "__code__", None)
+    path = Path(getattr(module, "__file__", None) or "")
+    if module is None or namespace is None or code is None or not path.is_file():
         return [repr(fn)], [WHOLE_PROJECT]
     name = module.__name__
+    if Path(code.co_filename).resolve() != path.resolve():
+        # A wrapper (a decorator's inner function): what it calls is not in its own source.
+        return [path.read_text(), code.co_filename], [WHOLE_PROJECT]
     info = _info(name, path)
     source = path.read_text()
     lines = source.splitlines(keepends=True)
@@ -299,13 +302,15 @@ def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
             modules.add(obj.__name__)
         elif getattr(obj, "__module__", name) != name:
             modules.add(obj.__module__)
-    closure = module_closure({m for m in modules if _is_project_module(m)} - {name})
+    # Importing fn's module first runs its packages' __init__ files.
+    parents = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+    closure = module_closure(({m for m in modules if _is_project_module(m)} | parents) - {name})
     if dynamic:
         closure[WHOLE_PROJECT] = ROOT
     return sources, sorted(closure)
 
 
-def _digest(sources: list[str], modules: list[str], extra: Any = None) -> str:
+def _digest(sources: list[str], modules: list[str]) -> str:
     digest = hashlib.sha256()
     for source in sources:
         digest.update(source.encode())
@@ -319,7 +324,6 @@ def _digest(sources: list[str], modules: list[str], extra: Any = None) -> str:
             path = _module_file(name)
             digest.update(path.read_bytes() if path else b"")
     digest.update(repr(package_versions()).encode())
-    digest.update(repr(extra).encode())
     return digest.hexdigest()[:16]
 
 
@@ -327,11 +331,6 @@ def code_hash(fn: Callable) -> tuple[str, list[str]]:
     """A short hash of everything `fn` runs, and the project modules that went into it."""
     sources, modules = code_dependencies(fn)
     return _digest(sources, modules), modules
-
-
-def modules_hash(names: set[str]) -> str:
-    """A short hash of project modules `names`, closed over their imports, and the versions."""
-    return _digest([], sorted(module_closure(names)))
 
 
 @dataclass(frozen=True)

@@ -134,8 +134,10 @@ class Builder:
             try:
                 record = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
                                                    {"name": name}), code=code)
-            except KeyError as err:  # derivations.get's message lists the valid names
-                raise BuildError(f"{where}: {err.args[0]}") from None
+            except Exception as err:
+                if isinstance(err, KeyError) and str(err.args[0]).startswith("no derivation"):
+                    raise BuildError(f"{where}: {err.args[0]}") from None  # lists valid names
+                raise _user_code_error(err, f"{report.id}: derivation {name!r}") from None
             state = "cached" if record.cached else "verified"
             log.info("%-14s %-8s %6.2f s  %s (%s, key %s)", report.id, "derive", record.seconds,
                      name, state, record.key)
@@ -221,7 +223,10 @@ class Builder:
             "seeds_of": _seeds_of,
         }
         try:
-            context.update(report.context(results))
+            extra = report.context(results)
+            if "derivation" in extra:  # the derive step verifies only what the engine shows
+                raise BuildError(f"{report.id}: context() may not replace 'derivation'")
+            context.update(extra)
             text = env.get_template(report.template).render(context)
         except jinja2.TemplateSyntaxError as err:
             raise BuildError(f"{_rel(err.filename)}:{err.lineno}: {err.message}") from None

@@ -307,3 +307,30 @@ def test_damaged_cache_entry_is_dropped_rerun_and_named(tmp_path, caplog, damage
     assert str(output.parent) in warnings[0] and warnings[0].endswith("re-running tiny")
     assert (again.result, again.cached, again.key) == (first.result, False, first.key)
     assert builder.cache.run(experiment).cached
+
+
+def test_unknown_derivation_in_a_template_names_its_line(tmp_path):
+    from tiny_report import TEMPLATE, make_report
+
+    from report.pipeline import BuildError
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    shown = '<% block body %>\n<< derivation("nope") >>'
+    (folder / "tiny.tex.j2").write_text(TEMPLATE.replace("<% block body %>", shown))
+    with pytest.raises(BuildError, match=r"tiny\.tex\.j2:3: no derivation 'nope'; valid names: "):
+        _tiny_builder(tmp_path).build(make_report(template_dir=folder), tex_only=True)
+
+
+def test_derivation_named_by_an_expression_verifies_every_derivation(tmp_path):
+    from tiny_report import TEMPLATE, make_report
+
+    import derivations
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "tiny.tex.j2").write_text(TEMPLATE.replace(
+        "<% block body %>", '<% block body %>\n<% set n = "relu" %><< derivation(n) >>'))
+    builder = _tiny_builder(tmp_path)
+    assert set(builder.shown_derivations(make_report(template_dir=folder))) == set(
+        derivations.names())
