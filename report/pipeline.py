@@ -130,6 +130,8 @@ class Builder:
     def derive(self, report: Report) -> dict[str, dict[str, Any]]:
         """Verify every derivation the report shows (cached by code, SymPy version, name)."""
         code = code_hash(_verify_derivation)  # the same for every derivation: computed once
+        # Only this report's verdicts, fresh: render shows nothing a derive step did not check.
+        self._derived = {}
         for name, where in self.shown_derivations(report).items():
             try:
                 record = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
