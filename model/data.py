@@ -245,6 +245,12 @@ def mnist_folder(folder: str | os.PathLike[str] | None) -> Iterator[None]:
         _CONFIGURED_MNIST.reset(token)
 
 
+def configured_mnist_folder() -> Path | None:
+    """The folder `mnist_folder` set, if any: what a worker process must be handed (with
+    `mnist_folder`) so that it reads the same files as the build that started it."""
+    return _CONFIGURED_MNIST.get()
+
+
 def _locate(stem: str, folder: str | os.PathLike[str] | None, download: bool) -> Path:
     """The verified path of one canonical MNIST file: argument folder (else the configured
     folder, see `mnist_folder`), $MNIST_DIR, cache, mirror.
@@ -255,8 +261,8 @@ def _locate(stem: str, folder: str | os.PathLike[str] | None, download: bool) ->
     places = []
     if folder is not None:
         places.append(("argument folder", Path(folder)))
-    elif _CONFIGURED_MNIST.get() is not None:
-        places.append(("[data] mnist_dir", _CONFIGURED_MNIST.get()))
+    elif configured_mnist_folder() is not None:
+        places.append(("[data] mnist_dir", configured_mnist_folder()))
     if os.environ.get("MNIST_DIR"):
         places.append(("$MNIST_DIR", Path(os.environ["MNIST_DIR"])))
     for where, place in places:

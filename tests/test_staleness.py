@@ -334,3 +334,19 @@ def test_derivation_named_by_an_expression_verifies_every_derivation(tmp_path):
     builder = _tiny_builder(tmp_path)
     assert set(builder.shown_derivations(make_report(template_dir=folder))) == set(
         derivations.names())
+
+
+def test_configured_mnist_folder_is_looked_in_before_the_environment(tmp_path, monkeypatch):
+    from model import data
+
+    write_mnist(tmp_path / "config", label=1)
+    write_mnist(tmp_path / "env", label=3)
+    shas = {stem: (data._sha256(tmp_path / "config" / f"{stem}.gz"),) * 2
+            for stem in data.MNIST_SHA256}
+    monkeypatch.setattr(data, "MNIST_SHA256", shas)
+    monkeypatch.setenv("MNIST_DIR", str(tmp_path / "env"))
+    with data.mnist_folder(tmp_path / "config"):
+        assert data.configured_mnist_folder() == tmp_path / "config"
+        labels = data.read_mnist(download=False)[1]
+    assert labels.tolist() == [1] * 5
+    assert data.configured_mnist_folder() is None
