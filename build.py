@@ -105,14 +105,18 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
 
         return new(argv[1:])
     args = parse_args(argv)
-    from report import assignments
+    from report import registry as assignments
 
     if reports is None:
         ids, load, load_all = assignments.report_ids(), assignments.load, assignments.all_reports
     else:
         ids, load, load_all = list(reports), reports.__getitem__, lambda: reports
     if args.list:
-        for report in load_all().values():
+        try:
+            listed = load_all()
+        except assignments.ReportModuleError as err:
+            return fail(str(err))
+        for report in listed.values():
             names = ", ".join(f.name for f in report.figures) or "(none)"
             print(f"{report.id:14} {report.title}\n{'':14} figures: {names}")
         return 0
@@ -121,7 +125,10 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
     unknown = [rid for rid in args.reports if rid not in ids]
     if unknown:
         return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(ids)}", 2)
-    figures = assignments.figure_index(load_all()) if args.figure else {}
+    try:
+        figures = assignments.figure_index(load_all()) if args.figure else {}
+    except assignments.ReportModuleError as err:
+        return fail(str(err))
     if args.figure and args.figure not in figures:
         return fail(f"unknown figure {args.figure!r}; valid names: {', '.join(figures)}", 2)
 
@@ -200,9 +207,11 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from model.train import Diverged
     from report.compile import LatexError
     from report.pipeline import BuildError
+    from report.registry import ReportModuleError
     from report.sweep import SweepError
 
-    return (BuildError, LatexError, DataError, Diverged, DerivationError, SweepError)
+    return (BuildError, LatexError, DataError, Diverged, DerivationError, ReportModuleError,
+            SweepError)
 
 
 def _try(lock) -> bool:

@@ -6,6 +6,8 @@ arrays, and fails with a `DataError` whose message says which file, where it loo
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import gzip
 import hashlib
@@ -15,7 +17,7 @@ import pickle
 import struct
 import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,8 +240,32 @@ def _download(stem: str, cache: Path) -> tuple[Path | None, list[str]]:
     return None, failures
 
 
+# The build's `[data] mnist_dir`, set around each experiment by `mnist_folder`: a context
+# variable, not an environment variable, so the config beats $MNIST_DIR and nothing leaks out.
+_CONFIGURED_MNIST: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "configured_mnist_dir", default=None
+)
+
+
+@contextlib.contextmanager
+def mnist_folder(folder: str | os.PathLike[str] | None) -> Iterator[None]:
+    """Within the block, loaders given no folder look in `folder` first (before $MNIST_DIR)."""
+    token = _CONFIGURED_MNIST.set(Path(folder) if folder is not None else None)
+    try:
+        yield
+    finally:
+        _CONFIGURED_MNIST.reset(token)
+
+
+def configured_mnist_folder() -> Path | None:
+    """The folder `mnist_folder` set, if any: what a worker process must be handed (with
+    `mnist_folder`) so that it reads the same files as the build that started it."""
+    return _CONFIGURED_MNIST.get()
+
+
 def _locate(stem: str, folder: str | os.PathLike[str] | None, download: bool) -> Path:
-    """The verified path of one canonical MNIST file: argument folder, $MNIST_DIR, cache, mirror.
+    """The verified path of one canonical MNIST file: argument folder (else the configured
+    folder, see `mnist_folder`), $MNIST_DIR, cache, mirror.
 
     A bad file in the first two places is an error (those copies are the user's own); a bad file
     in the cache is replaced by a download.
@@ -247,6 +273,8 @@ def _locate(stem: str, folder: str | os.PathLike[str] | None, download: bool) ->
     places = []
     if folder is not None:
         places.append(("argument folder", Path(folder)))
+    elif configured_mnist_folder() is not None:
+        places.append(("[data] mnist_dir", configured_mnist_folder()))
     if os.environ.get("MNIST_DIR"):
         places.append(("$MNIST_DIR", Path(os.environ["MNIST_DIR"])))
     for where, place in places:
@@ -293,7 +321,8 @@ def read_mnist(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The four canonical MNIST arrays as stored, located, verified, and decoded once per process.
 
-    Each file is looked for, in order, in `folder`, in $MNIST_DIR, in `mnist_cache_dir()`, and
+    Each file is looked for, in order, in `folder` (else the build's `[data] mnist_dir`, see
+    `mnist_folder`), in $MNIST_DIR, in `mnist_cache_dir()`, and
     finally fetched from the mirrors (MNIST_MIRROR if set) into the cache, unless download=False.
     Every file is checked against its sha256 before use.
 
@@ -508,7 +537,8 @@ def _digest_arrays(*arrays: np.ndarray) -> str:
 def fingerprint(name: str) -> str:
     """A short (16 hex digits) stable identity of a data set's content, for cache keys.
 
-    "mnist": the canonical files' sha256 (the loader accepts no other content); "digits": the
+    "mnist": the canonical files' sha256 (the loader accepts no other content, wherever it
+    finds the files, so no folder is needed here); "digits": the
     raw sklearn arrays; "synth", "five_points", "toy_batch": the arrays their generators make
     with default arguments, so any change to a generator changes its fingerprint. Callers add
     their own arguments (seed, ddof, ...) to their keys.

@@ -1,18 +1,26 @@
 """Experiment results cached on disk with joblib.Memory, keyed by config, data and code.
 
-joblib hashes the arguments of a call; we make the code part of those arguments. The code
-hash covers the experiment function, the same-module helpers it calls, and every project
-module it uses, followed transitively through their imports, so editing `model/layers.py`
-invalidates exactly the runs that train with it. joblib writes each entry to a temporary
-name and renames it, so a build killed mid-write never leaves a half-written entry.
+joblib hashes the arguments of a call; we make the code part of those arguments. The code hash
+covers the experiment function, the same-module definitions it reads (functions, classes,
+constants, followed through each other), every project module it can reach through imports
+anywhere in those sources or modules (function bodies included), and the versions of the
+numeric packages. Where the reach cannot be known from the source (`importlib`, `__import__`,
+`getattr` on a module, `globals()`, `exec`), the key covers every project source file instead:
+rerunning too often is cheap, serving a stale result is not. joblib writes each entry to a
+temporary name and renames it; an entry damaged anyway is dropped and rerun.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import importlib.metadata
 import importlib.util
 import inspect
+import logging
+import os
+import sys
 import time
 import types
 from collections.abc import Callable
@@ -22,45 +30,152 @@ from typing import Any
 
 import joblib
 
+log = logging.getLogger("build")
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PACKAGES = ("model", "derivations", "figures", "report")
+# Packages whose version can change a number, a derivation's verdict or a figure's pixels.
+NUMERIC_PACKAGES = ("numpy", "scipy", "sympy", "matplotlib", "scikit-learn")
+# Names whose use makes the modules a piece of code reaches unknowable from its source.
+DYNAMIC_NAMES = frozenset({"__import__", "import_module", "reload", "globals", "exec", "eval"})
+# Folders under ROOT that hold no project source.
+_NOT_SOURCE = (".venv", "build", ".git")
+WHOLE_PROJECT = "<every project source file>"
+
+
+@functools.cache
+def package_versions() -> tuple[tuple[str, str], ...]:
+    """(name, version) of every numeric package; part of every key."""
+    return tuple((name, importlib.metadata.version(name)) for name in NUMERIC_PACKAGES)
+
+
+def _is_project_file(path: Path) -> bool:
+    try:
+        rel = path.resolve().relative_to(ROOT)
+    except ValueError:
+        return False
+    return rel.parts[0] not in _NOT_SOURCE and path.suffix == ".py"
+
+
+@functools.cache
+def _module_file(name: str) -> Path | None:
+    """The source file of project module `name`; None for other modules and for attributes.
+
+    Found on the file system, not with importlib.util.find_spec, which imports the parent
+    packages (scikit-learn alone takes a second) just to say that `a.b.f` is no module.
+    """
+    parts = name.split(".") if name else []
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    roots = [ROOT, *(Path(p) for p in sys.path if p and _is_project_dir(Path(p)))]
+    for root in roots:
+        for path in (root.joinpath(*parts).with_suffix(".py"),
+                     root.joinpath(*parts, "__init__.py")):
+            if path.is_file():
+                return path if _is_project_file(path) else None
+    return None
+
+
+def _is_project_dir(path: Path) -> bool:
+    try:
+        rel = path.resolve().relative_to(ROOT)
+    except ValueError:
+        return False
+    return not rel.parts or rel.parts[0] not in _NOT_SOURCE
 
 
 def _is_project_module(name: str | None) -> bool:
-    return bool(name) and name.split(".")[0] in PROJECT_PACKAGES
+    return bool(name) and _module_file(name) is not None
 
 
-def _module_file(name: str) -> Path | None:
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ModuleNotFoundError, ValueError):  # `name` is an attribute, not a module
-        return None
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        return None
-    return Path(spec.origin)
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    base = node.module or ""
+    if node.level:
+        parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+        base = f"{parent}.{base}" if base else parent
+    return base
 
 
-def _imported_modules(path: Path, package: str) -> set[str]:
-    """Project modules that the module at `path` imports (absolute and relative imports)."""
+def _imports(tree: ast.AST, package: str) -> tuple[set[str], dict[str, set[str]], dict[str, str]]:
+    """Imports anywhere in `tree`: (every module they run, name -> modules run to bind it,
+    name -> what it is bound to)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    binds: dict[str, set[str]] = {}
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            for alias in node.names:
+                parts = alias.name.split(".")
+                # `import a.b` runs a and a.b and binds `a`; `import a.b as c` binds a.b.
+                mods = {".".join(parts[: i + 1]) for i in range(len(parts))}
+                found |= mods
+                binds.setdefault(alias.asname or parts[0], set()).update(mods)
+                bound[alias.asname or parts[0]] = alias.name if alias.asname else parts[0]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{parent}.{base}" if base else parent
+            base = _absolute(node, package)
             found.add(base)
-            # `from model import layers` imports a submodule, not just a name.
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {name for name in found if _is_project_module(name)}
+            for alias in node.names:
+                # `from model import layers` imports a submodule, not just a name.
+                mods = {base, f"{base}.{alias.name}"}
+                found |= mods
+                binds.setdefault(alias.asname or alias.name, set()).update(mods)
+                bound[alias.asname or alias.name] = f"{base}.{alias.name}"
+    return found, binds, bound
+
+
+def _is_dynamic(tree: ast.AST, module_names: set[str]) -> bool:
+    """Does `tree` reach code in a way its source does not show? (`module_names`: the names
+    bound to project modules, on which a `getattr` could reach anything.)"""
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr == "modules"
+                and isinstance(node.value, ast.Name) and node.value.id == "sys"):
+            return True
+        if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_NAMES:
+            return True
+        if isinstance(node, ast.ImportFrom) and any(a.name in DYNAMIC_NAMES for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "getattr" and node.args
+                and isinstance(node.args[0], ast.Name) and node.args[0].id in module_names):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class _ModuleInfo:
+    tree: ast.Module
+    imported: frozenset[str]
+    binds: dict[str, set[str]]
+    dynamic: bool
+
+
+@functools.cache
+def _parse(path: Path, stamp: tuple[int, int], package: str) -> _ModuleInfo:
+    # `stamp` (size, mtime) is only part of the memo key, so an edited file is parsed afresh.
+    tree = ast.parse(path.read_text(), str(path))
+    imported, binds, bound = _imports(tree, package)
+    module_names = {name for name, target in bound.items() if _is_project_module(target)}
+    return _ModuleInfo(tree, frozenset(imported), binds, _is_dynamic(tree, module_names))
+
+
+def _info(name: str, path: Path) -> _ModuleInfo:
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    st = path.stat()
+    return _parse(path, (st.st_size, st.st_mtime_ns), package)
 
 
 def module_closure(names: set[str]) -> dict[str, Path]:
-    """The given project modules and every project module they import, transitively."""
+    """The given project modules and every project module they import, transitively.
+
+    If any of them imports dynamically, the closure is every project source file (under the
+    key WHOLE_PROJECT as well as their names).
+    """
     closure: dict[str, Path] = {}
     todo = list(names)
+    dynamic = False
     while todo:
         name = todo.pop()
         if name in closure:
@@ -69,91 +184,153 @@ def module_closure(names: set[str]) -> dict[str, Path]:
         if path is None:
             continue
         closure[name] = path
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        todo.extend(_imported_modules(path, package))
+        info = _info(name, path)
+        dynamic |= info.dynamic
+        todo.extend(m for m in info.imported if _is_project_module(m))
         # Importing a submodule runs its packages' __init__ files first.
         todo.extend(".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1))
+    if dynamic:
+        closure[WHOLE_PROJECT] = ROOT
     return closure
 
 
-def _referenced_names(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _referenced_names(const)
-    return names
+def project_files() -> list[Path]:
+    """Every project source file: what a key covers when reach cannot be known."""
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        if Path(folder) == ROOT:  # .venv alone holds tens of thousands of files
+            dirs[:] = [d for d in dirs if d not in _NOT_SOURCE]
+        found.extend(Path(folder, f) for f in files if f.endswith(".py"))
+    return sorted(found)
 
 
-def _top_level_assignments(module_source: str) -> dict[str, tuple[str, set[str]]]:
-    """name -> (source of its top-level assignment, names that assignment reads)."""
-    found: dict[str, tuple[str, set[str]]] = {}
-    for node in ast.parse(module_source).body:
+def _definitions(tree: ast.Module, source: str) -> tuple[dict[str, list[ast.stmt]], list[ast.stmt]]:
+    """Top-level name -> the statements that bind it, and the statements that bind no name.
+
+    Imports are left out here (they are followed as modules). Statements such as `if`, `for`
+    or `X[0] = ...` at module level may change anything, so they are always part of the key.
+    """
+    named: dict[str, list[ast.stmt]] = {}
+    always: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            named.setdefault(node.name, []).append(node)
+            continue
+        targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets = node.targets
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
             targets = [node.target]
-        else:
-            continue
-        segment = ast.get_source_segment(module_source, node) or ""
-        reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
-        for target in targets:
-            if isinstance(target, ast.Name):
-                found[target.id] = (segment, reads)
-    return found
+        if targets and all(isinstance(t, ast.Name | ast.Tuple | ast.List) for t in targets):
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            for name in names:
+                named.setdefault(name, []).append(node)
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            always.append(node)  # a docstring alone changes nothing
+    return named, always
+
+
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return "".join(lines[first - 1 : node.end_lineno])
+
+
+def _names_read(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
-    """(sources fn runs in its own module, project modules it uses transitively).
+    """(sources fn runs in its own module, project modules it reaches transitively).
 
-    The sources are fn, the same-module functions it calls and the module-level constants
-    they read (a table of architectures, say), followed through each other.
+    The sources are fn, the same-module definitions it reads (functions, classes, constants),
+    followed through each other, and the module's top-level statements that bind no name.
+    The modules are those its sources name or import (anywhere, function bodies included),
+    closed over their own imports. WHOLE_PROJECT among them means every source file counts.
     """
-    home, namespace = fn.__module__, fn.__globals__
-    assignments = _top_level_assignments(inspect.getsource(inspect.getmodule(fn)))
+    module = inspect.getmodule(fn)
+    namespace = getattr(fn, "__globals__", None)
+    code = getattr(fn, "__code__", None)
+    path = Path(getattr(module, "__file__", None) or "")
+    if module is None or namespace is None or code is None or not path.is_file():
+        return [repr(fn)], [WHOLE_PROJECT]
+    name = module.__name__
+    if Path(code.co_filename).resolve() != path.resolve():
+        # A wrapper (a decorator's inner function): what it calls is not in its own source.
+        return [path.read_text(), code.co_filename], [WHOLE_PROJECT]
+    info = _info(name, path)
+    source = path.read_text()
+    lines = source.splitlines(keepends=True)
+    named, always = _definitions(info.tree, source)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    module_names = {n for n, v in namespace.items()
+                    if isinstance(v, types.ModuleType) and _is_project_module(v.__name__)}
     sources: list[str] = []
     modules: set[str] = set()
     seen: set[str] = set()
+    dynamic = False
+
+    def add(node: ast.AST, text: str) -> None:
+        nonlocal dynamic
+        sources.append(text)
+        imported, _, _ = _imports(node, package)
+        modules.update(imported)
+        dynamic |= _is_dynamic(node, module_names)
+        todo.extend(sorted(_names_read(node)))
+
     todo: list[str] = []
-
-    def add_function(func: types.FunctionType) -> None:
-        sources.append(inspect.getsource(func))
-        todo.extend(sorted(_referenced_names(func.__code__)))
-
-    add_function(fn)
+    top = named.get(fn.__name__, [])
+    if fn.__qualname__ == fn.__name__ and len(top) == 1:
+        add(top[0], _segment(lines, top[0]))
+    else:  # a lambda, a nested or a rebound function: the whole module counts
+        add(info.tree, source)
+    for node in always:
+        add(node, _segment(lines, node))
+    if fn.__closure__:
+        sources.extend(joblib.hash(cell.cell_contents) for cell in fn.__closure__)
     while todo:
-        name = todo.pop()
-        if name in seen:
+        ref = todo.pop()
+        if ref in seen:
             continue
-        seen.add(name)
-        obj = namespace.get(name)
+        seen.add(ref)
+        modules.update(info.binds.get(ref, ()))
+        for node in named.get(ref, []):
+            add(node, _segment(lines, node))
+        obj = namespace.get(ref)
         if isinstance(obj, types.ModuleType):
-            if _is_project_module(obj.__name__):
-                modules.add(obj.__name__)
-            continue
-        owner = getattr(obj, "__module__", None)
-        if owner == home and isinstance(obj, types.FunctionType):
-            if obj is not fn:
-                add_function(obj)
-        elif _is_project_module(owner) and owner != home:
-            modules.add(owner)
-        elif name in assignments:
-            source, reads = assignments[name]
-            sources.append(source)
-            todo.extend(sorted(reads))
-    return sources, sorted(module_closure(modules))
+            modules.add(obj.__name__)
+        elif getattr(obj, "__module__", name) != name:
+            modules.add(obj.__module__)
+    # Importing fn's module first runs its packages' __init__ files.
+    parents = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+    closure = module_closure(({m for m in modules if _is_project_module(m)} | parents) - {name})
+    if dynamic:
+        closure[WHOLE_PROJECT] = ROOT
+    return sources, sorted(closure)
+
+
+def _digest(sources: list[str], modules: list[str]) -> str:
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.encode())
+    for name in modules:
+        digest.update(name.encode())
+        if name == WHOLE_PROJECT:
+            for path in project_files():
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+        else:
+            path = _module_file(name)
+            digest.update(path.read_bytes() if path else b"")
+    digest.update(repr(package_versions()).encode())
+    return digest.hexdigest()[:16]
 
 
 def code_hash(fn: Callable) -> tuple[str, list[str]]:
     """A short hash of everything `fn` runs, and the project modules that went into it."""
     sources, modules = code_dependencies(fn)
-    digest = hashlib.sha256()
-    for source in sources:
-        digest.update(source.encode())
-    for name in modules:
-        path = _module_file(name)
-        digest.update(name.encode())
-        digest.update(path.read_bytes() if path else b"")
-    return digest.hexdigest()[:16], modules
+    return _digest(sources, modules), modules
 
 
 @dataclass(frozen=True)
@@ -183,31 +360,53 @@ class Record:
     data: dict[str, str] = field(default_factory=dict)
 
 
-def _execute(fn: Callable[[dict], Any], config: dict, code: str, data: dict[str, str]) -> Any:
-    # `code` is unused here on purpose: it is part of joblib's key. `data` also keys the points
-    # of any sweep the experiment runs, which the sweep caches on their own.
+def _execute(fn: Callable[[dict], Any], config: dict, code: str, data: dict[str, str],
+             folders: dict[str, Path | None]) -> Any:
+    # `code` and `data` are unused here on purpose: they are part of joblib's key (`data` also
+    # keys the points of any sweep the experiment runs, which the sweep caches on their own).
+    # `folders` (where the data sets are) is not part of the key: `data` fingerprints their
+    # content; the sweep hands them on to its workers.
+    from model.data import mnist_folder
     from report import sweep
 
-    with sweep.keyed_by(data):
+    with mnist_folder(folders.get("mnist")), sweep.keyed_by(data):
         return fn(config)
 
 
 class ExperimentCache:
-    """Runs experiments through a joblib.Memory store under `location`."""
+    """Runs experiments through a joblib.Memory store under `location`.
 
-    def __init__(self, location: Path, fingerprint: Callable[[str], str]):
+    `fingerprint(name)` identifies the content of data set `name`; `folders` says where the
+    data sets are (passed to each run explicitly, never through the environment).
+    """
+
+    def __init__(self, location: Path, fingerprint: Callable[[str], str],
+                 folders: dict[str, Path | None] | None = None):
         self.memory = joblib.Memory(location, verbose=0)
         self.fingerprint = fingerprint
-        self._cached = self.memory.cache(_execute)
+        self.folders = folders or {}
+        self._cached = self.memory.cache(_execute, ignore=["folders"])
 
-    def run(self, experiment: Experiment) -> Record:
-        code, modules = code_hash(experiment.fn)
-        data = {name: self.fingerprint(name) for name in experiment.data}
-        args = (experiment.fn, experiment.config, code, data)
-        cached = self._cached.check_call_in_cache(*args)
+    def run(self, experiment: Experiment, code: tuple[str, list[str]] | None = None) -> Record:
+        """Run `experiment`, or load its result; `code` is its `code_hash`, if known already."""
         start = time.perf_counter()
+        code_key, modules = code if code is not None else code_hash(experiment.fn)
+        data = {name: self.fingerprint(name) for name in experiment.data}
+        args = (experiment.fn, experiment.config, code_key, data, self.folders)
+        cached = self._cached.check_call_in_cache(*args)
         shelved = self._cached.call_and_shelve(*args)
-        result = shelved.get()
+        try:
+            result = shelved.get()
+        except Exception as err:  # whatever the damage, the entry is unusable
+            # A truncated or empty output.pkl (a full disk, a copy cut short) fails to load
+            # here on every build unless it is dropped.
+            where = Path(shelved.store_backend.location, shelved.func_id, shelved.args_id)
+            log.warning("damaged cache entry %s (%s) dropped; re-running %s",
+                        where, type(err).__name__, experiment.name)
+            shelved.clear()
+            cached = False
+            shelved = self._cached.call_and_shelve(*args)
+            result = shelved.get()
         return Record(
             experiment=experiment,
             result=result,

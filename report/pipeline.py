@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
+from jinja2 import nodes
 
 from report import fragments
 from report.cache import Experiment, ExperimentCache, Record, code_hash
@@ -53,6 +55,8 @@ def step(report: str, name: str, detail: str = "") -> Iterator[None]:
 
 
 def _verify_derivation(config: dict) -> dict:
+    # Imported here so that the derivations load only when a report shows one; the cache key
+    # follows this import (report/cache.py reads imports in function bodies).
     import derivations
 
     derivation = derivations.get(config["name"])
@@ -77,9 +81,13 @@ class Builder:
 
     def __post_init__(self) -> None:
         self.source: Source = source_of(ROOT)
-        self.cache = ExperimentCache(self.build_dir / "cache", self._fingerprint)
-        if self.config.mnist_dir and self.config.mnist_dir.is_dir():
-            os.environ.setdefault("MNIST_DIR", str(self.config.mnist_dir))
+        # `[data] mnist_dir` counts when that folder exists; it goes to the loader explicitly
+        # (ahead of $MNIST_DIR), never through the environment.
+        mnist = self.config.mnist_dir
+        self.mnist_dir = mnist if mnist is not None and mnist.is_dir() else None
+        self.cache = ExperimentCache(self.build_dir / "cache", self._fingerprint,
+                                     folders={"mnist": self.mnist_dir})
+        self._derived: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     def _fingerprint(name: str) -> str:
@@ -100,11 +108,76 @@ class Builder:
     def workdir(self, report: Report) -> Path:
         return self.build_dir / report.id
 
+    # -- derive ----------------------------------------------------------------------------
+    def shown_derivations(self, report: Report) -> dict[str, str]:
+        """name -> `template:line` of every derivation the report's templates show.
+
+        Read from the templates' source (the report's and every template it extends, includes
+        or imports). A `derivation(...)` whose name is not a literal, or a template named
+        by an expression, makes the answer every derivation there is, so that nothing can be
+        shown unverified.
+        """
+        import derivations
+
+        env = make_environment(self.template_dirs(report))
+        shown: dict[str, str] = {}
+        todo, seen = [report.template], set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                source, filename, _ = env.loader.get_source(env, name)
+                tree = env.parse(source, name, filename)
+            except jinja2.TemplateNotFound:
+                continue  # render reports it, with the line that asks for it
+            except jinja2.TemplateSyntaxError as err:
+                raise BuildError(f"{_rel(err.filename)}:{err.lineno}: {err.message}") from None
+            referenced = list(jinja2.meta.find_referenced_templates(tree))
+            if None in referenced:
+                referenced = env.list_templates(extensions=["j2"])
+            todo.extend(r for r in referenced if r is not None)
+            calls = [c for c in tree.find_all(nodes.Call)
+                     if isinstance(c.node, nodes.Name) and c.node.name == "derivation"]
+            uses = [n for n in tree.find_all(nodes.Name) if n.name == "derivation"]
+            literal = [c for c in calls
+                       if c.args and isinstance(c.args[0], nodes.Const)
+                       and isinstance(c.args[0].value, str)]
+            if len(literal) != len(uses):
+                return {d: f"{_rel(filename)} (not a literal name)" for d in derivations.names()}
+            for c in literal:
+                shown.setdefault(c.args[0].value, f"{_rel(filename)}:{c.lineno}")
+        return shown
+
+    def derive(self, report: Report) -> dict[str, dict[str, Any]]:
+        """Verify every derivation the report shows (cached by code, SymPy version, name)."""
+        code = code_hash(_verify_derivation)  # the same for every derivation: computed once
+        # Only this report's verdicts, fresh: render shows nothing a derive step did not check.
+        self._derived = {}
+        for name, where in self.shown_derivations(report).items():
+            try:
+                record = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
+                                                   _derivation_config(name)), code=code)
+            except Exception as err:
+                if isinstance(err, KeyError) and str(err.args[0]).startswith("no derivation"):
+                    raise BuildError(f"{where}: {err.args[0]}") from None  # lists valid names
+                raise _user_code_error(err, f"{report.id}: derivation {name!r}") from None
+            state = "cached" if record.cached else "verified"
+            log.info("%-14s %-8s %6.2f s  %s (%s, key %s)", report.id, "derive", record.seconds,
+                     name, state, record.key)
+            self._derived[name] = record.result
+        return self._derived
+
     # -- run -------------------------------------------------------------------------------
     def run(self, report: Report, experiments: list[Experiment] | None = None) -> dict[str, Record]:
         records = {}
         for experiment in experiments if experiments is not None else report.experiments:
-            record = self.cache.run(experiment)
+            try:
+                record = self.cache.run(experiment)
+            except Exception as err:
+                raise _user_code_error(err, f"{report.id}: experiment {experiment.name!r}") \
+                    from None
             state = "cached" if record.cached else "ran"
             log.info("%-14s %-8s %6.2f s  %s (%s, key %s)", report.id, "run", record.seconds,
                      experiment.name, state, record.key)
@@ -129,7 +202,10 @@ class Builder:
             if only is None and out.exists() and stamp.exists() and stamp.read_text() == key:
                 continue
             with step(report.id, "plot", figure.name):
-                figure.fn({n: records[n].result for n in figure.needs}, out)
+                try:
+                    figure.fn({n: records[n].result for n in figure.needs}, out)
+                except Exception as err:
+                    raise _user_code_error(err, f"{report.id}: figure {figure.name!r}") from None
                 stamp.write_text(key)
 
     # -- render ----------------------------------------------------------------------------
@@ -165,12 +241,13 @@ class Builder:
         shown_figures = {f.name for f in report.figures}
 
         def derivation(name: str) -> NoEscape:
-            rec = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
-                                            _derivation_config(name)))
+            if name not in self._derived:  # shown_derivations missed it: never show it
+                raise BuildError(f"derivation {name!r} was not verified by the derive step")
+            verified = self._derived[name]
             note = (r"\par{\footnotesize $^{\dagger}$\,Checked numerically at random points, "
-                    r"where SymPy could not decide symbolically.}\par" if rec.result["numeric"]
+                    r"where SymPy could not decide symbolically.}\par" if verified["numeric"]
                     else "")
-            return NoEscape(rec.result["latex"] + note)
+            return NoEscape(verified["latex"] + note)
 
         def figure(name: str, caption: str, width: str = r"\linewidth") -> NoEscape:
             if name not in shown_figures:
@@ -199,14 +276,18 @@ class Builder:
             "seeds_of": _seeds_of,
         }
         try:
+            extra = report.context(results)
+            if "derivation" in extra:  # the derive step verifies only what the engine shows
+                raise BuildError(f"{report.id}: context() may not replace 'derivation'")
             with recording(collect) as claims:
-                context.update(report.context(results))
+                context.update(extra)
                 text = env.get_template(report.template).render(context)
         except jinja2.TemplateSyntaxError as err:
             raise BuildError(f"{_rel(err.filename)}:{err.lineno}: {err.message}") from None
-        except (jinja2.UndefinedError, ClaimError, BuildError, ValueError, KeyError,
-                TypeError, AttributeError) as err:
+        except (jinja2.UndefinedError, ClaimError, BuildError) as err:
             raise BuildError(_template_location(err) + f"{type(err).__name__}: {err}") from None
+        except Exception as err:
+            raise _user_code_error(err, f"{report.id}: render") from None
         return text, claims
 
     # -- compile ---------------------------------------------------------------------------
@@ -223,6 +304,7 @@ class Builder:
 
     def build(self, report: Report, tex_only: bool = False) -> Path:
         with step(report.id, "total"):
+            self.derive(report)
             records = self.run(report)
             self.plot(report, records)
             with step(report.id, "render"):
@@ -248,6 +330,54 @@ def _seeds_of(config: dict) -> str:
 
 def _rel(path: str | None) -> str:
     return display(Path(path), ROOT) if path else "<template>"
+
+
+def _written_for_user() -> tuple[type[BaseException], ...]:
+    """Errors whose message is meant for the user as it is (one line, no traceback)."""
+    from derivations import DerivationError
+    from model.data import DataError
+    from model.train import Diverged
+    from report.compile import LatexError
+    from report.config import ConfigError
+
+    return (BuildError, ClaimError, DerivationError, DataError, Diverged, LatexError,
+            ConfigError, jinja2.TemplateError)
+
+
+# The build engine: its frames are left out of the traceback a user's error is shown with.
+_ENGINE = {ROOT / "build.py", *(p for p in (ROOT / "report").glob("*.py"))}
+
+
+def _is_user_frame(filename: str) -> bool:
+    path = Path(filename)
+    if path.suffix == ".j2":
+        return True
+    try:
+        rel = path.resolve().relative_to(ROOT)
+    except ValueError:
+        return False
+    return rel.parts[0] not in (".venv", "build") and path.resolve() not in _ENGINE
+
+
+def _user_code_error(err: Exception, what: str) -> Exception:
+    """A programming error in a report's own code, as a short traceback of its frames.
+
+    Errors written for the user, and errors raised in no frame of the user's (a bug of the
+    engine), come back unchanged; the caller re-raises them.
+    """
+    if isinstance(err, _written_for_user()):
+        return err
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if _is_user_frame(f.filename)]
+    if not frames:
+        return err
+    lines = [f"{what} raised {type(err).__name__} (traceback of the report's code):"]
+    for frame in frames[-8:]:
+        lines.append(f"  {_rel(frame.filename)}:{frame.lineno}, in {frame.name}")
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+    last = frames[-1]
+    lines.append(f"{_rel(last.filename)}:{last.lineno}: {type(err).__name__}: {err}")
+    return BuildError("\n".join(lines))
 
 
 def _template_location(err: BaseException) -> str:

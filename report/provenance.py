@@ -1,4 +1,5 @@
-"""Where a PDF came from: the git commit and its date (never the wall clock)."""
+"""Where a PDF came from: the git commit and its date (never the wall clock), and whether the
+tree differed from it (modified or untracked files, e.g. a new assignment not yet committed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class Source:
     commit: str
     epoch: int
     dirty: bool
+    untracked: tuple[str, ...] = ()
 
     @property
     def date(self) -> str:
@@ -20,7 +22,13 @@ class Source:
 
     @property
     def label(self) -> str:
-        return self.commit[:12] + (" with uncommitted changes" if self.dirty else "")
+        if not self.dirty:
+            return self.commit[:12]
+        if self.untracked:
+            count = len(self.untracked)
+            return (f"{self.commit[:12]} with uncommitted changes "
+                    f"({count} untracked file{'s' if count > 1 else ''})")
+        return self.commit[:12] + " with uncommitted changes"
 
 
 def _git(root: Path, *args: str) -> str:
@@ -34,7 +42,10 @@ def source_of(root: Path) -> Source:
     try:
         commit = _git(root, "rev-parse", "HEAD")
         epoch = int(_git(root, "log", "-1", "--format=%ct"))
-        dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
+        # Untracked files count: a report that is not in the commit was not built from it.
+        # (.gitignore keeps build/ and .venv/ out of this list.)
+        status = _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     except (OSError, subprocess.CalledProcessError, ValueError):
         return Source("unknown", 0, False)
-    return Source(commit, epoch, dirty)
+    untracked = tuple(sorted(line[3:] for line in status if line.startswith("??")))
+    return Source(commit, epoch, bool(status), untracked)

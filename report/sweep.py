@@ -76,10 +76,15 @@ def grid(base: Mapping[str, Any] | None = None, **axes: Sequence[Any]) -> list[d
 
 
 def _point(fn: Callable[[dict], Any], config: dict, code: str, data: dict[str, str],
-           one_thread: bool) -> Any:
+           one_thread: bool, mnist: Path | None) -> Any:
     # `code` and `data` are unused on purpose: they are part of joblib's key. One BLAS thread
-    # per worker process, so that N processes use N cores rather than N x cores threads.
-    with threadpool_limits(1, user_api="blas") if one_thread else nullcontext():
+    # per worker process, so that N processes use N cores rather than N x cores threads. The
+    # configured MNIST folder is re-entered in the worker (a context variable does not travel);
+    # `data` already fingerprints its content, so the folder is not part of the key.
+    from model.data import mnist_folder
+
+    with (threadpool_limits(1, user_api="blas") if one_thread else nullcontext(),
+          mnist_folder(mnist)):
         return fn(config)
 
 
@@ -123,12 +128,15 @@ def sweep(fn: Callable[[dict], T], points: Sequence[dict], desc: str = "runs") -
     for i, key in enumerate(keys):
         first.setdefault(key, i)
     memory = joblib.Memory(SETTINGS.location, verbose=0)
-    cached = memory.cache(_point, ignore=["one_thread"])
+    cached = memory.cache(_point, ignore=["one_thread", "mnist"])
     code, _ = code_hash(fn)
     # Dask's worker processes already start with one BLAS thread each, and its in-process
     # workers are threads, for which a process-wide limit would race.
     one_thread = SETTINGS.jobs > 1 and SETTINGS.scheduler is None
-    args = {i: (fn, points[i], code, SETTINGS.data, one_thread) for i in first.values()}
+    from model.data import configured_mnist_folder
+
+    mnist = configured_mnist_folder()
+    args = {i: (fn, points[i], code, SETTINGS.data, one_thread, mnist) for i in first.values()}
     results: dict[int, Any] = {}
     todo = []
     for i, call in args.items():

@@ -1,0 +1,96 @@
+"""Every report the toolkit builds: each module of `report/assignments/` that defines `REPORT`
+is one assignment's thin layer, named after its report id (`dl2023-a1` lives in `dl2023_a1.py`).
+Adding an assignment means adding a module; nothing else is registered. Modules without
+`REPORT` are helpers the reports may share.
+
+Modules are imported only when asked for, so building one report (or a worker process that
+unpickles one experiment function) does not import every other report. This lives outside
+`report/assignments/` on purpose: the package's `__init__` runs whenever a report module is
+imported, so a dynamic import there would tie every report's cache keys to every file.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import traceback
+from functools import cache
+from pathlib import Path
+
+from report import assignments
+from report.spec import FigureSpec, Report
+
+HERE = Path(assignments.__file__).resolve().parent
+ROOT = HERE.parent.parent
+PACKAGE = assignments.__name__
+
+
+class ReportModuleError(Exception):
+    """A report module cannot be loaded; the message names it (and its line, if known)."""
+
+
+def _defines_report(path: Path) -> bool:
+    """Does the module at `path` assign `REPORT` at top level? (read, not imported)"""
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+    except SyntaxError:
+        return True  # meant as a report or not, load() reports the error with its line
+    for node in tree.body:
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
+        if any(isinstance(t, ast.Name) and t.id == "REPORT" for t in targets):
+            return True
+    return False
+
+
+def report_ids() -> list[str]:
+    """The id of every report: modules that define `REPORT` (read, nothing is imported)."""
+    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules([str(HERE)])
+                  if not info.ispkg and _defines_report(HERE / f"{info.name}.py"))
+
+
+def _rel(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return path
+
+
+def load(report_id: str) -> Report:
+    """Import one report's module and return its REPORT."""
+    module = f"{PACKAGE}.{report_id.replace('-', '_')}"
+    path = _rel(str(HERE / f"{report_id.replace('-', '_')}.py"))
+    try:
+        report = importlib.import_module(module).REPORT
+    except SyntaxError as err:
+        raise ReportModuleError(f"{_rel(err.filename or path)}:{err.lineno}: report module "
+                                f"{module} does not parse: {err.msg}") from None
+    except Exception as err:
+        # The innermost frame of the project's own code says where the import went wrong.
+        frames = [f for f in traceback.extract_tb(err.__traceback__)
+                  if f.filename.startswith(str(ROOT)) and "/.venv/" not in f.filename
+                  and not f.filename.endswith("report/registry.py")]
+        where = f"{_rel(frames[-1].filename)}:{frames[-1].lineno}: " if frames else f"{path}: "
+        raise ReportModuleError(f"{where}report module {module} failed to import: "
+                                f"{type(err).__name__}: {err}") from None
+    if report.id != report_id:
+        raise ReportModuleError(f"{path}: module for {report_id!r} defines a report with id "
+                                f"{report.id!r}")
+    return report
+
+
+@cache
+def all_reports() -> dict[str, Report]:
+    return {report_id: load(report_id) for report_id in report_ids()}
+
+
+def figure_index(reports: dict[str, Report]) -> dict[str, tuple[Report, FigureSpec]]:
+    """Every figure name across `reports`; names are unique so `--figure NAME` is enough."""
+    index: dict[str, tuple[Report, FigureSpec]] = {}
+    for report in reports.values():
+        for figure in report.figures:
+            if figure.name in index:
+                raise ValueError(f"figure name {figure.name!r} is used by two reports")
+            index[figure.name] = (report, figure)
+    return index
