@@ -276,10 +276,10 @@ class Builder:
             "seeds_of": _seeds_of,
         }
         try:
-            extra = report.context(results)
-            if "derivation" in extra:  # the derive step verifies only what the engine shows
-                raise BuildError(f"{report.id}: context() may not replace 'derivation'")
             with recording(collect) as claims:
+                extra = report.context(results)
+                if "derivation" in extra:  # the derive step verifies only what the engine shows
+                    raise BuildError(f"{report.id}: context() may not replace 'derivation'")
                 context.update(extra)
                 text = env.get_template(report.template).render(context)
         except jinja2.TemplateSyntaxError as err:
