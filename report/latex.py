@@ -8,13 +8,15 @@ strings from results) is escaped on the way into the document.
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from pylatex.utils import NoEscape, escape_latex
 
-__all__ = ["NoEscape", "escape", "fmt_num", "make_environment"]
+__all__ = ["NoEscape", "escape", "fallback_fonts", "fmt_num", "make_environment"]
 
 
 _LITERAL = {
@@ -27,16 +29,122 @@ _LITERAL = {
 }
 
 
+def _strong(char: str) -> str:
+    """"R" for a right-to-left letter, "L" for a left-to-right one, "" for anything else."""
+    kind = unicodedata.bidirectional(char)
+    return "R" if kind in ("R", "AL") else "L" if kind == "L" or char == "\n" else ""
+
+
+def _direction_runs(text: str) -> list[tuple[bool, str]]:
+    """`text` cut into (is_rtl, piece) runs.
+
+    A right-to-left run spans from one strong RTL letter to the last one that follows it without
+    a left-to-right letter (or a line break) between them, so the spaces and digits inside an
+    Arabic or Hebrew name go with it and the neutral characters around it stay outside.
+    """
+    runs: list[tuple[bool, str]] = []
+    start = end = None
+    last = 0
+    for i, char in enumerate(text):
+        kind = _strong(char)
+        if kind == "R":
+            start = i if start is None else start
+            end = i + 1
+        elif kind == "L" and start is not None:
+            runs += [(False, text[last:start]), (True, text[start:end])]
+            last, start = end, None
+    if start is not None:
+        runs += [(False, text[last:start]), (True, text[start:end])]
+        last = end
+    runs.append((False, text[last:]))
+    return [run for run in runs if run[1]]
+
+
+def _noto(name: str, script: str = "") -> str:
+    tag = f"script={script};" if script else ""
+    return f"file:{name}-Regular.ttf:mode=harf;{tag}"
+
+
+# Fallback fonts (Debian's fonts-noto-core and fonts-noto-cjk) by the first word of the Unicode
+# names of the characters they are for. Complex scripts are shaped by HarfBuzz with their
+# OpenType script tag (Arabic letters join only when the script is given).
+_GENERAL = _noto("NotoSerif")  # Latin beyond Latin Modern's, Greek, Cyrillic
+_SYMBOLS = (_noto("NotoSansSymbols"), _noto("NotoSansMath"))
+_CJK = "file:NotoSerifCJK-Regular.ttc(2):mode=harf;"  # face 2: Simplified Chinese forms
+_SCRIPT_FONTS = {
+    "ARABIC": _noto("NotoNaskhArabic", "arab"),
+    "HEBREW": _noto("NotoSerifHebrew", "hebr"),
+    **dict.fromkeys(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC",
+                     "KANGXI", "FULLWIDTH", "HALFWIDTH", "KATAKANA-HIRAGANA"), _CJK),
+    "DEVANAGARI": _noto("NotoSerifDevanagari", "dev2"),
+    "BENGALI": _noto("NotoSerifBengali", "bng2"),
+    "GURMUKHI": _noto("NotoSerifGurmukhi", "gur2"),
+    "GUJARATI": _noto("NotoSerifGujarati", "gjr2"),
+    "ORIYA": _noto("NotoSansOriya", "ory2"),
+    "TAMIL": _noto("NotoSerifTamil", "tml2"),
+    "TELUGU": _noto("NotoSerifTelugu", "tel2"),
+    "KANNADA": _noto("NotoSerifKannada", "knd2"),
+    "MALAYALAM": _noto("NotoSerifMalayalam", "mlm2"),
+    "SINHALA": _noto("NotoSerifSinhala", "sinh"),
+    "THAI": _noto("NotoSerifThai", "thai"),
+    "LAO": _noto("NotoSerifLao", "lao"),
+    "KHMER": _noto("NotoSerifKhmer", "khmr"),
+    "MYANMAR": _noto("NotoSerifMyanmar", "mym2"),
+    "TIBETAN": _noto("NotoSerifTibetan", "tibt"),
+    "GEORGIAN": _noto("NotoSerifGeorgian"),
+    "ARMENIAN": _noto("NotoSerifArmenian"),
+    "ETHIOPIC": _noto("NotoSerifEthiopic"),
+    "THAANA": _noto("NotoSansThaana", "thaa"),
+    "SYRIAC": _noto("NotoSansSyriac", "syrc"),
+    "MONGOLIAN": _noto("NotoSansMongolian", "mong"),
+    "CHEROKEE": _noto("NotoSansCherokee"),
+    "CANADIAN": _noto("NotoSansCanadianAboriginal"),
+}
+_GENERIC = {"LATIN", "GREEK", "CYRILLIC", "COMBINING", "MODIFIER"}
+ALL_FALLBACKS = tuple(dict.fromkeys((_GENERAL, *_SCRIPT_FONTS.values(), *_SYMBOLS)))
+
+
+def fallback_fonts(texts: Iterable[str]) -> list[str]:
+    """The luaotfload fallback fonts that `texts` need, in a fixed order.
+
+    Loading every fallback font costs about two seconds per LuaLaTeX run, so only the scripts
+    that occur are loaded; a letter of a script not in the table brings in the whole chain, so
+    no name ever loses a character to a missing font.
+    """
+    wanted = {_GENERAL}
+    for char in "".join(texts):
+        if char.isascii():
+            continue
+        category = unicodedata.category(char)
+        word = unicodedata.name(char, "").split(" ")[0]
+        if word in _SCRIPT_FONTS:
+            wanted.add(_SCRIPT_FONTS[word])
+        elif category[0] in "SNP" and word not in _GENERIC:
+            wanted.update(_SYMBOLS)
+        elif category[0] in "LM" and word not in _GENERIC:
+            return list(ALL_FALLBACKS)
+    return [font for font in ALL_FALLBACKS if font in wanted]
+
+
 def escape(value: Any) -> NoEscape:
-    """Escape any value for LaTeX text mode; `NoEscape` values pass through unchanged."""
+    """Escape any value for LaTeX text mode; `NoEscape` values pass through unchanged.
+
+    Runs of right-to-left script (Arabic, Hebrew, ...) are wrapped in `\\nnrtl{...}` (defined in
+    templates/fonts.tex.j2) so that they are set right to left inside the line.
+    """
     if isinstance(value, NoEscape):
         return value
-    text = escape_latex(str(value))
-    # Spell out characters that T1 fonts would otherwise turn into other glyphs: `<<`/`>>`
-    # ligatures (guillemets), curly quotes, and the accent that `\^{}` produces.
+    return NoEscape("".join(rf"\nnrtl{{{_escape_ltr(piece)}}}" if rtl else _escape_ltr(piece)
+                            for rtl, piece in _direction_runs(str(value))))
+
+
+def _escape_ltr(value: str) -> str:
+    text = escape_latex(value)
+    # Spell out characters that TeX's font ligatures would otherwise turn into other glyphs
+    # (`<<`/`>>` guillemets, curly quotes) and the accent that `\^{}` produces.
     for char, command in _LITERAL.items():
         text = text.replace(char, command)
-    return NoEscape(text)
+    return text
 
 
 def fmt_fixed(value: float, digits: int = 4, *, sci: bool = False) -> NoEscape:
@@ -92,4 +200,5 @@ def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["fix"] = fmt_fixed
     env.filters["raw"] = NoEscape
     env.filters["e"] = escape
+    env.globals["fallback_fonts"] = fallback_fonts
     return env
