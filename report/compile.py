@@ -16,7 +16,7 @@ from pathlib import Path
 # Keep in step with tools/setup.sh, which installs them.
 TEX_PACKAGES = (
     "latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
-    "texlive-fonts-recommended texlive-luatex texlive-science lmodern fonts-noto-core "
+    "texlive-fonts-recommended texlive-luatex texlive-science lmodern fonts-cmu fonts-noto-core "
     "fonts-noto-cjk poppler-utils"
 )
 INSTALL_HINT = f"sudo apt-get install -y --no-install-recommends {TEX_PACKAGES}"

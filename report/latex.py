@@ -65,10 +65,12 @@ def _noto(name: str, script: str = "") -> str:
     return f"file:{name}-Regular.ttf:mode=harf;{tag}"
 
 
-# Fallback fonts (Debian's fonts-noto-core and fonts-noto-cjk) by the first word of the Unicode
-# names of the characters they are for. Complex scripts are shaped by HarfBuzz with their
-# OpenType script tag (Arabic letters join only when the script is given).
-_GENERAL = _noto("NotoSerif")  # Latin beyond Latin Modern's, Greek, Cyrillic
+# Fallback fonts by the first word of the Unicode names of the characters they are for: Computer
+# Modern Unicode (fonts-cmu) first, whose Greek and Cyrillic match Latin Modern's design, then
+# Debian's Noto fonts (fonts-noto-core, fonts-noto-cjk) for every other script. Complex scripts
+# are shaped by HarfBuzz with their OpenType script tag (Arabic letters join only when given).
+_GENERAL = "file:cmunrm.ttf:mode=harf;"  # Latin beyond Latin Modern's, Greek, Cyrillic
+_WIDE = _noto("NotoSerif")  # what Computer Modern Unicode lacks of them (e.g. Vietnamese)
 _SYMBOLS = (_noto("NotoSansSymbols"), _noto("NotoSansMath"))
 _CJK = "file:NotoSerifCJK-Regular.ttc(2):mode=harf;"  # face 2: Simplified Chinese forms
 _SCRIPT_FONTS = {
@@ -101,7 +103,7 @@ _SCRIPT_FONTS = {
     "CANADIAN": _noto("NotoSansCanadianAboriginal"),
 }
 _GENERIC = {"LATIN", "GREEK", "CYRILLIC", "COMBINING", "MODIFIER"}
-ALL_FALLBACKS = tuple(dict.fromkeys((_GENERAL, *_SCRIPT_FONTS.values(), *_SYMBOLS)))
+ALL_FALLBACKS = tuple(dict.fromkeys((_GENERAL, _WIDE, *_SCRIPT_FONTS.values(), *_SYMBOLS)))
 
 
 def fallback_fonts(texts: Iterable[str]) -> list[str]:
@@ -111,7 +113,7 @@ def fallback_fonts(texts: Iterable[str]) -> list[str]:
     that occur are loaded; a letter of a script not in the table brings in the whole chain, so
     no name ever loses a character to a missing font.
     """
-    wanted = {_GENERAL}
+    wanted = {_GENERAL, _WIDE}
     for char in "".join(texts):
         if char.isascii():
             continue

@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# LuaLaTeX (texlive-luatex) with Latin Modern for the body and Noto fallback fonts for names in
-# any script (fonts-noto-core: Greek, Cyrillic, Arabic, Hebrew, Indic, ...; fonts-noto-cjk).
+# LuaLaTeX (texlive-luatex) with Latin Modern for the body and fallback fonts for names in any
+# script: fonts-cmu (Greek, Cyrillic in Computer Modern's design), fonts-noto-core (Arabic,
+# Hebrew, Indic, ...), fonts-noto-cjk.
 # texlive-science brings siunitx. Keep in step with TEX_PACKAGES in report/compile.py.
-# About 120 MB to download on top of TeX Live's base (fonts-noto-cjk alone is 57 MB).
-TEX_PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-luatex texlive-science lmodern fonts-noto-core fonts-noto-cjk poppler-utils"
+# About 125 MB to download on top of TeX Live's base (fonts-noto-cjk alone is 57 MB).
+TEX_PACKAGES="latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-luatex texlive-science lmodern fonts-cmu fonts-noto-core fonts-noto-cjk poppler-utils"
 APT_CMD="apt-get install -y --no-install-recommends $TEX_PACKAGES"
 
 as_root() {
