@@ -138,18 +138,19 @@ def test_placeholder_front_matter_is_warned_once_per_report(tmp_path, caplog):
 
 @needs_tex
 def test_missing_package_names_the_file_the_debian_package_and_the_template_line(tmp_path):
+    # A name long enough that TeX's default 79-column log lines would cut the message.
+    package = "nosuchpackage" + "x" * 70
     template = TEMPLATE.replace("<% block body %>", "<% block preamble %>\n"
-                                "\\usepackage{nosuchpackagexyz}\n<% endblock %>\n<% block body %>")
-    line = template.splitlines().index("\\usepackage{nosuchpackagexyz}") + 1
+                                f"\\usepackage{{{package}}}\n<% endblock %>\n<% block body %>")
+    line = template.splitlines().index(f"\\usepackage{{{package}}}") + 1
     builder = Builder(tmp_path / "build", Config(("A",), "G", None))
     with pytest.raises(LatexError) as err:
         builder.build(tiny_with(tmp_path, template))
     first = str(err.value).splitlines()[0]
-    assert first.endswith(f"templates/tiny.tex.j2:{line}: LaTeX Error: File "
-                          "`nosuchpackagexyz.sty' not found; it is most likely in "
-                          "texlive-latex-extra (sudo apt-get install texlive-latex-extra); "
-                          "https://packages.debian.org/file:nosuchpackagexyz.sty names the "
-                          "package otherwise")
+    assert first.endswith(f"templates/tiny.tex.j2:{line}: LaTeX Error: File `{package}.sty' not "
+                          "found; it is most likely in texlive-latex-extra (sudo apt-get install "
+                          f"texlive-latex-extra); https://packages.debian.org/file:{package}.sty "
+                          "names the package otherwise")
     assert "Emergency stop" not in str(err.value)
 
 
