@@ -164,11 +164,15 @@ def compile_pdf(
 
 _UNDEFINED = re.compile(r"^LaTeX Warning: (?:Reference|Citation) .* undefined", re.M)
 _OVERFULL = re.compile(r"^Overfull \\hbox \((?P<pt>[\d.]+)pt too wide\).*$", re.M)
+# A character that no font (fallbacks included) has: it would silently vanish from the PDF.
+_NO_GLYPH = re.compile(r"^Missing character: There is no .*$", re.M)
 
 
 def layout_warnings(log: str, tolerance_pt: float = 10.0) -> list[str]:
-    """Undefined references, and overfull boxes wider than `tolerance_pt`, from a LaTeX log."""
-    found = [m.group(0) for m in _UNDEFINED.finditer(log)]
+    """Undefined references, overfull boxes wider than `tolerance_pt` and characters missing
+    from every font, from a LaTeX log."""
+    found = list(dict.fromkeys(m.group(0) for m in _NO_GLYPH.finditer(log)))
+    found += [m.group(0) for m in _UNDEFINED.finditer(log)]
     found += [m.group(0) for m in _OVERFULL.finditer(log) if float(m["pt"]) > tolerance_pt]
     return found
 

@@ -106,26 +106,58 @@ _GENERIC = {"LATIN", "GREEK", "CYRILLIC", "COMBINING", "MODIFIER"}
 ALL_FALLBACKS = tuple(dict.fromkeys((_GENERAL, _WIDE, *_SCRIPT_FONTS.values(), *_SYMBOLS)))
 
 
+# Where Debian's fonts-noto-core puts its fonts: one file per script, named after the script.
+NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
+# The words after which a character's Unicode name stops naming its script.
+_NAME_KINDS = {"LETTER", "DIGIT", "SIGN", "VOWEL", "CONSONANT", "MARK", "SYLLABLE", "NUMBER",
+               "PUNCTUATION", "SYMBOL", "CHARACTER", "LIGATURE", "COMMA", "FULL", "SMALL",
+               "CAPITAL", "VIRAMA", "DANDA", "ABBREVIATION"}
+
+
+def _script_font(name: str) -> str | None:
+    """The Noto font named after the script of a character (e.g. OL CHIKI LETTER LA), if any."""
+    words = []
+    for word in name.split(" "):
+        if word in _NAME_KINDS:
+            break
+        words.append(word.replace("-", " ").title().replace(" ", ""))
+    script = "".join(words)
+    for family in ("NotoSerif", "NotoSans"):
+        path = NOTO_DIR / f"{family}{script}-Regular.ttf"
+        if script and path.exists():
+            return f"file:{path.name}:mode=harf;"
+    return None
+
+
 def fallback_fonts(texts: Iterable[str]) -> list[str]:
-    """The luaotfload fallback fonts that `texts` need, in a fixed order.
+    """The luaotfload fallback fonts that `texts` need: the common ones, then one per script.
 
     Loading every fallback font costs about two seconds per LuaLaTeX run, so only the scripts
-    that occur are loaded; a letter of a script not in the table brings in the whole chain, so
-    no name ever loses a character to a missing font.
+    that occur are loaded. A script without an entry above gets the Noto font named after it
+    when fonts-noto-core has one; a character no font covers is named by LuaTeX's "Missing
+    character" warning, which the compile step reports.
     """
-    wanted = {_GENERAL, _WIDE}
+    wanted = [_GENERAL, _WIDE]
     for char in "".join(texts):
         if char.isascii():
             continue
         category = unicodedata.category(char)
-        word = unicodedata.name(char, "").split(" ")[0]
+        name = unicodedata.name(char, "")
+        word = name.split(" ")[0]
         if word in _SCRIPT_FONTS:
-            wanted.add(_SCRIPT_FONTS[word])
+            font = _SCRIPT_FONTS[word]
         elif category[0] in "SNP" and word not in _GENERIC:
-            wanted.update(_SYMBOLS)
+            wanted += [f for f in _SYMBOLS if f not in wanted]
+            continue
         elif category[0] in "LM" and word not in _GENERIC:
-            return list(ALL_FALLBACKS)
-    return [font for font in ALL_FALLBACKS if font in wanted]
+            font = _script_font(name)
+        else:
+            continue
+        if font and font not in wanted:
+            wanted.append(font)
+    # A fixed order, so that the same text always gives the same document.
+    known = [f for f in ALL_FALLBACKS if f in wanted]
+    return known + sorted(f for f in wanted if f not in known)
 
 
 def escape(value: Any) -> NoEscape:

@@ -27,6 +27,8 @@ SCRIPTS = {
     "Arabic": "محمد علي",
     "Hebrew": "דוד כהן",
 }
+# A script without an entry in report.latex's table: its Noto font is found by the script's name.
+OL_CHIKI = "ᱚᱞ ᱪᱤᱠᱤ"
 # 119 characters: the longest kind of name the config accepts, which must wrap, not overflow.
 LONG_NAME = " ".join(["Maximiliana"] * 10)
 NUMBERS = tuple(f"s{n:07d}" for n in range(1, len(SCRIPTS) + 2))
@@ -38,7 +40,7 @@ BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u20
 
 def config(**changes) -> Config:
     front = dict(names=(*SCRIPTS.values(), LONG_NAME), group="Группа 7 · グループ",
-                 mnist_dir=None, student_numbers=NUMBERS, collaborators=("Ada Lovelace",),
+                 mnist_dir=None, student_numbers=NUMBERS, collaborators=("Ada Lovelace", OL_CHIKI),
                  certification=CERTIFICATION)
     return Config(**{**front, **changes})
 
@@ -84,9 +86,23 @@ def test_title_page_holds_numbers_group_collaborators_and_certification(six_scri
     first = flat_text(six_scripts[0], 1)
     assert all(number in first for number in NUMBERS)
     assert "Группа 7 · グループ" in first
-    assert "Worked with Ada Lovelace." in first
+    assert f"Worked with Ada Lovelace, {OL_CHIKI}." in first
     assert "We wrote every answer ourselves. We shared no code." in first
     assert first.count("Date") == 1 and "Signature" in first
+
+
+@needs_tex
+def test_every_character_of_the_names_has_a_glyph(six_scripts):
+    assert not [w for w in six_scripts[1] if "Missing character" in w]
+
+
+@needs_tex
+def test_missing_glyph_is_reported_as_a_warning(tmp_path, caplog):
+    # U+1F0A1 (a playing card) is in none of the installed fonts.
+    with caplog.at_level(logging.WARNING, logger="build"):
+        Builder(tmp_path / "build", Config(("A \U0001F0A1",), "G", None)).build(make_report())
+    missing = [r.getMessage() for r in caplog.records if "Missing character" in r.getMessage()]
+    assert len(missing) == 1 and "(U+1F0A1)" in missing[0]
 
 
 @needs_tex
@@ -185,8 +201,8 @@ def test_fallback_fonts_load_only_the_scripts_that_occur():
     assert len(arabic) == 3 and "NotoNaskhArabic" in arabic[2] and "script=arab" in arabic[2]
     assert fallback_fonts(["王小明", "김민준", "やまだ"])[2:] == [
         "file:NotoSerifCJK-Regular.ttc(2):mode=harf;"]
-    # Ol Chiki has no entry of its own: every fallback font is tried rather than none.
-    assert fallback_fonts(["\u1c5a\u1c5b"]) == list(ALL_FALLBACKS)
+    # Ol Chiki has no entry of its own: the Noto font named after the script is found.
+    assert fallback_fonts(["\u1c5a\u1c5b"])[2:] == ["file:NotoSansOlChiki-Regular.ttf:mode=harf;"]
 
 
 PRINTABLE = st.text(st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl",
