@@ -13,15 +13,46 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+# Keep in step with tools/setup.sh, which installs them.
 TEX_PACKAGES = (
     "latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
-    "texlive-fonts-recommended lmodern poppler-utils"
+    "texlive-fonts-recommended texlive-luatex texlive-science lmodern fonts-cmu fonts-noto-core "
+    "fonts-noto-cjk poppler-utils"
 )
 INSTALL_HINT = f"sudo apt-get install -y --no-install-recommends {TEX_PACKAGES}"
 
-# With -file-line-error, TeX writes errors as `./name.tex:12: message`.
+# With -file-line-error, TeX writes errors as `./name.tex:12: message`; LaTeX's own errors
+# raised while reading a file name (a missing package) still start with `! `.
 _ERROR = re.compile(r"^(?P<file>[^\s:][^:]*\.(?:tex|sty|cls)):(?P<line>\d+): (?P<msg>.*)$")
+_BANG = re.compile(r"^! (?P<msg>.*)$")
 _CONTEXT = re.compile(r"^l\.(?P<line>\d+) (?P<text>.*)$")
+_MISSING = re.compile(r"File `(?P<name>[^']+)\.(?P<ext>sty|cls)' not found")
+
+# The Debian package that ships a LaTeX package, for the ones reports are likely to ask for;
+# anything else on CTAN is most often in texlive-latex-extra.
+DEBIAN_PACKAGE = {
+    **dict.fromkeys(("siunitx", "algorithm2e", "algorithmicx", "algpseudocode", "algorithm",
+                     "mhchem", "physics"), "texlive-science"),
+    **dict.fromkeys(("listings", "booktabs", "microtype", "fontspec", "unicode-math",
+                     "mathtools", "xcolor", "caption", "subcaption", "float", "fancyvrb",
+                     "pdfpages", "polyglossia"), "texlive-latex-recommended"),
+    **dict.fromkeys(("amsmath", "graphicx", "hyperref", "geometry", "fancyhdr", "url",
+                     "natbib", "bm", "tabularx", "longtable", "babel"), "texlive-latex-base"),
+    **dict.fromkeys(("tikz", "pgf", "pgfplots"), "texlive-pictures"),
+    **dict.fromkeys(("luaotfload", "luacode", "luatexbase"), "texlive-luatex"),
+    **dict.fromkeys(("biblatex",), "texlive-bibtex-extra"),
+    **dict.fromkeys(("luabidi", "bidi", "arabxetex"), "texlive-lang-arabic"),
+    **dict.fromkeys(("pythontex",), "texlive-extra-utils"),
+}
+
+
+def install_hint(filename: str) -> str:
+    """Which Debian package to install for a missing `x.sty`/`x.cls`, as a short clause."""
+    package = DEBIAN_PACKAGE.get(filename.rsplit(".", 1)[0])
+    if package:
+        return f"install it with: sudo apt-get install {package}"
+    return ("it is most likely in texlive-latex-extra (sudo apt-get install texlive-latex-extra); "
+            "https://packages.debian.org/file:" + filename + " names the package otherwise")
 
 
 class LatexError(Exception):
@@ -41,9 +72,17 @@ class Diagnostic:
 
 
 def first_error(log: str) -> Diagnostic | None:
-    """The first `file:line: message` error in a LaTeX log and the text TeX stopped at."""
+    """The first `file:line: message` error in a LaTeX log and the text TeX stopped at.
+
+    An "Emergency stop" only says that TeX gave up; the `! ` message before it (e.g. a missing
+    package) is the cause, and is what the diagnostic reports.
+    """
     lines = log.splitlines()
+    cause = ""
     for i, text in enumerate(lines):
+        bang = _BANG.match(text)
+        if bang and not cause:
+            cause = bang["msg"].strip()
         match = _ERROR.match(text)
         if not match:
             continue
@@ -53,7 +92,10 @@ def first_error(log: str) -> Diagnostic | None:
             if ctx:
                 context = ctx["text"]
                 break
-        return Diagnostic(match["file"], int(match["line"]), match["msg"].strip(), context)
+        message = match["msg"].strip()
+        if message.startswith("Emergency stop") and cause:
+            message = cause
+        return Diagnostic(match["file"], int(match["line"]), message, context)
     return None
 
 
@@ -80,7 +122,8 @@ def locate_in_templates(generated_line: str, templates: list[Path]) -> tuple[Pat
 
 
 def latexmk_available() -> bool:
-    return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
+    """Whether latexmk and the LuaLaTeX engine are on PATH."""
+    return shutil.which("latexmk") is not None and shutil.which("lualatex") is not None
 
 
 def compile_pdf(
@@ -92,15 +135,18 @@ def compile_pdf(
     """
     if not latexmk_available():
         raise TexMissing(
-            f"no TeX engine (latexmk/pdflatex) on PATH; the LaTeX source is at "
+            f"no TeX engine (latexmk/lualatex) on PATH; the LaTeX source is at "
             f"{display(tex, root)}. Install TeX Live with: {INSTALL_HINT}"
         )
     _discard_interrupted_run(tex)
     marker = tex.with_name(".compiling")
     marker.touch()
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(source_date_epoch), FORCE_SOURCE_DATE="1")
+    # max_print_line: TeX wraps its log at 79 columns by default, which cuts file names and
+    # messages in half; a wide log keeps each message on one line for the parsers below.
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(source_date_epoch), FORCE_SOURCE_DATE="1",
+               max_print_line="10000", error_line="254", half_error_line="238")
     cmd = [
-        "latexmk", "-pdf", "-halt-on-error", "-file-line-error", "-interaction=nonstopmode",
+        "latexmk", "-lualatex", "-halt-on-error", "-file-line-error", "-interaction=nonstopmode",
         "-silent", tex.name,
     ]
     proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True)
@@ -113,18 +159,56 @@ def compile_pdf(
     shutil.copyfile(built, tmp)
     os.replace(tmp, pdf)
     marker.unlink()
-    return layout_warnings(log_path.read_text(errors="replace"))
+    return located_warnings(log_path.read_text(errors="replace"), tex, templates, root)
 
 
 _UNDEFINED = re.compile(r"^LaTeX Warning: (?:Reference|Citation) .* undefined", re.M)
 _OVERFULL = re.compile(r"^Overfull \\hbox \((?P<pt>[\d.]+)pt too wide\).*$", re.M)
+# A character that no font (fallbacks included) has: it would silently vanish from the PDF.
+_NO_GLYPH = re.compile(r"^Missing character: There is no .*$", re.M)
 
 
 def layout_warnings(log: str, tolerance_pt: float = 10.0) -> list[str]:
-    """Undefined references, and overfull boxes wider than `tolerance_pt`, from a LaTeX log."""
-    found = [m.group(0) for m in _UNDEFINED.finditer(log)]
+    """Undefined references, overfull boxes wider than `tolerance_pt` and characters missing
+    from every font, from a LaTeX log."""
+    found = list(dict.fromkeys(m.group(0) for m in _NO_GLYPH.finditer(log)))
+    found += [m.group(0) for m in _UNDEFINED.finditer(log)]
     found += [m.group(0) for m in _OVERFULL.finditer(log) if float(m["pt"]) > tolerance_pt]
     return found
+
+
+_WARNING_LINE = re.compile(
+    r"at lines? (?P<first>\d+)(?:--(?P<last>\d+))?|input line (?P<input>\d+)"
+)
+
+
+def located_warnings(log: str, tex: Path, templates: list[Path], root: Path) -> list[str]:
+    """`layout_warnings` as `file:line: warning`, at the template line that produced each.
+
+    TeX numbers the lines of the generated .tex; like errors, a warning is mapped back to the
+    template line whose text produced it, with the generated line for reference.
+    """
+    source = tex.read_text().splitlines() if tex.exists() else []
+    located = []
+    for warning in layout_warnings(log):
+        match = _WARNING_LINE.search(warning)
+        if not match:
+            located.append(warning)
+            continue
+        first = int(match["first"] or match["input"])
+        last = int(match["last"] or first)
+        origin = f"{display(tex, root)}:{first}"
+        where = None
+        for number in range(first, min(last, len(source)) + 1):
+            where = locate_in_templates(source[number - 1], templates)
+            if where:
+                break
+        if where:
+            located.append(f"{display(where[0], root)}:{where[1]}: {warning} "
+                           f"(generated {origin})")
+        else:
+            located.append(f"{origin}: {warning}")
+    return located
 
 
 def _discard_interrupted_run(tex: Path) -> None:
@@ -150,13 +234,30 @@ def _describe_failure(tex: Path, log: str, templates: list[Path], root: Path) ->
         return f"{display(tex, root)}: LaTeX failed; see {display(tex.with_suffix('.log'), root)}"
     generated = (tex.parent / diag.file).resolve()
     source = generated.read_text().splitlines() if generated.exists() else []
-    bad = source[diag.line - 1] if 0 < diag.line <= len(source) else diag.context
+    number, message = diag.line, diag.message
+    missing = _MISSING.search(message)
+    if missing:
+        # TeX stops at the line after the \usepackage (or at \begin{document}); the line that
+        # asks for the file is the one to show.
+        number = _requesting_line(source, missing["name"]) or number
+        message = f"{message.rstrip('.')}; {install_hint(missing['name'] + '.' + missing['ext'])}"
+    bad = source[number - 1] if 0 < number <= len(source) else diag.context
     found = locate_in_templates(bad, templates)
     if found:
         where, line = found
         text = where.read_text().splitlines()[line - 1]
-        head = f"{display(where, root)}:{line}: {diag.message}"
-        origin = f"(generated {display(generated, root)}:{diag.line})"
+        head = f"{display(where, root)}:{line}: {message}"
+        origin = f"(generated {display(generated, root)}:{number})"
         return f"{head}\n  {line} | {text.strip()}\n  {origin}"
-    head = f"{display(generated, root)}:{diag.line}: {diag.message}"
-    return f"{head}\n  {diag.line} | {bad.strip()}"
+    head = f"{display(generated, root)}:{number}: {message}"
+    return f"{head}\n  {number} | {bad.strip()}"
+
+
+def _requesting_line(source: list[str], name: str) -> int | None:
+    """The line that asks for package `name` (a \\usepackage or \\documentclass), if any."""
+    asks = re.compile(r"\\(?:usepackage|RequirePackage|documentclass)\s*(?:\[[^\]]*\])?\s*"
+                      r"\{[^}]*\b" + re.escape(name) + r"\b[^}]*\}")
+    for number, text in enumerate(source, start=1):
+        if asks.search(text.split("%", 1)[0]):
+            return number
+    return None

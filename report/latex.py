@@ -8,13 +8,15 @@ strings from results) is escaped on the way into the document.
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from pylatex.utils import NoEscape, escape_latex
 
-__all__ = ["NoEscape", "escape", "fmt_num", "make_environment"]
+__all__ = ["NoEscape", "escape", "fallback_fonts", "fmt_num", "make_environment"]
 
 
 _LITERAL = {
@@ -27,16 +29,156 @@ _LITERAL = {
 }
 
 
+def _strong(char: str) -> str:
+    """"R" for a right-to-left letter, "L" for a left-to-right one, "" for anything else."""
+    kind = unicodedata.bidirectional(char)
+    return "R" if kind in ("R", "AL") else "L" if kind == "L" or char == "\n" else ""
+
+
+def _direction_runs(text: str) -> list[tuple[bool, str]]:
+    """`text` cut into (is_rtl, piece) runs.
+
+    A right-to-left run spans from one strong RTL letter to the last one that follows it without
+    a left-to-right letter (or a line break) between them, so the spaces and digits inside an
+    Arabic or Hebrew name go with it and the neutral characters around it stay outside.
+    """
+    runs: list[tuple[bool, str]] = []
+    start = end = None
+    last = 0
+    for i, char in enumerate(text):
+        kind = _strong(char)
+        if kind == "R":
+            start = i if start is None else start
+            end = i + 1
+        elif kind == "L" and start is not None:
+            runs += [(False, text[last:start]), (True, text[start:end])]
+            last, start = end, None
+    if start is not None:
+        runs += [(False, text[last:start]), (True, text[start:end])]
+        last = end
+    runs.append((False, text[last:]))
+    return [run for run in runs if run[1]]
+
+
+def _noto(name: str, script: str = "") -> str:
+    tag = f"script={script};" if script else ""
+    return f"file:{name}-Regular.ttf:mode=harf;{tag}"
+
+
+# Fallback fonts by the first word of the Unicode names of the characters they are for: Computer
+# Modern Unicode (fonts-cmu) first, whose Greek and Cyrillic match Latin Modern's design, then
+# Debian's Noto fonts (fonts-noto-core, fonts-noto-cjk) for every other script. Complex scripts
+# are shaped by HarfBuzz with their OpenType script tag (Arabic letters join only when given).
+_GENERAL = "file:cmunrm.ttf:mode=harf;"  # Latin beyond Latin Modern's, Greek, Cyrillic
+_WIDE = _noto("NotoSerif")  # what Computer Modern Unicode lacks of them (e.g. Vietnamese)
+_SYMBOLS = (_noto("NotoSansSymbols"), _noto("NotoSansMath"))
+_CJK = "file:NotoSerifCJK-Regular.ttc(2):mode=harf;"  # face 2: Simplified Chinese forms
+_SCRIPT_FONTS = {
+    "ARABIC": _noto("NotoNaskhArabic", "arab"),
+    "HEBREW": _noto("NotoSerifHebrew", "hebr"),
+    **dict.fromkeys(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC",
+                     "KANGXI", "FULLWIDTH", "HALFWIDTH", "KATAKANA-HIRAGANA"), _CJK),
+    "DEVANAGARI": _noto("NotoSerifDevanagari", "dev2"),
+    "BENGALI": _noto("NotoSerifBengali", "bng2"),
+    "GURMUKHI": _noto("NotoSerifGurmukhi", "gur2"),
+    "GUJARATI": _noto("NotoSerifGujarati", "gjr2"),
+    "ORIYA": _noto("NotoSansOriya", "ory2"),
+    "TAMIL": _noto("NotoSerifTamil", "tml2"),
+    "TELUGU": _noto("NotoSerifTelugu", "tel2"),
+    "KANNADA": _noto("NotoSerifKannada", "knd2"),
+    "MALAYALAM": _noto("NotoSerifMalayalam", "mlm2"),
+    "SINHALA": _noto("NotoSerifSinhala", "sinh"),
+    "THAI": _noto("NotoSerifThai", "thai"),
+    "LAO": _noto("NotoSerifLao", "lao"),
+    "KHMER": _noto("NotoSerifKhmer", "khmr"),
+    "MYANMAR": _noto("NotoSerifMyanmar", "mym2"),
+    "TIBETAN": _noto("NotoSerifTibetan", "tibt"),
+    "GEORGIAN": _noto("NotoSerifGeorgian"),
+    "ARMENIAN": _noto("NotoSerifArmenian"),
+    "ETHIOPIC": _noto("NotoSerifEthiopic"),
+    "THAANA": _noto("NotoSansThaana", "thaa"),
+    "SYRIAC": _noto("NotoSansSyriac", "syrc"),
+    "MONGOLIAN": _noto("NotoSansMongolian", "mong"),
+    "CHEROKEE": _noto("NotoSansCherokee"),
+    "CANADIAN": _noto("NotoSansCanadianAboriginal"),
+}
+_GENERIC = {"LATIN", "GREEK", "CYRILLIC", "COMBINING", "MODIFIER"}
+ALL_FALLBACKS = tuple(dict.fromkeys((_GENERAL, _WIDE, *_SCRIPT_FONTS.values(), *_SYMBOLS)))
+
+
+# Where Debian's fonts-noto-core puts its fonts: one file per script, named after the script.
+NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
+# The words after which a character's Unicode name stops naming its script.
+_NAME_KINDS = {"LETTER", "DIGIT", "SIGN", "VOWEL", "CONSONANT", "MARK", "SYLLABLE", "NUMBER",
+               "PUNCTUATION", "SYMBOL", "CHARACTER", "LIGATURE", "COMMA", "FULL", "SMALL",
+               "CAPITAL", "VIRAMA", "DANDA", "ABBREVIATION"}
+
+
+def _script_font(name: str) -> str | None:
+    """The Noto font named after the script of a character (e.g. OL CHIKI LETTER LA), if any."""
+    words = []
+    for word in name.split(" "):
+        if word in _NAME_KINDS:
+            break
+        words.append(word.replace("-", " ").title().replace(" ", ""))
+    script = "".join(words)
+    for family in ("NotoSerif", "NotoSans"):
+        path = NOTO_DIR / f"{family}{script}-Regular.ttf"
+        if script and path.exists():
+            return f"file:{path.name}:mode=harf;"
+    return None
+
+
+def fallback_fonts(texts: Iterable[str]) -> list[str]:
+    """The luaotfload fallback fonts that `texts` need: the common ones, then one per script.
+
+    Loading every fallback font costs about two seconds per LuaLaTeX run, so only the scripts
+    that occur are loaded. A script without an entry above gets the Noto font named after it
+    when fonts-noto-core has one; a character no font covers is named by LuaTeX's "Missing
+    character" warning, which the compile step reports.
+    """
+    wanted = [_GENERAL, _WIDE]
+    for char in "".join(texts):
+        if char.isascii():
+            continue
+        category = unicodedata.category(char)
+        name = unicodedata.name(char, "")
+        word = name.split(" ")[0]
+        if word in _SCRIPT_FONTS:
+            font = _SCRIPT_FONTS[word]
+        elif category[0] in "SNP" and word not in _GENERIC:
+            wanted += [f for f in _SYMBOLS if f not in wanted]
+            continue
+        elif category[0] in "LM" and word not in _GENERIC:
+            font = _script_font(name)
+        else:
+            continue
+        if font and font not in wanted:
+            wanted.append(font)
+    # A fixed order, so that the same text always gives the same document.
+    known = [f for f in ALL_FALLBACKS if f in wanted]
+    return known + sorted(f for f in wanted if f not in known)
+
+
 def escape(value: Any) -> NoEscape:
-    """Escape any value for LaTeX text mode; `NoEscape` values pass through unchanged."""
+    """Escape any value for LaTeX text mode; `NoEscape` values pass through unchanged.
+
+    Runs of right-to-left script (Arabic, Hebrew, ...) are wrapped in `\\nnrtl{...}` (defined in
+    templates/fonts.tex.j2) so that they are set right to left inside the line.
+    """
     if isinstance(value, NoEscape):
         return value
-    text = escape_latex(str(value))
-    # Spell out characters that T1 fonts would otherwise turn into other glyphs: `<<`/`>>`
-    # ligatures (guillemets), curly quotes, and the accent that `\^{}` produces.
+    return NoEscape("".join(rf"\nnrtl{{{_escape_ltr(piece)}}}" if rtl else _escape_ltr(piece)
+                            for rtl, piece in _direction_runs(str(value))))
+
+
+def _escape_ltr(value: str) -> str:
+    text = escape_latex(value)
+    # Spell out characters that TeX's font ligatures would otherwise turn into other glyphs
+    # (`<<`/`>>` guillemets, curly quotes) and the accent that `\^{}` produces.
     for char, command in _LITERAL.items():
         text = text.replace(char, command)
-    return NoEscape(text)
+    return text
 
 
 def fmt_fixed(value: float, digits: int = 4, *, sci: bool = False) -> NoEscape:
@@ -92,4 +234,5 @@ def make_environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["fix"] = fmt_fixed
     env.filters["raw"] = NoEscape
     env.filters["e"] = escape
+    env.globals["fallback_fonts"] = fallback_fonts
     return env

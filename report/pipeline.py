@@ -303,6 +303,11 @@ class Builder:
         return pdf
 
     def build(self, report: Report, tex_only: bool = False) -> Path:
+        placeholders = self.config.placeholders()
+        if placeholders:
+            log.warning("%s: warning: the front matter still holds report.toml's placeholders "
+                        "(%s); copy report.toml, fill it in, and pass --config FILE", report.id,
+                        ", ".join(placeholders))
         with step(report.id, "total"):
             self.derive(report)
             records = self.run(report)
