@@ -1,8 +1,15 @@
-"""Where a PDF came from: the git commit and its date (never the wall clock)."""
+"""Where a PDF came from: the git commit and its date (never the wall clock), and the runs.
+
+The appendix shows one readable row per run; the full record goes to a JSON sidecar file.
+"""
 
 from __future__ import annotations
 
+import inspect
+import json
+import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,3 +45,57 @@ def source_of(root: Path) -> Source:
     except (OSError, subprocess.CalledProcessError, ValueError):
         return Source("unknown", 0, False)
     return Source(commit, epoch, dirty)
+
+
+# -- the provenance appendix and its JSON sidecar -------------------------------------------
+SEED_KEYS = ("seed", "split_seed", "seeds")
+"""Configuration entries that are seeds: the appendix shows them in their own column."""
+
+
+def _settings(config: dict, limit: int = 90) -> str:
+    """The non-seed settings of a configuration, `k=v` joined, cut at `limit` characters."""
+    parts = [f"{k}={json.dumps(v, sort_keys=True)}" for k, v in sorted(config.items())
+             if k not in SEED_KEYS]
+    text = ", ".join(parts) or "none"
+    return text if len(text) <= limit else text[: limit - 1].rstrip(", ") + "…"
+
+
+def _seeds(config: dict) -> str:
+    seeds = [config[k] for k in ("seed", "split_seed") if k in config] + list(
+        config.get("seeds", []))
+    return ", ".join(map(str, seeds)) if seeds else "none"
+
+
+def _what(fn: object) -> str:
+    """The first sentence of an experiment function's docstring: what the run is."""
+    doc = inspect.getdoc(fn) or ""
+    first = doc.split("\n\n")[0].replace("\n", " ").strip()
+    return first.split(". ")[0].rstrip(".") if first else getattr(fn, "__name__", "")
+
+
+def provenance_rows(records: Sequence) -> list[dict[str, str]]:
+    """One row per experiment record for the appendix: name, what, key settings, seeds, key."""
+    return [{"name": r.experiment.name, "what": _what(r.experiment.fn),
+             "settings": _settings(r.experiment.config), "seeds": _seeds(r.experiment.config),
+             "key": r.key[:12]} for r in records]
+
+
+def provenance_json(source: Source, records: Sequence) -> dict:
+    """Everything the appendix summarises, in full: commit, and per experiment its function,
+    configuration, data fingerprints, modules hashed into its key, and the key."""
+    return {
+        "commit": source.commit, "date": source.date, "dirty": source.dirty,
+        "experiments": [
+            {"name": r.experiment.name,
+             "function": f"{r.experiment.fn.__module__}.{r.experiment.fn.__qualname__}",
+             "config": r.experiment.config, "data": r.data, "modules": r.modules, "key": r.key}
+            for r in records],
+    }
+
+
+def write_sidecar(path: Path, source: Source, records: Sequence) -> None:
+    """Write `provenance_json` to `path` (build/<id>.provenance.json), renamed into place."""
+    text = json.dumps(provenance_json(source, records), indent=2, sort_keys=True, default=str)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text + "\n")
+    os.replace(tmp, tmp.with_name(path.name))
