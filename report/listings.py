@@ -43,7 +43,8 @@ _TEX_WORDS = {
     "sum": "sum", "log": "log", "exp": "exp", "sqrt": "sqrt", "le": "<=", "leq": "<=",
     "ge": ">=", "geq": ">=", "ne": "!=", "neq": "!=", "approx": "~", "to": "->",
     "mathbb": "", "mathbf": "", "mathrm": "", "operatorname": "", "text": "", "hat": "",
-    "left": "", "right": "", "quad": " ", "in": "in",
+    "left": "", "right": "", "quad": " ", "in": "in", "leftarrow": "<-", "gets": "<-",
+    "rightarrow": "->",
 }
 
 
@@ -69,9 +70,7 @@ def resolve(dotted: str) -> object:
 def _plain_math(math: str) -> str:
     """`\\sigma'(z) \\odot \\delta` -> `sigma'(z) * delta`: LaTeX math as listing text."""
     math = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", math)
-    math = re.sub(r"\\([A-Za-z]+)\s?", lambda m: _TEX_WORDS.get(m[1], m[1]) +
-                  (" " if m[1] in ("cdot", "times", "odot", "le", "leq", "ge", "geq", "to")
-                   else ""), math)
+    math = re.sub(r"\\([A-Za-z]+)", lambda m: _TEX_WORDS.get(m[1], m[1]), math)
     math = re.sub(r"\^\{([^{}]*)\}", r"^\1", math)
     math = re.sub(r"_\{([^{}]*)\}", r"_\1", math)
     return " ".join(math.replace("{", "").replace("}", "").split())
