@@ -25,8 +25,9 @@ from model.gradcheck import (
 )
 from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import f, optimize_f
-from report.fragments import table
+from report.fragments import gradcheck_table, table
 from report.latex import NoEscape, fmt_num
+from report.numbers import pm
 from report.spec import Experiment, FigureSpec, Report, claim
 
 # §1.1 (b): the run the assignment prescribes.
@@ -341,12 +342,6 @@ def run_zero_init(config: dict) -> dict[str, Any]:
 
 # --- what the template quotes, and the claims behind its sentences -------------------------------
 
-def _pm(values, digits: int = 3) -> NoEscape:
-    """mean ± standard deviation over seeds."""
-    values = np.asarray(values, dtype=float)
-    return NoEscape(f"${values.mean():.{digits}f} \\pm {values.std():.{digits}f}$")
-
-
 def _values_table(header: list[str], columns: list[np.ndarray], digits: int = 6) -> NoEscape:
     return table(header, [[fmt_num(v, digits) for v in row] for row in zip(*columns, strict=True)])
 
@@ -354,9 +349,9 @@ def _values_table(header: list[str], columns: list[np.ndarray], digits: int = 6)
 def _fd_table(rows: dict, name: str) -> NoEscape:
     cells = zip(rows["x"], rows["symbolic"], rows["numeric"], rows["abs"], rows["rel"],
                 strict=True)
-    return table([name, "symbolic", "numerical", "absolute error", "relative error"],
-                 [[fmt_num(x, 4), fmt_num(a, 8), fmt_num(n, 8), fmt_num(d, 2, sci=True),
-                   fmt_num(e, 2, sci=True)] for x, a, n, d, e in cells])
+    x, a, n, d, e = zip(*cells, strict=True)
+    return gradcheck_table({name: [fmt_num(v, 4) for v in x]}, e, abs_error=d, analytic=a,
+                           numeric=n, analytic_is="the symbolic derivative")
 
 
 def context_components(r: dict[str, Any]) -> dict[str, Any]:
@@ -393,9 +388,9 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
         "one_layer_table": table(["x", "symbolic", "numerical"],
                                  [[fmt_num(a, 4), fmt_num(g, 8), fmt_num(n, 8)] for a, g, n in
                                   zip(one["x"], one["grad_x"], one["numeric"], strict=True)]),
-        "layer_table": table(["check", "max |a - n|", "relative error"],
-                             [[row["name"], fmt_num(row["abs_error"], 2, sci=True),
-                               fmt_num(row["rel_error"], 2, sci=True)] for row in layer_rows]),
+        "layer_table": gradcheck_table({"check": [row["name"] for row in layer_rows]},
+                                       [row["rel_error"] for row in layer_rows],
+                                       abs_error=[row["abs_error"] for row in layer_rows]),
         "smooth_band": SMOOTH_BAND, "kink_band": KINK_BAND,
     }
 
@@ -434,7 +429,7 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
           "(7c) sigmoid net from zero weights: weights move, units stay identical")
     claim(zb["hidden_spread"] > 0.1 and zb["test_acc"][-1] > 0.95,
           "(7c) a zero bias with random weights trains normally")
-    rows = [[arch, _pm(train[arch]), _pm(acc[arch]), _pm(_final(variants[arch], "train_loss"), 4)]
+    rows = [[arch, pm(train[arch]), pm(acc[arch]), pm(_final(variants[arch], "train_loss"), 4)]
             for arch in VARIANTS["archs"]]
     zero_rows = [[name, fmt_num(run["hidden_spread"], 3), fmt_num(run["weight_norm"], 1),
                   fmt_num(run["test_acc"][-1], 3)] for name, run in zero.items()]
