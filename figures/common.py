@@ -8,6 +8,7 @@ greyscale printing. Constrained layout places colour bars and labels so that not
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -19,6 +20,9 @@ from cycler import cycler
 
 matplotlib.use("pdf")
 import matplotlib.pyplot as plt  # noqa: E402
+
+# matplotlib's bundled cmr10 has a zero creation date, which fontTools reports on every save.
+logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 ROOT = Path(__file__).resolve().parent.parent
 _PAPER_WIDTH_CM = {"a4paper": 21.0, "letterpaper": 21.59}

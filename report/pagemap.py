@@ -24,7 +24,8 @@ class Entry:
 
 def _clean(title: str) -> str:
     """The title as plain text: TeX commands, braces and dollar signs dropped."""
-    text = _COMMAND.sub("", title).replace("{", "").replace("}", "").replace("$", "")
+    text = _COMMAND.sub("", re.sub(r"\\([_&%$#{}])", r"\1", title))
+    text = text.replace("{", "").replace("}", "").replace("$", "")
     return " ".join(text.replace("~", " ").split())
 
 
