@@ -18,6 +18,8 @@ import matplotlib
 import numpy as np
 from cycler import cycler
 
+from report.numbers import mantissa_exponent
+
 matplotlib.use("pdf")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -119,6 +121,21 @@ def style(i: int) -> dict:
     n = len(CYCLE_COLOURS)
     return {"color": CYCLE_COLOURS[i % n], "linestyle": LINE_STYLES[i % n],
             "marker": MARKERS[i % n]}
+
+
+def tex_num(value: float, digits: int = 2) -> str:
+    """A number for a label, in mathtext: `$8.1 \\times 10^{-4}$`, `$10^{-5}$`, `$0.25$`.
+
+    Values from 0.001 to 10 000 are written out (`digits` significant digits); others get a
+    power of ten, without the mantissa when it is 1. Never Python's `1e-05`.
+    """
+    value = float(value)
+    if value == 0 or 1e-3 <= abs(value) < 1e4:
+        return f"${value:.{digits}g}$"
+    mantissa, exponent = mantissa_exponent(value, digits)
+    if float(mantissa) in (1.0, -1.0):
+        return f"${'-' if value < 0 else ''}10^{{{exponent}}}$"
+    return rf"${mantissa} \times 10^{{{exponent}}}$"
 
 
 def log_axes(ax, x: bool = False, y: bool = True) -> None:

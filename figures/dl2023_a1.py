@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import PALETTE, accuracy_heatmap, image_strip, new_figure, save
+from figures.common import PALETTE, accuracy_heatmap, image_strip, new_figure, save, tex_num
 from model.optim2d import f
 
 
@@ -92,7 +92,7 @@ def fd_eps(r: dict, out: Path) -> None:
               alpha=0.7)
     best = int(np.argmin(run["central"]))
     ax.plot(run["eps"][best], run["central"][best], "o", mfc="none", ms=10, color="black",
-            label=f"best central: eps = {run['eps'][best]:.0e}")
+            label=rf"best central: $\epsilon$ = {tex_num(run['eps'][best], 1)}")
     ax.set_xlabel("eps")
     ax.set_ylabel("max |numerical - exact|")
     ax.set_title("truncation error falls with eps, round-off error grows as eps shrinks")

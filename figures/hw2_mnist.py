@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import PALETTE, image_strip, new_figure, save
+from figures.common import PALETTE, image_strip, new_figure, save, tex_num
 from model.gradcheck import SMOOTH_BAND, H
 
 DIGIT = {0: "3", 1: "9"}  # hw2's labels: a 3 is class 0, a 9 is class 1
@@ -30,9 +30,9 @@ def fd_eps(r: dict, out: Path) -> None:
     fig, ax = new_figure(height=2.5)
     ax.loglog(run["eps"], run["rel_error"], ".-", color=PALETTE["blue"],
               label="central differences vs back-propagation")
-    ax.axvline(H, color="black", ls="--", lw=0.8, label=f"the checker's step, {H:g}")
+    ax.axvline(H, color="black", ls="--", lw=0.8, label=f"the checker's step, {tex_num(H, 1)}")
     ax.axhline(SMOOTH_BAND, color=PALETTE["red"], ls=":", lw=0.8,
-               label=f"relative error {SMOOTH_BAND:g}")
+               label=f"relative error {tex_num(SMOOTH_BAND, 1)}")
     ax.set_xlabel(r"step $\epsilon$")
     ax.set_ylabel("relative error (largest entry)")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import CYCLE_COLOURS, PALETTE, new_figure, save
+from figures.common import CYCLE_COLOURS, PALETTE, new_figure, save, tex_num
 
 LEVELS = np.linspace(0, 1, 11)
 CMAP = "RdBu_r"  # output 0 blue, 1 red, 0.5 white: the boundary sits where the colour fades
@@ -68,8 +68,8 @@ def loss_curve(r: dict, out: Path) -> None:
         ax.set_xlabel("update")
         ax.set_ylabel("mean squared error")
         ax.set_title(f"{scale} scale")
-    right.annotate(f"final {loss[-1]:.2e}", (len(loss) - 1, loss[-1]), textcoords="offset points",
-                   xytext=(-60, 12), fontsize=8)
+    right.annotate(f"final {tex_num(loss[-1])}", (len(loss) - 1, loss[-1]),
+                   textcoords="offset points", xytext=(-60, 12), fontsize=8)
     save(fig, out)
 
 
@@ -106,7 +106,7 @@ def label(vary: str, value) -> str:
         return "-".join(map(str, [2, *value, 1]))
     if vary == "init":
         return INIT_NAMES[value]
-    return f"{value:g}"
+    return tex_num(value)
 
 
 def _labels(variation: dict) -> list[str]:
@@ -199,14 +199,14 @@ def lr_speed(r: dict, out: Path) -> None:
     lr, updates = np.array(reached, dtype=float).T
     right.scatter(lr, updates, s=14, color=PALETTE["blue"], alpha=0.7, label="one seed")
     right.scatter(missed, np.full(len(missed), 1.6 * epochs), marker="x", color=PALETTE["red"],
-                  label=f"not below {threshold:g} in {epochs}")
+                  label=f"not below {tex_num(threshold)} in {epochs}")
     rates = np.array(variation["values"], dtype=float)
     c = float(np.mean(products))
     right.plot(rates, c / rates, "--", color="gray", lw=1, label=f"{c:.0f} / lr")
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlabel("learning rate")
-    right.set_ylabel(f"updates until loss < {threshold:g}")
+    right.set_ylabel(f"updates until loss < {tex_num(threshold)}")
     right.set_title("convergence speed")
     right.legend(fontsize=7)
     save(fig, out)
