@@ -95,11 +95,16 @@ plt.rcParams.update(
         "grid.alpha": 0.3,
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "legend.frameon": False,
+        # A legend over a contour plot stays readable on a light, borderless box.
+        "legend.frameon": True,
+        "legend.framealpha": 0.85,
+        "legend.edgecolor": "none",
         "pdf.fonttype": 42,
         # Constrained layout keeps colour bars, labels and titles apart, and the figure keeps
         # the size it was drawn at (no "tight" bounding box that would rescale it on the page).
         "figure.constrained_layout.use": True,
+        # Room between panels, so a colour bar's label never touches the next panel's label.
+        "figure.constrained_layout.wspace": 0.06,
         "savefig.bbox": None,
         "savefig.pad_inches": 0.02,
     }
