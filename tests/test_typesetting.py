@@ -147,3 +147,25 @@ def test_build_writes_provenance_sidecar_and_page_map(typeset_pdf):
     assert [(e.level, e.title) for e in entries] == [
         (1, "Numbers"), (2, "(a)"), (2, "(b)"), (1, "Code"), (2, "(c)"), (1, "Provenance")]
     assert all(e.first >= 1 and e.last >= e.first for e in entries)
+
+
+def outline_items(pdf: Path) -> int:
+    """How many bookmarks (outline items: a /Title with a /Parent) the PDF's objects hold."""
+    import re
+    import zlib
+
+    data = pdf.read_bytes()
+    count = 0
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            objects = zlib.decompressobj().decompress(stream.group(1))
+        except zlib.error:
+            continue
+        count += len(re.findall(rb"/Title \d+ 0 R\s*/A \d+ 0 R\s*/Parent", objects))
+    return count
+
+
+@needs_tex
+def test_every_section_and_question_is_a_bookmark(typeset_pdf):
+    pdf, _ = typeset_pdf
+    assert outline_items(pdf) == 6  # Numbers, (a), (b), Code, (c), Provenance
