@@ -30,7 +30,7 @@ def _clean(title: str) -> str:
 
 
 def read_page_map(aux: Path) -> list[Entry]:
-    """Sections (level 1) and questions (level 2) in document order, with their page ranges.
+    """Sections (level 1), subsections (2) and questions (3) in order, with their page ranges.
 
     An entry runs to the page before the next entry of its level or higher starts (or to the
     page that entry starts on, as it may start mid-page); the base template's end mark (level

@@ -145,7 +145,7 @@ def test_build_writes_provenance_sidecar_and_page_map(typeset_pdf):
     assert sidecar["experiments"][0]["function"] == "test_typesetting.typeset_values"
     entries = read_page_map(build / "tiny" / "tex" / "tiny.aux")
     assert [(e.level, e.title) for e in entries] == [
-        (1, "Numbers"), (2, "(a)"), (2, "(b)"), (1, "Code"), (2, "(c)"), (1, "Provenance")]
+        (1, "Numbers"), (3, "(a)"), (3, "(b)"), (1, "Code"), (3, "(c)"), (1, "Provenance")]
     assert all(e.first >= 1 and e.last >= e.first for e in entries)
 
 
