@@ -106,7 +106,7 @@ def label(vary: str, value) -> str:
         return "-".join(map(str, [2, *value, 1]))
     if vary == "init":
         return INIT_NAMES[value]
-    return tex_num(value)
+    return f"{value:g}"  # plain text: the report's tables use these labels too
 
 
 def _labels(variation: dict) -> list[str]:

@@ -50,7 +50,9 @@ _TEX_WORDS = {
 
 def style_definitions() -> str:
     """The preamble commands the highlighted listings need."""
-    return _FORMATTER.get_style_defs()
+    # T1 fonts set ' and ` as curly quotes; code needs the straight ones.
+    return (_FORMATTER.get_style_defs() + "\n\\def\\PYZsq{\\textquotesingle}"
+            "\n\\def\\PYZbq{\\textasciigrave}\n")
 
 
 def resolve(dotted: str) -> object:

@@ -16,8 +16,9 @@ PLACEHOLDERS = ("Student Name", "s0000000", "Group 0")
 """The front matter report.toml ships with: a submission that shows them is not filled in."""
 
 _CHECKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # Python's repr of small and large floats: 1e-07, 2.5e-05, 3E+04.
-    ("Python-style number", re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][-+]?\d+\b")),
+    # Python's repr and %e of floats: 1e-07, 2.50e-05, 3E+04. A literal in code (1e-15) has no
+    # leading zero in its exponent, so a listing's code is not flagged.
+    ("Python-style number", re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][-+]0\d\b")),
     # 0.0 × 10^0 and its kin: a zero written in scientific notation.
     ("zero in scientific notation", re.compile(r"(?<![\d.])0(?:\.0+)? ?[×x] ?10")),
     ("raw LaTeX", re.compile(r"\\[A-Za-z]{2,}|\$[^$\n]{1,40}\$")),

@@ -101,9 +101,12 @@ def test_figure_width_is_the_text_width_of_the_base_template(tmp_path):
 
 
 def test_dump_markers_name_each_kind_of_machine_dump():
-    text = ("err 1e-07, 0.0 × 10 0, \\sigma, ‘Linear’, model/layers.py, lines 3--9, "
+    text = ("err 1e-07, 0.0 × 10 0, code 1e-15, \\sigma, ‘Linear’, model/layers.py, lines 3--9, "
             "see dl2023-a1, by Student Name")
-    kinds = {m.split(":")[0] for m in dump_markers(text, report_id="tiny", all_ids=IDS)}
+    markers = dump_markers(text, report_id="tiny", all_ids=IDS)
+    # A literal in code (1e-15) is not Python's repr of a result (1e-07).
+    assert [m for m in markers if m.startswith("Python")] == ["Python-style number: '1e-07'"]
+    kinds = {m.split(":")[0] for m in markers}
     assert kinds == {"Python-style number", "zero in scientific notation", "raw LaTeX",
                      "backtick quote", "file path as a listing caption", "another report's id",
                      "placeholder front matter"}
