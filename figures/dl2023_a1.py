@@ -46,7 +46,7 @@ def _path_and_curve(run: dict, minima: list[dict], title: str, out: Path) -> Non
     right.axhline(minima[0]["f"], color="black", ls="--", lw=0.8, label="global minimum")
     right.set_xlabel("step")
     right.set_ylabel("f")
-    right.set_title(f"final f = {run['f']:.4f}")
+    right.set_title(f"final $f = {run['f']:.4f}$")
     right.legend()
     save(fig, out)
 
@@ -68,7 +68,7 @@ def gd_path_d(r: dict, out: Path) -> None:
 def gd_path_decay(r: dict, out: Path) -> None:
     """§1.1 (h): the run with a decaying step size."""
     run = r["gd_decay"]
-    title = f"step {run['step_size']} x {run['decay']}^t, {run['steps']} steps"
+    title = rf"step ${run['step_size']} \times {run['decay']}^t$, {run['steps']} steps"
     _path_and_curve(run, r["minima"]["minima"], title, out)
 
 
@@ -79,7 +79,7 @@ def gd_step_sizes(r: dict, out: Path) -> None:
     for ax, (eta, run) in zip(axes, runs.items(), strict=True):
         _contours(ax, r["minima"]["minima"], colorbar=False)
         ax.plot(run["x_hist"], run["y_hist"], ".-", color=PALETTE["red"], markersize=3, lw=0.8)
-        ax.set_title(f"step {eta}: final f = {run['f']:.3f}")
+        ax.set_title(f"step {eta}: final $f = {run['f']:.3f}$")
     save(fig, out)
 
 
