@@ -33,19 +33,25 @@ def mantissa_exponent(value: float, digits: int) -> tuple[str, int]:
     return mantissa, int(exponent)
 
 
-def siunitx_number(value: float, digits: int = 4, *, sci: bool = False) -> str:
+def siunitx_number(value: float, digits: int = 4, *, sci: bool = False,
+                   trim: bool = False) -> str:
     """The plain number siunitx parses (`-7.3e-8`, `0.1235`), for `\\num` and `S` columns.
 
-    Fixed point with `digits` decimals, or `digits` significant digits with `sci`. Zero is `0`
-    (never `0.0 × 10^0`), and a value that rounds to zero loses its sign.
+    Fixed point with `digits` decimals, or `digits` significant digits with `sci`; `trim` drops
+    trailing zeros (0.5000 -> 0.5, 2.0000 -> 2). Zero is `0` (never `0.0 × 10^0`), and a value
+    that rounds to zero loses its sign.
     """
     value = float(value)
     if value == 0:
         return "0"
     if sci:
         mantissa, exponent = mantissa_exponent(value, digits)
+        if trim and "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
         return mantissa if exponent == 0 else f"{mantissa}e{exponent}"
     text = f"{value:.{digits}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
     # -0.0000 means a tiny negative number rounded away: it is zero on the page.
     return text.lstrip("-") if float(text) == 0 else text
 
@@ -58,13 +64,16 @@ def _special(value: float) -> NoEscape | None:
     return None
 
 
-def num(value: float, digits: int = 4, *, sci: bool = False) -> NoEscape:
-    """One number: `digits` decimals, or `digits` significant digits times a power of ten."""
+def num(value: float, digits: int = 4, *, sci: bool = False, trim: bool = False) -> NoEscape:
+    """One number: `digits` decimals, or `digits` significant digits times a power of ten.
+
+    `trim` drops trailing zeros (for values that are exact: 0.5, 2).
+    """
     value = float(value)
     special = _special(value)
     if special is not None:
         return special
-    return NoEscape(rf"\num{{{siunitx_number(value, digits, sci=sci)}}}")
+    return NoEscape(rf"\num{{{siunitx_number(value, digits, sci=sci, trim=trim)}}}")
 
 
 def fix(value: float, digits: int = 4, *, sci: bool = False) -> NoEscape:
@@ -97,9 +106,10 @@ def pm(values: Sequence[float] | np.ndarray, digits: int = 3, *, sci: bool = Fal
 
 
 def pct(value: float, digits: int = 1) -> NoEscape:
-    """A fraction in [0, 1] as a percentage: 0.9812 -> `98.1 %` (siunitx's spacing)."""
+    """A fraction in [0, 1] as a percentage: 0.9812 -> `98.1%`."""
     value = float(value)
     special = _special(value)
     if special is not None:
         return special
-    return NoEscape(rf"\qty{{{siunitx_number(100 * value, digits)}}}{{\percent}}")
+    # No space before %: the way the reports' prose has always written percentages.
+    return NoEscape(rf"\num{{{siunitx_number(100 * value, digits)}}}\%")

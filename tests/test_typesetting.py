@@ -39,7 +39,8 @@ def test_zero_is_never_written_in_scientific_notation():
 def test_mean_pm_std_and_percent_go_through_siunitx():
     assert pm([1.0, 2.0, 3.0], 2) == r"\num{2.00 +- 0.82}"
     assert pm([1e-8, 2e-8], 2, sci=True) == r"\num{1.50 +- 0.50 e-8}"
-    assert pct(0.9812) == r"\qty{98.1}{\percent}"
+    assert pct(0.9812) == r"\num{98.1}\%"
+    assert num(0.5, 4, trim=True) == r"\num{0.5}" and num(2.0, 4, trim=True) == r"\num{2}"
     assert num(float("nan")) == r"\ensuremath{\mathrm{NaN}}"
 
 
@@ -135,7 +136,7 @@ def test_typeset_report_pdf_has_no_machine_dump_marks(typeset_pdf):
     text = pdf_text(pdf)
     assert dump_markers(text, report_id="tiny", all_ids=IDS) == []
     flat = " ".join(text.split())
-    for shown in ("7.3 × 10-8", "0.915 ± 0.002", "98.1 %", "a zero 0 and", "The passes of Layer",
+    for shown in ("7.3 × 10-8", "0.915 ± 0.002", "98.1%", "a zero 0 and", "The passes of Layer",
                   "Our layer against central differences."):
         assert shown in flat
 

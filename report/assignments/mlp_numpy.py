@@ -25,8 +25,8 @@ from model.gradcheck import rel_error as grad_rel_error
 from model.init import glorot_uniform
 from model.losses import softmax_cross_entropy
 from report.fragments import gradcheck_table, matrix, table
-from report.latex import NoEscape, fmt_fixed, fmt_num
-from report.numbers import pm
+from report.latex import NoEscape, fmt_num
+from report.numbers import num, pm
 from report.spec import Experiment, FigureSpec, Report, claim
 
 # --- Q1 and Q2: the local derivatives, checked on numbers -----------------------------------------
@@ -315,8 +315,7 @@ def run_sweep(config: dict) -> dict[str, Any]:
 
 def _short(value: float, digits: int) -> str:
     """`digits` decimals without trailing zeros: 2, 0.5, 0.8808."""
-    text = str(fmt_fixed(value, digits))
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return num(value, digits, trim=True)
 
 
 def _vec(values, digits: int = 4) -> NoEscape:
