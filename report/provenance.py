@@ -52,32 +52,41 @@ SEED_KEYS = ("seed", "split_seed", "seeds")
 """Configuration entries that are seeds: the appendix shows them in their own column."""
 
 
-def _settings(config: dict, limit: int = 90) -> str:
+def _cut(text: str, limit: int) -> str:
+    """`text`, or its first words up to `limit` characters and an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _settings(config: dict, limit: int = 70) -> str:
     """The non-seed settings of a configuration, `k=v` joined, cut at `limit` characters."""
     parts = [f"{k}={json.dumps(v, sort_keys=True)}" for k, v in sorted(config.items())
              if k not in SEED_KEYS]
-    text = ", ".join(parts) or "none"
-    return text if len(text) <= limit else text[: limit - 1].rstrip(", ") + "…"
+    return _cut(", ".join(parts), limit) or "–"
 
 
 def _seeds(config: dict) -> str:
     seeds = [config[k] for k in ("seed", "split_seed") if k in config] + list(
         config.get("seeds", []))
-    return ", ".join(map(str, seeds)) if seeds else "none"
+    return ", ".join(map(str, seeds)) if seeds else "–"
 
 
-def _what(fn: object) -> str:
-    """The first sentence of an experiment function's docstring: what the run is."""
+def _what(fn: object, limit: int = 80) -> str:
+    """The first sentence of an experiment function's docstring (as clean text): what it is."""
+    from report.listings import clean_docstring  # noqa: PLC0415 (listings imports Pygments)
+
     doc = inspect.getdoc(fn) or ""
-    first = doc.split("\n\n")[0].replace("\n", " ").strip()
-    return first.split(". ")[0].rstrip(".") if first else getattr(fn, "__name__", "")
+    first = clean_docstring(doc.split("\n\n")[0].replace("\n", " ").strip())
+    first = first.split(". ")[0].rstrip(".")
+    return _cut(first, limit) if first else getattr(fn, "__name__", "")
 
 
 def provenance_rows(records: Sequence) -> list[dict[str, str]]:
     """One row per experiment record for the appendix: name, what, key settings, seeds, key."""
     return [{"name": r.experiment.name, "what": _what(r.experiment.fn),
              "settings": _settings(r.experiment.config), "seeds": _seeds(r.experiment.config),
-             "key": r.key[:12]} for r in records]
+             "key": r.key[:8]} for r in records]
 
 
 def provenance_json(source: Source, records: Sequence) -> dict:
