@@ -83,8 +83,7 @@ def table(header: Sequence, rows: Sequence[Sequence], align: str | None = None) 
 
 GRADCHECK_DEFINITIONS = (
     r"$a$ is the analytic gradient ({analytic}), $n$ the numerical one ({numeric}); "
-    r"$\max|a - n|$ is taken over the entries, and the relative error is "
-    r"$\max_i |a_i - n_i| / \max(10^{{-8}}, |a_i| + |n_i|)$."
+    r"{abs_part}the relative error is $\max_i |a_i - n_i| / \max(10^{{-8}}, |a_i| + |n_i|)$."
 )
 """What the columns of every gradient-check table mean (its caption says it)."""
 
@@ -124,7 +123,9 @@ def gradcheck_table(labels: Mapping[str, Sequence], rel_error: Sequence[float], 
     rows = list(zip(*(c[1] for c in columns), strict=True))
     body = table(header, rows, "".join(c[2] for c in columns))
     caption = (escape(what) + " " if what else "") + GRADCHECK_DEFINITIONS.format(
-        analytic=escape(analytic_is), numeric=escape(numeric_is))
+        analytic=escape(analytic_is), numeric=escape(numeric_is),
+        abs_part=r"$\max|a - n|$ is taken over the entries, and " if abs_error is not None
+        else "")
     return NoEscape("\\begin{table}[H]\n\\centering\n" + body.replace(
         "\\begin{center}", "").replace("\\end{center}", "") +
         "\\caption{" + caption + "}\n\\end{table}\n")

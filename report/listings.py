@@ -29,6 +29,11 @@ from report.latex import NoEscape, escape
 
 ROOT = Path(__file__).resolve().parent.parent
 _FORMATTER = LatexFormatter(verboptions=r"fontsize=\footnotesize,frame=lines,framesep=1.5mm")
+# The pieces of a listing cut between functions share one frame: a rule above the first piece,
+# one below the last, none in between.
+_PIECE_FORMATTERS = {frame: LatexFormatter(
+    verboptions=rf"fontsize=\footnotesize,frame={frame},framesep=1.5mm")
+    for frame in ("topline", "bottomline", "none")}
 
 PAGE_LINES = 60
 """Lines of \\footnotesize code that fit on a page with a caption: longer listings may break."""
@@ -214,12 +219,18 @@ def listing(target: str | object, caption: bool | str = True, *,
         # Caption and code in one unbreakable box, so the caption never ends a page alone.
         return NoEscape(_box(head + _code(source)))
     pieces = _chunks(source)
-    return NoEscape(head + "".join(_box(_code(p)) if p.count("\n") <= PAGE_LINES else _code(p)
-                                   for p in pieces))
+    out = []
+    for i, piece in enumerate(pieces):
+        frame = "topline" if i == 0 else "bottomline" if i == len(pieces) - 1 else "none"
+        code = _code(piece, _PIECE_FORMATTERS[frame])
+        # The caption goes in the first piece's box; a piece longer than a page may break.
+        code = (head if i == 0 else "") + code
+        out.append(_box(code) if piece.count("\n") <= PAGE_LINES else code)
+    return NoEscape("".join(out))
 
 
-def _code(source: str) -> str:
-    return highlight(source, PythonLexer(), _FORMATTER)
+def _code(source: str, formatter: LatexFormatter = _FORMATTER) -> str:
+    return highlight(source, PythonLexer(), formatter)
 
 
 def _box(content: str) -> str:

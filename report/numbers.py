@@ -17,8 +17,7 @@ from pylatex.utils import NoEscape
 __all__ = ["fix", "mantissa_exponent", "num", "pct", "pm", "sci", "siunitx_number"]
 
 SISETUP = (
-    r"\sisetup{exponent-product=\times, separate-uncertainty=true, group-digits=none,"
-    r" detect-all}"
+    r"\sisetup{exponent-product=\times, uncertainty-mode=separate, group-digits=none}"
 )
 """The preamble's siunitx settings: `×` before powers of ten, `a ± b` rather than `a(b)`."""
 

@@ -59,6 +59,8 @@ def test_gradcheck_table_defines_every_column_in_its_caption():
                  "h = 10^{-5}"):
         assert term in caption
     assert tex.count("S[table-format=") == 4
+    # A column the table does not have is not defined either.
+    assert r"\max|a - n|" not in gradcheck_table({"parameter": ["W"]}, [1e-9])
 
 
 def test_listing_view_elides_marked_blocks_and_cleans_docstrings():
@@ -92,6 +94,8 @@ def test_long_listing_breaks_only_between_functions(monkeypatch):
     tex = listings.listing("typeset_sample.Layer", "A long one")
     boxes = tex.split("\\begin{nnlisting}")[1:]
     assert len(boxes) == 4  # the class header, then one box per method
+    assert "A long one" in boxes[0] and "frame=topline" in boxes[0]
+    assert "frame=none" in boxes[1] and "frame=bottomline" in boxes[-1]
     assert all("\\PY{k}{def}" in box for box in boxes[1:])
 
 

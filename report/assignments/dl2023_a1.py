@@ -385,9 +385,10 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
         "fd_errors": {k: comp[k]["rel_error"] for k in ("sigmoid_fd", "relu_fd", "bce_fd")},
         "best_eps": eps[best], "best_eps_error": central[best],
         "best_forward_eps": eps[int(np.argmin(forward))], "best_forward_error": forward.min(),
-        "one_layer_table": table(["x", "symbolic", "numerical"],
-                                 [[fmt_num(a, 4), fmt_num(g, 8), fmt_num(n, 8)] for a, g, n in
-                                  zip(one["x"], one["grad_x"], one["numeric"], strict=True)]),
+        "one_layer_table": gradcheck_table(
+            {"x": [fmt_num(v, 4) for v in one["x"]]},
+            [rel_error(a, n) for a, n in zip(one["grad_x"], one["numeric"], strict=True)],
+            analytic=one["grad_x"], numeric=one["numeric"]),
         "layer_table": gradcheck_table({"check": [row["name"] for row in layer_rows]},
                                        [row["rel_error"] for row in layer_rows],
                                        abs_error=[row["abs_error"] for row in layer_rows]),
