@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import accuracy_heatmap, new_figure, save
+from figures.common import PALETTE, accuracy_heatmap, image_strip, new_figure, save, tex_num
 from model.optim2d import f
 
 
@@ -37,16 +37,16 @@ def _contours(ax, minima: list[dict], colorbar: bool = True) -> None:
 def _path_and_curve(run: dict, minima: list[dict], title: str, out: Path) -> None:
     fig, (left, right) = new_figure(2, height=2.8, layout="constrained")
     _contours(left, minima)
-    left.plot(run["x_hist"], run["y_hist"], ".-", color="tab:red", markersize=4, lw=1,
+    left.plot(run["x_hist"], run["y_hist"], ".-", color=PALETTE["red"], markersize=4, lw=1,
               label="path")
-    left.plot(run["x_hist"][0], run["y_hist"][0], "o", color="tab:red", label="start")
+    left.plot(run["x_hist"][0], run["y_hist"][0], "o", color=PALETTE["red"], label="start")
     left.legend(loc="lower left", framealpha=0.9, fontsize=7)
     left.set_title(title)
-    right.plot(run["f_hist"], ".-", color="tab:red", markersize=4)
+    right.plot(run["f_hist"], ".-", color=PALETTE["red"], markersize=4)
     right.axhline(minima[0]["f"], color="black", ls="--", lw=0.8, label="global minimum")
     right.set_xlabel("step")
     right.set_ylabel("f")
-    right.set_title(f"final f = {run['f']:.4f}")
+    right.set_title(f"final $f = {run['f']:.4f}$")
     right.legend()
     save(fig, out)
 
@@ -68,7 +68,7 @@ def gd_path_d(r: dict, out: Path) -> None:
 def gd_path_decay(r: dict, out: Path) -> None:
     """§1.1 (h): the run with a decaying step size."""
     run = r["gd_decay"]
-    title = f"step {run['step_size']} x {run['decay']}^t, {run['steps']} steps"
+    title = rf"step ${run['step_size']} \times {run['decay']}^t$, {run['steps']} steps"
     _path_and_curve(run, r["minima"]["minima"], title, out)
 
 
@@ -78,8 +78,8 @@ def gd_step_sizes(r: dict, out: Path) -> None:
     fig, axes = new_figure(len(runs), height=2.2, layout="constrained")
     for ax, (eta, run) in zip(axes, runs.items(), strict=True):
         _contours(ax, r["minima"]["minima"], colorbar=False)
-        ax.plot(run["x_hist"], run["y_hist"], ".-", color="tab:red", markersize=3, lw=0.8)
-        ax.set_title(f"step {eta}: final f = {run['f']:.3f}")
+        ax.plot(run["x_hist"], run["y_hist"], ".-", color=PALETTE["red"], markersize=3, lw=0.8)
+        ax.set_title(f"step {eta}: final $f = {run['f']:.3f}$")
     save(fig, out)
 
 
@@ -87,12 +87,12 @@ def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (d): error of finite differences against the step size, on log-log axes."""
     run = r["fd_eps"]
     fig, ax = new_figure(height=2.8)
-    ax.loglog(run["eps"], run["central"], ".-", label="central difference", color="tab:blue")
-    ax.loglog(run["eps"], run["forward"], ".-", label="forward difference", color="tab:orange",
+    ax.loglog(run["eps"], run["central"], ".-", label="central difference", color=PALETTE["blue"])
+    ax.loglog(run["eps"], run["forward"], ".-", label="forward difference", color=PALETTE["green"],
               alpha=0.7)
     best = int(np.argmin(run["central"]))
     ax.plot(run["eps"][best], run["central"][best], "o", mfc="none", ms=10, color="black",
-            label=f"best central: eps = {run['eps'][best]:.0e}")
+            label=rf"best central: $\epsilon$ = {tex_num(run['eps'][best], 1)}")
     ax.set_xlabel("eps")
     ax.set_ylabel("max |numerical - exact|")
     ax.set_title("truncation error falls with eps, round-off error grows as eps shrinks")
@@ -109,7 +109,7 @@ def activations(r: dict, out: Path) -> None:
     panels = [(sigmoid, "sigmoid"), (relu, "ReLU"), (sigmoid_grad, "sigmoid gradient"),
               (relu_grad, "ReLU gradient")]
     for ax, (fn, label) in zip(axes.flat, panels, strict=True):
-        ax.plot(x, fn(x), color="tab:blue" if "sigmoid" in label else "tab:red")
+        ax.plot(x, fn(x), color=PALETTE["blue"] if "sigmoid" in label else PALETTE["red"])
         ax.set_title(label)
     for ax in axes[1]:
         ax.set_xlabel("x")
@@ -119,12 +119,8 @@ def activations(r: dict, out: Path) -> None:
 def digits_strip(r: dict, out: Path) -> None:
     """§1.6: the first ten digits of the data set, with their binary labels."""
     stats = r["digits_stats"]
-    fig, axes = new_figure(10, height=0.9)
-    for ax, image, label in zip(axes, stats["first_ten"], stats["first_ten_labels"], strict=True):
-        ax.imshow(image.reshape(8, 8), cmap="gray_r")
-        ax.set_title(f"label {int(label)}", fontsize=7)
-        ax.axis("off")
-    save(fig, out)
+    image_strip(stats["first_ten"], [f"label {int(label)}" for label in stats["first_ten_labels"]],
+                out, shape=(8, 8))
 
 
 def sweep_heatmap(r: dict, out: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import accuracy_heatmap, new_figure, save
+from figures.common import PALETTE, accuracy_heatmap, new_figure, save
 from model.optim2d import f
 
 ARCH_COLOURS = ("C0", "C1", "C2", "C3")
@@ -30,8 +30,9 @@ def gd_bounce(r: dict, out: Path) -> None:
     fig.colorbar(filled, ax=left, fraction=0.046, pad=0.03, label="f(x, y)", ticks=ticks)
     xs, ys = np.array(run["x_hist"]), np.array(run["y_hist"])
     inside = (xs > -2.0) & (xs < -0.2)
-    left.plot(xs[inside], ys[inside], ".-", color="tab:red", lw=0.6, markersize=3, label="path")
-    left.plot(xs[-2:], ys[-2:], "o", color="tab:orange", markeredgecolor="black",
+    left.plot(xs[inside], ys[inside], ".-", color=PALETTE["red"], lw=0.6, markersize=3,
+              label="path")
+    left.plot(xs[-2:], ys[-2:], "o", color=PALETTE["green"], markeredgecolor="black",
               label="last two points")
     left.plot(best["x"], best["y"], marker="*", color="white", markersize=12,
               markeredgecolor="black", linestyle="none", label="global minimum")
@@ -44,7 +45,7 @@ def gd_bounce(r: dict, out: Path) -> None:
     left.set_title("the global basin, zoomed in")
     left.legend(loc="upper right", fontsize=7, framealpha=0.9)
     steps = np.arange(len(run["f_hist"]))
-    right.plot(steps, run["f_hist"], ".-", color="tab:red", lw=0.6, markersize=2,
+    right.plot(steps, run["f_hist"], ".-", color=PALETTE["red"], lw=0.6, markersize=2,
                label="f after each step")
     right.axhline(best["f"], color="black", ls="--", lw=0.8, label="global minimum")
     right.set_xscale("symlog", linthresh=10)
@@ -62,8 +63,8 @@ def schedules(r: dict, out: Path) -> None:
     """§1.1 (g): the intended decay against a compounded one, same eta_0 and d."""
     runs, best = r["schedules"], r["minima"]["minima"][0]
     fig, (left, right) = new_figure(2, height=2.5, layout="constrained")
-    styles = {"intended": ("tab:blue", r"$\eta_0 d^t$"),
-              "compounded": ("tab:red", r"$\eta_0 d^{t(t+1)/2}$")}
+    styles = {"intended": (PALETTE["blue"], r"$\eta_0 d^t$"),
+              "compounded": (PALETTE["red"], r"$\eta_0 d^{t(t+1)/2}$")}
     for key, (colour, label) in styles.items():
         run = runs[key]
         left.semilogy(np.arange(len(run["etas"])), run["etas"], ".-", color=colour, label=label)
@@ -87,8 +88,8 @@ def he_scale(r: dict, out: Path) -> None:
     fig, (left, right) = new_figure(2, height=2.6, layout="constrained")
     grid = np.geomspace(d1.min(), d1.max(), 100)
     left.loglog(grid, np.sqrt(2 / grid), color="black", lw=1, label="sqrt(2 / d1)")
-    left.loglog(grid, 2 / grid, color="tab:red", ls="--", lw=1, label="2 / d1 used as the std")
-    left.loglog(d1, run["stds"], "o", color="tab:blue", label="make_layer, sample std")
+    left.loglog(grid, 2 / grid, color=PALETTE["red"], ls="--", lw=1, label="2 / d1 used as the std")
+    left.loglog(d1, run["stds"], "o", color=PALETTE["blue"], label="make_layer, sample std")
     left.set_xlabel("output width d1")
     left.set_ylabel("standard deviation of w")
     left.set_title(f"std of the weights (d0 = {run['d0']})")
@@ -97,7 +98,7 @@ def he_scale(r: dict, out: Path) -> None:
     centres = (edges[:-1] + edges[1:]) / 2
     d0, d1 = run["d0"], run["hist_d1"]
     var = 2 / d1
-    right.bar(centres, run["hist"], width=np.diff(edges), color="tab:blue", alpha=0.6,
+    right.bar(centres, run["hist"], width=np.diff(edges), color=PALETTE["blue"], alpha=0.6,
               label=f"make_layer({d0}, {d1})")
     right.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var),
                color="black", lw=1, label=f"N(0, {var:g}) density")
@@ -126,7 +127,8 @@ def curves_tuned(r: dict, out: Path) -> None:
     runs = r["variants"]["64-32-1"]
     fig, axes = new_figure(2, height=2.5, layout="constrained")
     for ax, key, title in zip(axes, ("loss", "acc"), ("BCE loss", "accuracy"), strict=True):
-        for phase, colour, style in (("train", "tab:blue", "-"), ("val", "tab:orange", "--")):
+        for phase, colour, style in (("train", PALETTE["blue"], "-"),
+                                     ("val", PALETTE["green"], "--")):
             values = np.array([run[f"{phase}_{key}"] for run in runs])
             name = "training" if phase == "train" else "validation"
             _mean_band(ax, values, colour, style, name)

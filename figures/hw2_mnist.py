@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import new_figure, save
+from figures.common import PALETTE, image_strip, new_figure, save, tex_num
 from model.gradcheck import SMOOTH_BAND, H
 
 DIGIT = {0: "3", 1: "9"}  # hw2's labels: a 3 is class 0, a 9 is class 1
@@ -21,23 +21,18 @@ def examples(r: dict, out: Path) -> None:
     """§1.1: the first training images with their labels."""
     data = r["data"]
     images, labels = data["images"], data["image_labels"]
-    fig, axes = new_figure(len(images), height=0.95)
-    for ax, image, label in zip(axes, images, labels, strict=True):
-        ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(f"y = {label}", fontsize=8)
-        ax.axis("off")
-    save(fig, out)
+    image_strip(images, [f"$y = {label}$" for label in labels], out, height=0.95, vmin=0, vmax=1)
 
 
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (a): relative error of the checker against back-propagation, over the step."""
     run = r["checker"]
     fig, ax = new_figure(height=2.5)
-    ax.loglog(run["eps"], run["rel_error"], ".-", color="tab:blue",
+    ax.loglog(run["eps"], run["rel_error"], ".-", color=PALETTE["blue"],
               label="central differences vs back-propagation")
-    ax.axvline(H, color="black", ls="--", lw=0.8, label=f"the checker's step, {H:g}")
-    ax.axhline(SMOOTH_BAND, color="tab:red", ls=":", lw=0.8,
-               label=f"relative error {SMOOTH_BAND:g}")
+    ax.axvline(H, color="black", ls="--", lw=0.8, label=f"the checker's step, {tex_num(H, 1)}")
+    ax.axhline(SMOOTH_BAND, color=PALETTE["red"], ls=":", lw=0.8,
+               label=f"relative error {tex_num(SMOOTH_BAND, 1)}")
     ax.set_xlabel(r"step $\epsilon$")
     ax.set_ylabel("relative error (largest entry)")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False)
@@ -49,9 +44,9 @@ def loss_curves(r: dict, out: Path) -> None:
     hist = r["main"]["curve"]["history"]
     steps = np.arange(1, len(hist["step_loss"]) + 1)
     fig, ax = new_figure(height=2.8)
-    ax.plot(steps, hist["step_loss"], color="tab:blue", lw=0.7, alpha=0.7,
+    ax.plot(steps, hist["step_loss"], color=PALETTE["blue"], lw=0.7, alpha=0.7,
             label="training loss (mini-batch of the step)")
-    ax.plot(hist["val_step"], hist["val_loss"], color="tab:orange", lw=1.4,
+    ax.plot(hist["val_step"], hist["val_loss"], color=PALETTE["green"], lw=1.4,
             label="test loss (all test images)")
     _epoch_lines(ax, hist["steps_per_epoch"], len(steps) // hist["steps_per_epoch"])
     ax.set_yscale("log")
@@ -70,9 +65,9 @@ def accuracy_curves(r: dict, out: Path) -> None:
     first = hist["steps_per_epoch"]
     fig, axes = new_figure(2, height=2.7, layout="constrained")
     for ax, start in zip(axes, (0, first), strict=True):
-        ax.plot(steps[start:], hist["step_acc"][start:], color="tab:blue", lw=0.7, alpha=0.7,
+        ax.plot(steps[start:], hist["step_acc"][start:], color=PALETTE["blue"], lw=0.7, alpha=0.7,
                 label="training (mini-batch)")
-        ax.plot(hist["val_step"][start:], hist["val_acc"][start:], color="tab:orange", lw=1.4,
+        ax.plot(hist["val_step"][start:], hist["val_acc"][start:], color=PALETTE["green"], lw=1.4,
                 label="test (all images)")
         _epoch_lines(ax, first, len(steps) // first)
         ax.set_xlabel("step")
@@ -89,30 +84,23 @@ def misclassified(r: dict, out: Path) -> None:
     """§1.3 (e)(iii): every test image the trained network gets wrong, 3s first."""
     wrong = r["main"]["curve"]["wrong"]
     order = np.lexsort((wrong["p"], wrong["y"]))
-    cols = 8
-    rows = -(-len(order) // cols)
-    fig, axes = new_figure(cols, rows, height=1.0, layout="constrained")
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, i in zip(axes.flat, order, strict=False):
-        ax.imshow(wrong["images"][i], cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(f"a {DIGIT[int(wrong['y'][i])]}\np(9)={wrong['p'][i]:.2f}", fontsize=7,
-                     linespacing=1.1)
-    save(fig, out)
+    image_strip([wrong["images"][i] for i in order],
+                [f"a {DIGIT[int(wrong['y'][i])]}\n$p(9) = {wrong['p'][i]:.2f}$" for i in order],
+                out, ncols=8, height=1.0, vmin=0, vmax=1)
 
 
 def big_step(r: dict, out: Path) -> None:
     """§1.3 (e)(iv): step size 10 against 0.1: mini-batch loss and test accuracy."""
     base = r["main"]["curve"]["history"]
     fig, axes = new_figure(2, height=2.6, layout="constrained")
-    axes[0].plot(np.arange(1, len(base["step_loss"]) + 1), base["step_loss"], color="tab:blue",
+    axes[0].plot(np.arange(1, len(base["step_loss"]) + 1), base["step_loss"], color=PALETTE["blue"],
                  lw=0.7, label="step size 0.1")
-    axes[1].plot(base["val_step"], base["val_acc"], color="tab:blue", lw=1.2,
+    axes[1].plot(base["val_step"], base["val_acc"], color=PALETTE["blue"], lw=1.2,
                  label="step size 0.1")
     for k, run in enumerate(r["big_step"]["runs"]):
         hist = run["history"]
         label = f"step size 10, seed {run['seed']}"
-        color = ("tab:red", "tab:purple", "tab:brown")[k % 3]
+        color = (PALETTE["red"], PALETTE["purple"], PALETTE["cyan"])[k % 3]
         axes[0].plot(np.arange(1, len(hist["step_loss"]) + 1), hist["step_loss"], color=color,
                      lw=0.6, alpha=0.6, label=label)
         axes[1].plot(hist["val_step"], hist["val_acc"], color=color, lw=1.0, label=label)

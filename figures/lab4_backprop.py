@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures.common import TEXT_WIDTH_IN, new_figure, save
+from figures.common import CYCLE_COLOURS, PALETTE, new_figure, save, tex_num
 
 LEVELS = np.linspace(0, 1, 11)
 CMAP = "RdBu_r"  # output 0 blue, 1 red, 0.5 white: the boundary sits where the colour fades
@@ -17,7 +17,7 @@ SMALL = (3.2, 2.45)  # inches: a single boundary plot, shown at its own size
 
 def _points(ax, data: dict, size: float = 40) -> None:
     x, y = data["x"], data["y"]
-    for label, marker, colour in ((0, "o", "tab:blue"), (1, "^", "tab:red")):
+    for label, marker, colour in ((0, "o", PALETTE["blue"]), (1, "^", PALETTE["red"])):
         pts = x[y == label]
         ax.scatter(pts[:, 0], pts[:, 1], marker=marker, c=colour, edgecolors="black",
                    linewidths=1.0, s=size, zorder=3, label=f"class {label}")
@@ -63,13 +63,13 @@ def loss_curve(r: dict, out: Path) -> None:
     loss = r["base"]["loss"]
     fig, (left, right) = new_figure(2, height=2.3, layout="constrained")
     for ax, scale in ((left, "linear"), (right, "log")):
-        ax.plot(np.arange(len(loss)), loss, color="tab:red", lw=1.2)
+        ax.plot(np.arange(len(loss)), loss, color=PALETTE["red"], lw=1.2)
         ax.set_yscale(scale)
         ax.set_xlabel("update")
         ax.set_ylabel("mean squared error")
         ax.set_title(f"{scale} scale")
-    right.annotate(f"final {loss[-1]:.2e}", (len(loss) - 1, loss[-1]), textcoords="offset points",
-                   xytext=(-60, 12), fontsize=8)
+    right.annotate(f"final {tex_num(loss[-1])}", (len(loss) - 1, loss[-1]),
+                   textcoords="offset points", xytext=(-60, 12), fontsize=8)
     save(fig, out)
 
 
@@ -78,7 +78,7 @@ def _boundary_grid(variation: dict, data: dict, labels: list[str], out: Path) ->
     columns = len(variation["values"])
     # Square panels: the height follows from the width each of the columns gets.
     height = SHOWN_SEEDS * 4.5 / columns + 0.6
-    fig, axes = plt.subplots(SHOWN_SEEDS, columns, figsize=(TEXT_WIDTH_IN, height),
+    fig, axes = new_figure(columns, SHOWN_SEEDS, height=height / SHOWN_SEEDS,
                              sharex=True, sharey=True, layout="constrained")
     for c, runs in enumerate(variation["runs"]):
         for row in range(SHOWN_SEEDS):
@@ -106,7 +106,7 @@ def label(vary: str, value) -> str:
         return "-".join(map(str, [2, *value, 1]))
     if vary == "init":
         return INIT_NAMES[value]
-    return f"{value:g}"
+    return f"{value:g}"  # plain text: the report's tables use these labels too
 
 
 def _labels(variation: dict) -> list[str]:
@@ -132,9 +132,9 @@ def init_boundaries(r: dict, out: Path) -> None:
 
 
 def _colours(variation: dict) -> list:
-    """An ordered sweep in viridis order; initialisations, which have no order, in tab10."""
+    """An ordered sweep in viridis order; initialisations, which have no order, in the palette."""
     if variation["vary"] == "init":
-        return [plt.get_cmap("tab10")(i) for i in range(len(variation["values"]))]
+        return [CYCLE_COLOURS[i % len(CYCLE_COLOURS)] for i in range(len(variation["values"]))]
     return list(plt.get_cmap("viridis")(np.linspace(0, 0.85, len(variation["values"]))))
 
 
@@ -197,16 +197,16 @@ def lr_speed(r: dict, out: Path) -> None:
         if all(run["updates_to_threshold"] is not None for run in runs):
             products.append(lr * np.mean([run["updates_to_threshold"] for run in runs]))
     lr, updates = np.array(reached, dtype=float).T
-    right.scatter(lr, updates, s=14, color="tab:blue", alpha=0.7, label="one seed")
-    right.scatter(missed, np.full(len(missed), 1.6 * epochs), marker="x", color="tab:red",
-                  label=f"not below {threshold:g} in {epochs}")
+    right.scatter(lr, updates, s=14, color=PALETTE["blue"], alpha=0.7, label="one seed")
+    right.scatter(missed, np.full(len(missed), 1.6 * epochs), marker="x", color=PALETTE["red"],
+                  label=f"not below {tex_num(threshold)} in {epochs}")
     rates = np.array(variation["values"], dtype=float)
     c = float(np.mean(products))
     right.plot(rates, c / rates, "--", color="gray", lw=1, label=f"{c:.0f} / lr")
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlabel("learning rate")
-    right.set_ylabel(f"updates until loss < {threshold:g}")
+    right.set_ylabel(f"updates until loss < {tex_num(threshold)}")
     right.set_title("convergence speed")
     right.legend(fontsize=7)
     save(fig, out)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import new_figure, save
+from figures.common import PALETTE, image_strip, new_figure, save
 
 LR_COLORS = ("C0", "C1", "C2", "C3", "C4", "C5")
 
@@ -23,7 +23,7 @@ def synth(r: dict, out: Path) -> None:
     axis = s["grid_axis"]
     left.contour(axis, axis, s["grid_p1"], levels=[0.5], colors="black", linewidths=1.2)
     points, labels = s["scatter"], s["scatter_labels"]
-    for cls, color in ((0, "tab:blue"), (1, "tab:red")):
+    for cls, color in ((0, PALETTE["blue"]), (1, PALETTE["red"])):
         keep = labels == cls
         left.scatter(points[keep, 0], points[keep, 1], s=2, color=color, label=f"class {cls}")
     t = np.linspace(0, 2 * np.pi, 200)
@@ -42,9 +42,9 @@ def synth(r: dict, out: Path) -> None:
     window = 500
     n_train = len(steps) // (len(s["val_loss"]) - 1)
     right.plot(np.arange(window, len(steps) + 1) / 1000, _moving_mean(steps, window),
-               color="tab:blue", label=f"training: mean loss of the last {window} instances")
+               color=PALETTE["blue"], label=f"training: mean loss of the last {window} instances")
     right.plot(np.arange(len(s["val_loss"])) * n_train / 1000, s["val_loss"], "o--",
-               color="tab:red", label="validation loss after each epoch")
+               color=PALETTE["red"], label="validation loss after each epoch")
     right.set_ylim(0, None)
     right.set_xlabel("step (thousands; one instance per step)")
     right.set_ylabel("cross-entropy loss")
@@ -57,12 +57,7 @@ def mnist_digits(r: dict, out: Path) -> None:
     """Q5: the first training images as stored, with their labels."""
     m = r["mnist_stats"]
     images, labels = m["images"], m["labels"]
-    fig, axes = new_figure(len(images), height=0.75)
-    for ax, image, label in zip(axes, images, labels, strict=True):
-        ax.imshow(image, cmap="gray_r", vmin=0, vmax=255)
-        ax.set_title(str(int(label)), fontsize=8)
-        ax.axis("off")
-    save(fig, out)
+    image_strip(images, [str(int(label)) for label in labels], out, height=0.75, vmin=0, vmax=255)
 
 
 def train_val(r: dict, out: Path) -> None:
@@ -120,8 +115,8 @@ def final_curve(r: dict, out: Path) -> None:
     fig, ax = new_figure(height=2.6, layout="constrained")
     x = np.arange(1, len(steps) + 1)
     window = 100
-    ax.plot(x, steps, color="tab:gray", lw=0.3, alpha=0.5, label="loss of each batch")
-    ax.plot(np.arange(window, len(steps) + 1), _moving_mean(steps, window), color="tab:blue",
+    ax.plot(x, steps, color=PALETTE["grey"], lw=0.3, alpha=0.5, label="loss of each batch")
+    ax.plot(np.arange(window, len(steps) + 1), _moving_mean(steps, window), color=PALETTE["blue"],
             label=f"mean of the last {window} batches")
     ax.set_yscale("log")
     ax.set_xlabel("step")

@@ -1,31 +1,142 @@
-"""Generated LaTeX fragments (tables, figure environments, matrices), built with PyLaTeX."""
+"""Generated LaTeX fragments (tables, figure environments, matrices), built with PyLaTeX.
+
+Tables follow booktabs (no vertical rules); numeric columns are siunitx `S` columns, so their
+decimals line up; the gradient-check table is one helper that every report calls.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from pylatex import Figure, Matrix, NoEscape, Tabular
 from pylatex.base_classes import Environment
 
+from model.gradcheck import H
 from report.latex import escape
+from report.numbers import siunitx_number
 
 
 class _Center(Environment):
     _latex_name = "center"
 
 
+_NUM = re.compile(r"^\\num\{([^{}]*)\}$")
+_PLAIN = re.compile(r"^(-?)(\d+)(?:\.(\d+))?(?:e(-?)(\d+))?$")
+
+
+def _s_cell(cell: object) -> str:
+    """A cell of an `S` column: the bare number siunitx aligns, anything else braced as text."""
+    text = str(cell)
+    # `\num{x}` from report.numbers is unwrapped: inside an S column siunitx parses x itself.
+    match = _NUM.match(text)
+    if match and _PLAIN.match(match.group(1)):
+        return match.group(1)
+    if _PLAIN.match(text):
+        return text
+    return "{" + escape(cell) + "}"
+
+
+def _table_format(cells: Sequence[str]) -> str:
+    """siunitx's `table-format` that fits every number of a column (e.g. `-1.4e-2`)."""
+    parts = [m.groups() for m in map(_PLAIN.match, cells) if m]
+    if not parts:
+        return "1"
+    fmt = ("-" if any(p[0] for p in parts) else "") + str(max(len(p[1]) for p in parts))
+    decimals = max(len(p[2] or "") for p in parts)
+    if decimals:
+        fmt += f".{decimals}"
+    if any(p[4] for p in parts):
+        fmt += "e" + ("-" if any(p[3] for p in parts) else "") + str(
+            max(len(p[4] or "") for p in parts))
+    return fmt
+
+
 def table(header: Sequence, rows: Sequence[Sequence], align: str | None = None) -> NoEscape:
-    """A booktabs table; cells are escaped unless they are `NoEscape` (e.g. formatted numbers)."""
+    """A booktabs table; cells are escaped unless they are `NoEscape` (e.g. formatted numbers).
+
+    An `S` in `align` makes that column a siunitx column: its numbers (plain or from
+    `report.numbers.num`) are aligned on the decimal marker, its header is set as text.
+    """
     align = align or "l" + "r" * (len(header) - 1)
-    tab = Tabular(align, booktabs=True)
-    tab.add_row([escape(cell) for cell in header])
+    rows = [list(row) for row in rows]
+    columns = []
+    for i, kind in enumerate(align):
+        if kind == "S":
+            cells = [_s_cell(row[i]) for row in rows]
+            for row, cell in zip(rows, cells, strict=True):
+                row[i] = NoEscape(cell)
+            columns.append(f"S[table-format={_table_format(cells)}]")
+        else:
+            columns.append(kind)
+    tab = Tabular(NoEscape("".join(columns)), booktabs=True, width=len(columns))
+    tab.add_row([NoEscape("{" + escape(cell) + "}") if kind == "S" else escape(cell)
+                 for cell, kind in zip(header, align, strict=True)])
     tab.add_hline()
     for row in rows:
         tab.add_row([escape(cell) for cell in row])
     center = _Center()
     center.append(tab)
     return NoEscape(center.dumps())
+
+
+GRADCHECK_DEFINITIONS = (
+    r"$a$ is the analytic gradient ({analytic}), $n$ the numerical one ({numeric}); "
+    r"{abs_part}the relative error is $\max_i |a_i - n_i| / \max(10^{{-8}}, |a_i| + |n_i|)$."
+)
+"""What the columns of every gradient-check table mean (its caption says it)."""
+
+
+def gradcheck_table(labels: Mapping[str, Sequence], rel_error: Sequence[float], *,
+                    abs_error: Sequence[float] | None = None,
+                    analytic: Sequence[float] | None = None,
+                    numeric: Sequence[float] | None = None,
+                    extra: Mapping[str, Sequence[float]] | None = None,
+                    what: str | NoEscape = "",
+                    analytic_is: str | NoEscape = "back-propagation",
+                    numeric_is: str | NoEscape | None = None,
+                    digits: int = 8) -> NoEscape:
+    r"""The gradient-check table: label columns, then $a$, $n$, $\max|a-n|$, relative error.
+
+    `labels` maps header to the cells that name each row (parameter, shape, input x, ...);
+    `analytic` and `numeric` are shown with `digits` decimals when given, errors always in
+    scientific notation, `extra` columns (header -> values, two significant digits) last.
+    The caption starts with `what` and defines every column.
+    """
+    from report.numbers import num  # noqa: PLC0415 (keeps the helper's dependencies visible)
+
+    numeric_is = numeric_is or NoEscape(rf"central differences, $h = {_tex_power(H)}$")
+    columns: list[tuple[str | NoEscape, list, str]] = [
+        (name, list(cells), "l") for name, cells in labels.items()]
+    if analytic is not None:
+        columns.append((NoEscape("$a$"), [num(v, digits) for v in analytic], "S"))
+    if numeric is not None:
+        columns.append((NoEscape("$n$"), [num(v, digits) for v in numeric], "S"))
+    if abs_error is not None:
+        columns.append((NoEscape(r"$\max|a - n|$"), [num(v, 2, sci=True) for v in abs_error],
+                        "S"))
+    columns.append(("relative error", [num(v, 2, sci=True) for v in rel_error], "S"))
+    for name, values in (extra or {}).items():
+        columns.append((name, [num(v, 2, sci=True) for v in values], "S"))
+    header = [c[0] for c in columns]
+    rows = list(zip(*(c[1] for c in columns), strict=True))
+    body = table(header, rows, "".join(c[2] for c in columns))
+    caption = (escape(what) + " " if what else "") + GRADCHECK_DEFINITIONS.format(
+        analytic=escape(analytic_is), numeric=escape(numeric_is),
+        abs_part=r"$\max|a - n|$ is taken over the entries, and " if abs_error is not None
+        else "")
+    return NoEscape("\\begin{table}[H]\n\\centering\n" + body.replace(
+        "\\begin{center}", "").replace("\\end{center}", "") +
+        "\\caption{" + caption + "}\n\\end{table}\n")
+
+
+def _tex_power(value: float) -> str:
+    """10^{k} for an exact power of ten, else the number in siunitx."""
+    exponent = round(np.log10(value))
+    if np.isclose(value, 10.0**exponent):
+        return f"10^{{{exponent}}}"
+    return rf"\num{{{siunitx_number(value, 2, sci=True)}}}"
 
 
 def figure(path: str, caption: str | NoEscape, width: str = r"\linewidth",

@@ -7,7 +7,6 @@ strings from results) is escaped on the way into the document.
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +14,11 @@ from typing import Any
 
 import jinja2
 from pylatex.utils import NoEscape, escape_latex
+
+# Numbers are typeset by one module; these names stay for the report modules that use them.
+from report.numbers import fix as fmt_fixed
+from report.numbers import num as fmt_num
+from report.numbers import pct as fmt_pct
 
 __all__ = ["NoEscape", "escape", "fallback_fonts", "fmt_num", "make_environment"]
 
@@ -179,28 +183,6 @@ def _escape_ltr(value: str) -> str:
     for char, command in _LITERAL.items():
         text = text.replace(char, command)
     return text
-
-
-def fmt_fixed(value: float, digits: int = 4, *, sci: bool = False) -> NoEscape:
-    """A bare number for math mode: `digits` decimals, or `digits` significant digits if `sci`."""
-    value = float(value)
-    if not math.isfinite(value):
-        return NoEscape({math.inf: r"\infty", -math.inf: r"-\infty"}.get(value, r"\mathrm{NaN}"))
-    if sci:
-        # `digits` significant digits; fewer than one makes no sense, so one it is.
-        mantissa, exponent = f"{value:.{max(digits, 1) - 1}e}".split("e")
-        return NoEscape(rf"{mantissa} \times 10^{{{int(exponent)}}}")
-    return NoEscape(f"{value:.{digits}f}")
-
-
-def fmt_num(value: float, digits: int = 4, *, sci: bool = False) -> NoEscape:
-    """A number in text: `fmt_fixed` wrapped in math mode."""
-    return NoEscape(f"${fmt_fixed(value, digits, sci=sci)}$")
-
-
-def fmt_pct(value: float, digits: int = 1) -> NoEscape:
-    """Typeset a fraction in [0, 1] as a percentage, e.g. 0.9812 -> 98.1\\%."""
-    return NoEscape(f"{100 * float(value):.{digits}f}\\%")
 
 
 def _finalize(value: Any) -> Any:

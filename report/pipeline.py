@@ -19,13 +19,14 @@ import jinja2
 import jinja2.meta
 from jinja2 import nodes
 
-from report import fragments
+from report import fragments, numbers
 from report.cache import Experiment, ExperimentCache, Record, code_hash
 from report.compile import compile_pdf, display
 from report.config import Config
 from report.latex import NoEscape, escape, make_environment
 from report.listings import listing, style_definitions
-from report.provenance import Source, source_of
+from report.pagemap import format_page_map, read_page_map
+from report.provenance import Source, provenance_rows, source_of, write_sidecar
 from report.spec import (
     Claim,
     ClaimError,
@@ -243,11 +244,8 @@ class Builder:
         def derivation(name: str) -> NoEscape:
             if name not in self._derived:  # shown_derivations missed it: never show it
                 raise BuildError(f"derivation {name!r} was not verified by the derive step")
-            verified = self._derived[name]
-            note = (r"\par{\footnotesize $^{\dagger}$\,Checked numerically at random points, "
-                    r"where SymPy could not decide symbolically.}\par" if verified["numeric"]
-                    else "")
-            return NoEscape(verified["latex"] + note)
+            # What the dagger on a numerically checked step means is said once, at the start.
+            return NoEscape(self._derived[name]["latex"])
 
         def figure(name: str, caption: str, width: str = r"\linewidth") -> NoEscape:
             if name not in shown_figures:
@@ -274,6 +272,14 @@ class Builder:
             "pygments_style": NoEscape(style_definitions()),
             "config_lines": _config_lines,
             "seeds_of": _seeds_of,
+            # The typesetting vocabulary: numbers, tables (report/numbers.py, fragments.py).
+            "num": numbers.num,
+            "sci": numbers.sci,
+            "pm": numbers.pm,
+            "pct": numbers.pct,
+            "gradcheck_table": fragments.gradcheck_table,
+            "sisetup": NoEscape(numbers.SISETUP),
+            "provenance_rows": provenance_rows([records[e.name] for e in report.experiments]),
         }
         try:
             with recording(collect) as claims:
@@ -317,7 +323,13 @@ class Builder:
             if tex_only:
                 return tex
             with step(report.id, "compile"):
-                return self.compile(report, tex)
+                pdf = self.compile(report, tex)
+            write_sidecar(self.build_dir / f"{report.id}.provenance.json", self.source,
+                          [records[e.name] for e in report.experiments])
+            page_map = format_page_map(read_page_map(tex.with_suffix(".aux")))
+            if page_map:
+                log.info("%s page map:\n%s", report.id, page_map)
+            return pdf
 
 
 def _config_lines(config: dict, width: int = 95) -> list[str]:

@@ -1,9 +1,15 @@
-"""Where a PDF came from: the git commit and its date (never the wall clock), and whether the
-tree differed from it (modified or untracked files, e.g. a new assignment not yet committed)."""
+"""Where a PDF came from: the git commit and its date (never the wall clock), whether the tree
+differed from it (modified or untracked files, e.g. a new assignment not yet committed), and the
+runs. The appendix shows one readable row per run; the full record goes to a JSON sidecar file.
+"""
 
 from __future__ import annotations
 
+import inspect
+import json
+import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,3 +55,66 @@ def source_of(root: Path) -> Source:
         return Source("unknown", 0, False)
     untracked = tuple(sorted(line[3:] for line in status if line.startswith("??")))
     return Source(commit, epoch, bool(status), untracked)
+
+
+# -- the provenance appendix and its JSON sidecar -------------------------------------------
+SEED_KEYS = ("seed", "split_seed", "seeds")
+"""Configuration entries that are seeds: the appendix shows them in their own column."""
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text`, or its first words up to `limit` characters and an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _settings(config: dict, limit: int = 70) -> str:
+    """The non-seed settings of a configuration, `k=v` joined, cut at `limit` characters."""
+    parts = [f"{k}={json.dumps(v, sort_keys=True)}" for k, v in sorted(config.items())
+             if k not in SEED_KEYS]
+    return _cut(", ".join(parts), limit) or "–"
+
+
+def _seeds(config: dict) -> str:
+    seeds = [config[k] for k in ("seed", "split_seed") if k in config] + list(
+        config.get("seeds", []))
+    return ", ".join(map(str, seeds)) if seeds else "–"
+
+
+def _what(fn: object, limit: int = 80) -> str:
+    """The first sentence of an experiment function's docstring (as clean text): what it is."""
+    from report.listings import clean_docstring  # noqa: PLC0415 (listings imports Pygments)
+
+    doc = inspect.getdoc(fn) or ""
+    first = clean_docstring(doc.split("\n\n")[0].replace("\n", " ").strip())
+    first = first.split(". ")[0].rstrip(".")
+    return _cut(first, limit) if first else getattr(fn, "__name__", "")
+
+
+def provenance_rows(records: Sequence) -> list[dict[str, str]]:
+    """One row per experiment record for the appendix: name, what, key settings, seeds, key."""
+    return [{"name": r.experiment.name, "what": _what(r.experiment.fn),
+             "settings": _settings(r.experiment.config), "seeds": _seeds(r.experiment.config),
+             "key": r.key[:8]} for r in records]
+
+
+def provenance_json(source: Source, records: Sequence) -> dict:
+    """Everything the appendix summarises, in full: commit, and per experiment its function,
+    configuration, data fingerprints, modules hashed into its key, and the key."""
+    return {
+        "commit": source.commit, "date": source.date, "dirty": source.dirty,
+        "experiments": [
+            {"name": r.experiment.name,
+             "function": f"{r.experiment.fn.__module__}.{r.experiment.fn.__qualname__}",
+             "config": r.experiment.config, "data": r.data, "modules": r.modules, "key": r.key}
+            for r in records],
+    }
+
+
+def write_sidecar(path: Path, source: Source, records: Sequence) -> None:
+    """Write `provenance_json` to `path` (build/<id>.provenance.json), renamed into place."""
+    text = json.dumps(provenance_json(source, records), indent=2, sort_keys=True, default=str)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text + "\n")
+    os.replace(tmp, tmp.with_name(path.name))

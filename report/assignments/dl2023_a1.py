@@ -23,8 +23,9 @@ from model.gradcheck import (
 )
 from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import f, optimize_f
-from report.fragments import table
+from report.fragments import gradcheck_table, table
 from report.latex import NoEscape, fmt_num
+from report.numbers import pm
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import grid, over_seeds, sweep
 
@@ -320,12 +321,6 @@ def run_zero_init(config: dict) -> dict[str, Any]:
 
 # --- what the template quotes, and the claims behind its sentences -------------------------------
 
-def _pm(values, digits: int = 3) -> NoEscape:
-    """mean ± standard deviation over seeds."""
-    values = np.asarray(values, dtype=float)
-    return NoEscape(f"${values.mean():.{digits}f} \\pm {values.std():.{digits}f}$")
-
-
 def _values_table(header: list[str], columns: list[np.ndarray], digits: int = 6) -> NoEscape:
     return table(header, [[fmt_num(v, digits) for v in row] for row in zip(*columns, strict=True)])
 
@@ -333,9 +328,9 @@ def _values_table(header: list[str], columns: list[np.ndarray], digits: int = 6)
 def _fd_table(rows: dict, name: str) -> NoEscape:
     cells = zip(rows["x"], rows["symbolic"], rows["numeric"], rows["abs"], rows["rel"],
                 strict=True)
-    return table([name, "symbolic", "numerical", "absolute error", "relative error"],
-                 [[fmt_num(x, 4), fmt_num(a, 8), fmt_num(n, 8), fmt_num(d, 2, sci=True),
-                   fmt_num(e, 2, sci=True)] for x, a, n, d, e in cells])
+    x, a, n, d, e = zip(*cells, strict=True)
+    return gradcheck_table({name: [fmt_num(v, 4) for v in x]}, e, abs_error=d, analytic=a,
+                           numeric=n, analytic_is="the symbolic derivative")
 
 
 def context_components(r: dict[str, Any]) -> dict[str, Any]:
@@ -361,12 +356,13 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
         "fd_errors": {k: comp[k]["rel_error"] for k in ("sigmoid_fd", "relu_fd", "bce_fd")},
         "best_eps": eps[best], "best_eps_error": central[best],
         "best_forward_eps": eps[int(np.argmin(forward))], "best_forward_error": forward.min(),
-        "one_layer_table": table(["x", "symbolic", "numerical"],
-                                 [[fmt_num(a, 4), fmt_num(g, 8), fmt_num(n, 8)] for a, g, n in
-                                  zip(one["x"], one["grad_x"], one["numeric"], strict=True)]),
-        "layer_table": table(["check", "max |a - n|", "relative error"],
-                             [[row["name"], fmt_num(row["abs_error"], 2, sci=True),
-                               fmt_num(row["rel_error"], 2, sci=True)] for row in layer_rows]),
+        "one_layer_table": gradcheck_table(
+            {"x": [fmt_num(v, 4) for v in one["x"]]},
+            [rel_error(a, n) for a, n in zip(one["grad_x"], one["numeric"], strict=True)],
+            analytic=one["grad_x"], numeric=one["numeric"]),
+        "layer_table": gradcheck_table({"check": [row["name"] for row in layer_rows]},
+                                       [row["rel_error"] for row in layer_rows],
+                                       abs_error=[row["abs_error"] for row in layer_rows]),
         "smooth_band": SMOOTH_BAND, "kink_band": KINK_BAND,
     }
 
@@ -385,7 +381,7 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     train = {arch: _final(runs, "train_acc") for arch, runs in variants.items()}
     deep = "64-32-32-16-1"
     zr, zs, zb = (zero[f"{a}, {k}"] for a, k in ZERO_INIT["cases"])
-    rows = [[arch, _pm(train[arch]), _pm(acc[arch]), _pm(_final(variants[arch], "train_loss"), 4)]
+    rows = [[arch, pm(train[arch]), pm(acc[arch]), pm(_final(variants[arch], "train_loss"), 4)]
             for arch in VARIANTS["archs"]]
     zero_rows = [[name, fmt_num(run["hidden_spread"], 3), fmt_num(run["weight_norm"], 1),
                   fmt_num(run["test_acc"][-1], 3)] for name, run in zero.items()]

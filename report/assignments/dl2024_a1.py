@@ -35,6 +35,7 @@ from model.optim2d import descend, grad_x_f, grad_y_f, optimize_f
 from report.assignments.dl2023_a1 import find_minima, run_gd, run_gd_compare, run_gd_grid
 from report.fragments import table
 from report.latex import NoEscape, fmt_num
+from report.numbers import pm
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import grid, over_seeds, sweep
 
@@ -299,12 +300,6 @@ def run_zero_init(config: dict) -> dict[str, Any]:
 
 
 # --- what the template quotes, and the claims behind its sentences -------------------------------
-
-def _pm(values, digits: int = 3) -> NoEscape:
-    """mean ± standard deviation over seeds, for math mode."""
-    values = np.asarray(values, dtype=float)
-    return NoEscape(f"{values.mean():.{digits}f} \\pm {values.std():.{digits}f}")
-
 
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the global minimum, what each run reaches, and why -1.82 and compounding are wrong."""
@@ -603,9 +598,9 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     claim(he["unit_spread"] > 0.1 and he["val_acc"][-1] >= 0.95,
           "(7c) zero biases with He weights train normally")
 
-    rows = [[arch, NoEscape(f"${_pm(train_acc[arch])}$"), NoEscape(f"${_pm(acc[arch])}$"),
-             NoEscape(f"${_pm([run['final_train_loss'] for run in variants[arch]], 4)}$"),
-             NoEscape(f"${_pm(_final(variants[arch], 'val_loss'), 3)}$")]
+    rows = [[arch, NoEscape(f"${pm(train_acc[arch])}$"), NoEscape(f"${pm(acc[arch])}$"),
+             NoEscape(f"${pm([run['final_train_loss'] for run in variants[arch]], 4)}$"),
+             NoEscape(f"${pm(_final(variants[arch], 'val_loss'), 3)}$")]
             for arch in VARIANTS["archs"]]
     zero_rows = [[name, fmt_num(run["unit_spread"], 3), fmt_num(run["w1_norm"], 1),
                   fmt_num(run["val_acc"][-1], 3)] for name, run in zero.items()]
@@ -619,18 +614,18 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "fast": {"lr": lrs[fast], "accs": mean[fast]},
         "largest_lr_accs": top.ravel(),
         "n_failed": int(failed.sum()), "saturated": SATURATED,
-        "untrained": {"loss": _pm(untrained["loss"]), "acc": _pm(untrained["acc"]),
+        "untrained": {"loss": pm(untrained["loss"]), "acc": pm(untrained["acc"]),
                       "out_var": 2 / out_layer[1], "out_in": out_layer[0]},
         "log2": math.log(2),
         "majority": majority,
         "train_majority": {"label": int(untrained["train_positive"] > 0.5),
                            "share": train_majority_share},
-        "tuned": {"train_acc": _pm(train_acc["64-32-1"]), "val_acc": _pm(two),
+        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(two),
                   "settled": settled, "val_loss": (val_loss[settled - 1], val_loss[-1]),
                   "train_loss": (train_loss[settled - 1], train_loss[-1])},
         "variants_table": table(["network", "train accuracy", "validation accuracy",
                                  "train loss", "validation loss"], rows),
-        "acc": {a: _pm(v) for a, v in acc.items()},
+        "acc": {a: pm(v) for a, v in acc.items()},
         "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
                  "perfect": int(np.sum(missed == 0)), "n_train": n_train},
         "zero_table": table(["network, initialisation", "max unit difference", "sum |W1|",

@@ -14,8 +14,9 @@ from model import BCE, Diverged, fit
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, load_toy_batch, save_toy_batch
 from model.gradcheck import KINK_BAND, SMOOTH_BAND, GradCheck, numeric_grad, rel_error
-from report.fragments import matrix, table
+from report.fragments import gradcheck_table, matrix, table
 from report.latex import NoEscape, fmt_fixed, fmt_num
+from report.numbers import pm
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import grid, per_seed, sweep
 
@@ -299,12 +300,6 @@ def run_memorise(config: dict) -> dict[str, Any]:
 
 # --- what the template quotes, and the claims behind its sentences -------------------------------
 
-def _pm(values, digits: int = 4) -> NoEscape:
-    """mean ± standard deviation over seeds, in math mode."""
-    values = np.asarray(values, dtype=float)
-    return NoEscape(f"${values.mean():.{digits}f} \\pm {values.std():.{digits}f}$")
-
-
 def _value(v: float) -> NoEscape:
     """A sigmoid value as a reader wants it: 1 - 1e-15 spelled out, tiny values in sci."""
     if not np.isfinite(v):
@@ -359,16 +354,15 @@ def context_toy(r: dict[str, Any]) -> dict[str, Any]:
     claim(clipped == [s for s in sweep if abs(s) >= 100],
           "(b)(ii) the clip decides exactly the entries with |s| >= 100")
 
-    def cells(name: str) -> list:
-        return [fmt_num(row[name], 2, sci=True) for row in toy["checks"]]
-
-    check_table = table(["gradient", "max |backprop - numeric|", "relative error"],
-                        [[NoEscape(f"${n[0]}_{n[1]}$"), a, e] for n, a, e in
-                         zip(PARAM_NAMES, cells("abs_error"), cells("rel_error"), strict=True)])
-    closed_table = table(["parameter", "max |exact - numeric|", "relative error"],
-                         [[NoEscape(f"${row['name']}$"), fmt_num(row["abs_error"], 2, sci=True),
-                           fmt_num(row["rel_error"], 2, sci=True)]
-                          for row in checker["closed_form"]])
+    check_table = gradcheck_table(
+        {"gradient": [NoEscape(f"${n[0]}_{n[1]}$") for n in PARAM_NAMES]},
+        [row["rel_error"] for row in toy["checks"]],
+        abs_error=[row["abs_error"] for row in toy["checks"]])
+    closed_table = gradcheck_table(
+        {"parameter": [NoEscape(f"${row['name']}$") for row in checker["closed_form"]]},
+        [row["rel_error"] for row in checker["closed_form"]],
+        abs_error=[row["abs_error"] for row in checker["closed_form"]],
+        analytic_is="the exact gradient")
 
     def warned(names: list[str]) -> str:
         return ", ".join(names) if names else "none"
@@ -502,8 +496,8 @@ def context_mnist(r: dict[str, Any]) -> dict[str, Any]:
     big_table = table(["seed", "non-finite loss", "test acc.", "test loss", "predicts",
                        "dead units", NoEscape(r"max $|\nabla|$")], big_rows)
     return {
-        "final_acc": final, "final_acc_pm": _pm(final), "final_loss_pm": _pm(final_loss),
-        "final_acc_pct": _pm(100 * final, 2),
+        "final_acc": final, "final_acc_pm": pm(final, 4), "final_loss_pm": pm(final_loss, 4),
+        "final_acc_pct": pm(100 * final, 2),
         "curve_acc": hist["val_acc"][-1], "curve_loss": hist["val_loss"][-1],
         "last_epoch_loss": last_epoch_loss, "n_steps": steps,
         "first_epoch_acc": hist["val_acc"][first_epoch - 1],
@@ -552,9 +546,9 @@ def context_memorise(r: dict[str, Any]) -> dict[str, Any]:
         got = [f for f in firsts(run["label"]) if f is not None]
         rows.append([run["label"], run["width"], NoEscape(f"${run['step_size']:g}$"),
                      "yes" if run["centre"] else "no",
-                     _pm(got, 1) if len(got) == len(run["seeds"]) else
+                     pm(got, 1) if len(got) == len(run["seeds"]) else
                      f"{len(got)} of {len(run['seeds'])} within {run['steps']}",
-                     _pm([s["final"] for s in run["seeds"]], 2)])
+                     pm([s["final"] for s in run["seeds"]], 2)])
     table_ = table(["configuration", "width", "step size", "centred",
                     "steps to 100%", "accuracy after the last step"], rows)
     return {"mem_table": table_, "mem_n": MEMORISE["n"], "mem_labels_9": mem["labels_9"],

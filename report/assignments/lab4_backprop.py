@@ -16,8 +16,9 @@ from model.data import five_points
 from model.gradcheck import SMOOTH_BAND, check_net
 from model.layers import Tanh
 from model.probes import saturated_fraction
-from report.fragments import table
+from report.fragments import gradcheck_table, table
 from report.latex import NoEscape, fmt_num
+from report.numbers import pct, pm
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import sweep
 
@@ -140,23 +141,12 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
 
 # --- what the template quotes, and the claims behind its sentences -------------------------------
 
-def _pm(values, digits: int = 4, sci: bool = False) -> NoEscape:
-    """mean ± standard deviation over seeds, for a table cell."""
-    values = np.asarray(values, dtype=float)
-    if sci:
-        exponent = int(np.floor(np.log10(values.mean())))
-        scale = 10.0**exponent
-        return NoEscape(f"$({values.mean() / scale:.2f} \\pm {values.std() / scale:.2f})"
-                        f" \\times 10^{{{exponent}}}$")
-    return NoEscape(f"${values.mean():.{digits}f} \\pm {values.std():.{digits}f}$")
-
-
 def _updates_cell(runs: list[dict]) -> NoEscape | str:
     """Updates until the loss first falls below the threshold, or how many seeds got there."""
     reached = [run["updates_to_threshold"] for run in runs
                if run["updates_to_threshold"] is not None]
     if len(reached) == len(runs):
-        return _pm(reached, 0)
+        return pm(reached, 0)
     return f"{len(reached)} of {len(runs)} seeds"
 
 
@@ -187,8 +177,8 @@ def summarise(variation: dict) -> list[dict[str, Any]]:
 def _arch_table(rows: list[dict]) -> NoEscape:
     return table(
         ["network", "final loss", "accuracy", UPDATES_HEADER, "seeds disagree on"],
-        [[row["label"], _pm(row["final"], sci=True), _pm(row["acc"], 2), _updates_cell(row["runs"]),
-          NoEscape(f"{100 * row['disagreement']:.1f}\\%")] for row in rows])
+        [[row["label"], pm(row["final"], 2, sci=True), pm(row["acc"], 2),
+          _updates_cell(row["runs"]), pct(row["disagreement"])] for row in rows])
 
 
 def _shape(shape: tuple[int, ...]) -> NoEscape:
@@ -242,11 +232,10 @@ def context_network(r: dict[str, Any]) -> dict[str, Any]:
          "output after training"],
         [[fmt_num(a, 1), fmt_num(b, 1), int(label), fmt_num(s, 4), fmt_num(o, 4)]
          for (a, b), label, s, o in zip(x, y, base["start_out"], base["out"], strict=True)])
-    grad_table = table(
-        ["network", "parameter", "shape", NoEscape("max $|a - n|$"), "relative error"],
-        [[row["net"], row["name"], _shape(row["shape"]), fmt_num(row["abs_error"], 2, sci=True),
-          fmt_num(row["rel_error"], 2, sci=True)]
-         for row in checks])
+    grad_table = gradcheck_table(
+        {"network": [row["net"] for row in checks], "parameter": [row["name"] for row in checks],
+         "shape": [_shape(row["shape"]) for row in checks]},
+        [row["rel_error"] for row in checks], abs_error=[row["abs_error"] for row in checks])
     return {
         "points_table": points,
         "grad_table": grad_table,
@@ -315,7 +304,7 @@ def context_lr(r: dict[str, Any]) -> dict[str, Any]:
     stuck = [run for row in big for run in row["runs"] if run["acc"] < 1]
     claim(all(run["confidently_wrong"] == round(5 * (1 - run["acc"])) for run in stuck),
           "lr: above that range, every misclassified point is off by more than 0.9")
-    table_rows = [[row["label"], _pm(row["final"], sci=True), _pm(row["acc"], 2),
+    table_rows = [[row["label"], pm(row["final"], 2, sci=True), pm(row["acc"], 2),
                    _updates_cell(row["runs"]),
                    fmt_num(row["value"] * row["updates"].mean(), 0) if row["all_reached"] else "--"]
                   for row in rows]
@@ -359,7 +348,7 @@ def context_init(r: dict[str, Any]) -> dict[str, Any]:
     claim(all(run["confidently_wrong"] == round(5 * (1 - run["acc"])) for run in large["runs"]),
           "init: every point a large-weight run gets wrong is off by more than 0.9")
     table_rows = [[row["label"], NoEscape(f"{100 * row['saturated'].mean():.0f}\\%"),
-                   _pm(row["final"], sci=True), _pm(row["acc"], 2), _updates_cell(row["runs"])]
+                   pm(row["final"], 2, sci=True), pm(row["acc"], 2), _updates_cell(row["runs"])]
                   for row in rows.values()]
     return {
         "init_table": table(["weights", "saturated at start", "final loss", "accuracy",

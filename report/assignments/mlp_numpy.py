@@ -24,8 +24,9 @@ from model.gradcheck import (
 from model.gradcheck import rel_error as grad_rel_error
 from model.init import glorot_uniform
 from model.losses import softmax_cross_entropy
-from report.fragments import matrix, table
-from report.latex import NoEscape, fmt_fixed, fmt_num
+from report.fragments import gradcheck_table, matrix, table
+from report.latex import NoEscape, fmt_num
+from report.numbers import num, pm
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import grid, sweep
 
@@ -302,8 +303,7 @@ def run_sweep(config: dict) -> dict[str, Any]:
 
 def _short(value: float, digits: int) -> str:
     """`digits` decimals without trailing zeros: 2, 0.5, 0.8808."""
-    text = str(fmt_fixed(value, digits))
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return num(value, digits, trim=True)
 
 
 def _vec(values, digits: int = 4) -> NoEscape:
@@ -317,12 +317,6 @@ def _vec(values, digits: int = 4) -> NoEscape:
 def _cell(values, digits: int = 4) -> NoEscape:
     """`_vec` as a table cell."""
     return NoEscape(f"${_vec(values, digits)}$")
-
-
-def _pm(values, digits: int = 3) -> NoEscape:
-    """mean ± standard deviation over seeds, in math mode."""
-    values = np.asarray(values, dtype=float)
-    return NoEscape(f"${values.mean():.{digits}f} \\pm {values.std():.{digits}f}$")
 
 
 def _sci(value: float) -> NoEscape:
@@ -422,17 +416,23 @@ def context_q5_q6(r: dict[str, Any]) -> dict[str, Any]:
     def name(row: dict) -> NoEscape:
         return NoEscape(f"${row['name'][0]}_{row['name'][1]}$")
 
-    rows = [[name(row), " x ".join(map(str, row["shape"])), fmt_num(row["max_grad"], 2, sci=True),
-             _sci(row["abs_error"]), _sci(row["rel_error"]),
-             fmt_num(row["worst_grad"], 2, sci=True)] for row in g]
-    batched_rows = [[name(row), " x ".join(map(str, row["shape"])), _sci(row["max_diff"]),
-                     _sci(row["rel_error"])] for row in b["rows"]]
+    def shape(row: dict) -> NoEscape:
+        return NoEscape("$" + r" \times ".join(map(str, row["shape"])) + "$")
+
     return {
-        "gc_table": table(["parameter", "shape", "max |gradient|", "max |a - n|",
-                           "rel. error", "|gradient| at worst entry"], rows),
+        "gc_table": gradcheck_table(
+            {"parameter": [name(row) for row in g], "shape": [shape(row) for row in g]},
+            [row["rel_error"] for row in g], abs_error=[row["abs_error"] for row in g],
+            extra={NoEscape(r"$\max|a|$"): [row["max_grad"] for row in g],
+                   NoEscape(r"$|a|$ at the worst entry"): [row["worst_grad"] for row in g]}),
         "gc_loose": loose[0],
-        "batched_table": table(["parameter", "shape", "max |batch - mean of singles|",
-                                "rel. error"], batched_rows),
+        "batched_table": gradcheck_table(
+            {"parameter": [name(row) for row in b["rows"]],
+             "shape": [shape(row) for row in b["rows"]]},
+            [row["rel_error"] for row in b["rows"]],
+            abs_error=[row["max_diff"] for row in b["rows"]],
+            analytic_is="the gradient of the batch loss",
+            numeric_is="the mean of the gradients of single instances"),
         "abs_bound": ABS_BOUND,
         "saturated_slope": SATURATED,
     }
@@ -491,8 +491,8 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
     claim(f_steps[below_one - 1] < 1 <= f_steps[: below_one - 1].min(),
           "Q7 the step at which the batch loss first drops below 1")
     claim(last < start / 100, "Q7 the batch loss falls a hundredfold")
-    rows = [[lr, _pm(sw["train_loss"][i, :, -1]), _pm(sw["held_loss"][i, :, -1]),
-             _pm(sw["train_acc"][i, :, -1]), _pm(val_acc[i])] for i, lr in enumerate(lrs)]
+    rows = [[lr, pm(sw["train_loss"][i, :, -1]), pm(sw["held_loss"][i, :, -1]),
+             pm(sw["train_acc"][i, :, -1]), pm(val_acc[i])] for i, lr in enumerate(lrs)]
     return {
         "lr_table": table(["learning rate", "train loss", "validation loss", "train accuracy",
                            "validation accuracy"], rows),

@@ -1,0 +1,179 @@
+"""The shared typesetting: numbers, tables, listings, figure size, page map, provenance, and
+the PDF check for machine-dump marks, on a tiny report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import needs_tex
+from tiny_report import TEMPLATE_DIR, make_report
+
+import report.listings as listings
+from figures.common import text_width_in
+from report.config import Config
+from report.fragments import gradcheck_table, table
+from report.numbers import num, pct, pm, sci, siunitx_number
+from report.pagemap import read_page_map
+from report.pdfcheck import dump_markers, pdf_text
+from report.pipeline import Builder
+from report.spec import Experiment
+
+IDS = ("dl2023-a1", "dl2024-a1", "hw2-mnist", "lab4-backprop", "mlp-numpy", "tiny")
+
+
+def test_scientific_numbers_round_before_choosing_the_exponent():
+    assert siunitx_number(9.96e-8, 2, sci=True) == "1.0e-7"
+    assert siunitx_number(7.31e-8, 2, sci=True) == "7.3e-8"
+    assert sci(-1.234e-5) == r"\num{-1.2e-5}"
+
+
+def test_zero_is_never_written_in_scientific_notation():
+    assert sci(0.0) == r"\num{0}"
+    assert num(-1e-9, 3) == r"\num{0.000}"
+    assert siunitx_number(3.0, 2, sci=True) == "3.0"
+
+
+def test_mean_pm_std_and_percent_go_through_siunitx():
+    assert pm([1.0, 2.0, 3.0], 2) == r"\num{2.00 +- 0.82}"
+    assert pm([1e-8, 2e-8], 2, sci=True) == r"\num{1.50 +- 0.50 e-8}"
+    assert pct(0.9812) == r"\num{98.1}\%"
+    assert num(0.5, 4, trim=True) == r"\num{0.5}" and num(2.0, 4, trim=True) == r"\num{2}"
+    assert num(float("nan")) == r"\ensuremath{\mathrm{NaN}}"
+
+
+def test_numeric_table_columns_are_aligned_siunitx_columns():
+    tex = table(["x", "y"], [["a", num(-1.5, 2)], ["b", sci(3.2e-11)]], align="lS")
+    assert "S[table-format=-1.2e-2]" in tex
+    assert "{y}" in tex and "&-1.50" in tex and "&3.2e-11" in tex
+
+
+def test_gradcheck_table_defines_every_column_in_its_caption():
+    tex = gradcheck_table({"parameter": ["W"]}, [1e-9], abs_error=[1e-12], analytic=[0.5],
+                          numeric=[0.5], what="The layer.")
+    caption = tex[tex.index(r"\caption{"):]
+    assert caption.startswith(r"\caption{The layer. $a$ is the analytic gradient")
+    for term in ("$n$ the numerical one", r"$\max|a - n|$", "relative error is",
+                 "h = 10^{-5}"):
+        assert term in caption
+    assert tex.count("S[table-format=") == 4
+    # A column the table does not have is not defined either.
+    assert r"\max|a - n|" not in gradcheck_table({"parameter": ["W"]}, [1e-9])
+
+
+def test_listing_view_elides_marked_blocks_and_cleans_docstrings():
+    import typeset_sample
+
+    shown = listings.view(typeset_sample.scaled_step)
+    assert "progress(step)" not in shown and "# listing" not in shown
+    assert "        ...\n" in shown
+    assert "`" not in shown and "$" not in shown and "\\" not in shown
+    assert "w <- w - eta grad L" in shown and "the learning rate is eta = lr" in shown
+
+
+def test_listing_of_a_class_can_show_only_named_methods():
+    import typeset_sample
+
+    shown = listings.view(typeset_sample.Layer, only=["forward", "backward"])
+    assert "def forward" in shown and "def backward" in shown
+    assert "from_params" not in shown and shown.rstrip().endswith("...")
+    with pytest.raises(ValueError, match="no method step in Layer"):
+        listings.view(typeset_sample.Layer, only=["step"])
+
+
+def test_listing_caption_is_what_the_template_says_and_it_fits_in_one_box():
+    tex = listings.listing("typeset_sample.scaled_step", "The update of `w`")
+    assert tex.startswith("\\begin{nnlisting}\n\\listingcaption{The update of \\texttt{w}")
+    assert tex.count("\\begin{nnlisting}") == 1 and ", lines " not in tex
+
+
+def test_long_listing_breaks_only_between_functions(monkeypatch):
+    monkeypatch.setattr(listings, "PAGE_LINES", 8)
+    tex = listings.listing("typeset_sample.Layer", "A long one")
+    boxes = tex.split("\\begin{nnlisting}")[1:]
+    assert len(boxes) == 4  # the class header, then one box per method
+    assert "A long one" in boxes[0] and "frame=topline" in boxes[0]
+    assert "frame=none" in boxes[1] and "frame=bottomline" in boxes[-1]
+    assert all("\\PY{k}{def}" in box for box in boxes[1:])
+
+
+def test_figure_width_is_the_text_width_of_the_base_template(tmp_path):
+    template = tmp_path / "base.tex.j2"
+    template.write_text(r"\usepackage[a4paper,margin=2.5cm]{geometry}")
+    assert text_width_in(template) == pytest.approx((21.0 - 5.0) / 2.54)
+
+
+def test_dump_markers_name_each_kind_of_machine_dump():
+    text = ("err 1e-07, 0.0 × 10 0, code 1e-15, \\sigma, ‘Linear’, model/layers.py, lines 3--9, "
+            "see dl2023-a1, by Student Name")
+    markers = dump_markers(text, report_id="tiny", all_ids=IDS)
+    # A literal in code (1e-15) is not Python's repr of a result (1e-07).
+    assert [m for m in markers if m.startswith("Python")] == ["Python-style number: '1e-07'"]
+    kinds = {m.split(":")[0] for m in markers}
+    assert kinds == {"Python-style number", "zero in scientific notation", "raw LaTeX",
+                     "backtick quote", "file path as a listing caption", "another report's id",
+                     "placeholder front matter"}
+    assert dump_markers("err 7.3 × 10-8, mlp-numpy", report_id="mlp-numpy", all_ids=IDS) == []
+
+
+def typeset_values(config: dict) -> dict:
+    """Numbers of the kinds a report typesets."""
+    return {"value": 2.25, "small": 7.31e-8, "seeds": [0.912, 0.918, 0.915], "acc": 0.9812}
+
+
+@pytest.fixture(scope="module")
+def typeset_pdf(tmp_path_factory) -> tuple[Path, Path]:
+    build = tmp_path_factory.mktemp("typeset") / "build"
+    base = make_report()
+    rep = replace(base, template="typeset.tex.j2",
+                  experiments=(Experiment("tiny", typeset_values, {"seed": 3, "x": 1}),),
+                  context=lambda r: {}, template_dirs=(TEMPLATE_DIR,))
+    builder = Builder(build, Config(("Ada Lovelace (s1234567)",), "Group 12", None))
+    return builder.build(rep), build
+
+
+@needs_tex
+def test_typeset_report_pdf_has_no_machine_dump_marks(typeset_pdf):
+    pdf, _ = typeset_pdf
+    text = pdf_text(pdf)
+    assert dump_markers(text, report_id="tiny", all_ids=IDS) == []
+    flat = " ".join(text.split())
+    for shown in ("7.3 × 10-8", "0.915 ± 0.002", "98.1%", "a zero 0 and", "The passes of Layer",
+                  "Our layer against central differences."):
+        assert shown in flat
+
+
+@needs_tex
+def test_build_writes_provenance_sidecar_and_page_map(typeset_pdf):
+    pdf, build = typeset_pdf
+    sidecar = json.loads((build / "tiny.provenance.json").read_text())
+    assert sidecar["experiments"][0]["config"] == {"seed": 3, "x": 1}
+    assert sidecar["experiments"][0]["function"] == "test_typesetting.typeset_values"
+    entries = read_page_map(build / "tiny" / "tex" / "tiny.aux")
+    assert [(e.level, e.title) for e in entries] == [
+        (1, "Numbers"), (3, "(a)"), (3, "(b)"), (1, "Code"), (3, "(c)"), (1, "Provenance")]
+    assert all(e.first >= 1 and e.last >= e.first for e in entries)
+
+
+def outline_items(pdf: Path) -> int:
+    """How many bookmarks (outline items: a /Title with a /Parent) the PDF's objects hold."""
+    import re
+    import zlib
+
+    data = pdf.read_bytes()
+    count = 0
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            objects = zlib.decompressobj().decompress(stream.group(1))
+        except zlib.error:
+            continue
+        count += len(re.findall(rb"/Title \d+ 0 R\s*/A \d+ 0 R\s*/Parent", objects))
+    return count
+
+
+@needs_tex
+def test_every_section_and_question_is_a_bookmark(typeset_pdf):
+    pdf, _ = typeset_pdf
+    assert outline_items(pdf) == 6  # Numbers, (a), (b), Code, (c), Provenance
