@@ -150,7 +150,7 @@ def test_build_writes_provenance_sidecar_and_page_map(typeset_pdf):
     pdf, build = typeset_pdf
     sidecar = json.loads((build / "tiny.provenance.json").read_text())
     assert sidecar["experiments"][0]["config"] == {"seed": 3, "x": 1}
-    assert sidecar["experiments"][0]["function"] == "test_typesetting.typeset_values"
+    assert sidecar["experiments"][0]["function"] == "test_typeset_vocabulary.typeset_values"
     entries = read_page_map(build / "tiny" / "tex" / "tiny.aux")
     assert [(e.level, e.title) for e in entries] == [
         (1, "Numbers"), (3, "(a)"), (3, "(b)"), (1, "Code"), (3, "(c)"), (1, "Provenance")]
