@@ -96,6 +96,8 @@ def compile_pdf(
             f"{display(tex, root)}. Install TeX Live with: {INSTALL_HINT}"
         )
     _discard_interrupted_run(tex)
+    tmp = pdf.with_name(f".{pdf.name}.tmp")
+    tmp.unlink(missing_ok=True)  # left by a build killed while it copied the PDF
     marker = tex.with_name(".compiling")
     marker.touch()
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(source_date_epoch), FORCE_SOURCE_DATE="1")
@@ -109,9 +111,11 @@ def compile_pdf(
         log = log_path.read_text(errors="replace") if log_path.exists() else proc.stdout
         raise LatexError(_describe_failure(tex, log, templates, root))
     built = tex.with_suffix(".pdf")
-    tmp = pdf.with_name(f".{pdf.name}.tmp")
-    shutil.copyfile(built, tmp)
-    os.replace(tmp, pdf)
+    try:
+        shutil.copyfile(built, tmp)
+        os.replace(tmp, pdf)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written copy
     marker.unlink()
     return layout_warnings(log_path.read_text(errors="replace"))
 
@@ -127,8 +131,16 @@ def layout_warnings(log: str, tolerance_pt: float = 10.0) -> list[str]:
     return found
 
 
+# The TeX engine records its inputs in `<engine><pid>.fls` and renames that to `<job>.fls` at
+# the end, so a killed run leaves it behind.
+_ENGINE_RECORDER = re.compile(r"^(?:pdf|lua|xe)?latex\d+\.fls$")
+
+
 def _discard_interrupted_run(tex: Path) -> None:
-    """After a killed LaTeX run, drop its auxiliary files so latexmk starts clean."""
+    """After a killed LaTeX run, drop its auxiliary and temporary files so latexmk starts clean."""
+    for path in tex.parent.iterdir():
+        if path.is_file() and _ENGINE_RECORDER.match(path.name):
+            path.unlink()
     if not tex.with_name(".compiling").exists():
         return
     for path in tex.parent.iterdir():

@@ -80,8 +80,14 @@ class Builder:
     # -- run -------------------------------------------------------------------------------
     def run(self, report: Report, experiments: list[Experiment] | None = None) -> dict[str, Record]:
         records = {}
+        from model.train import Diverged
+
         for experiment in experiments if experiments is not None else report.experiments:
-            record = self.cache.run(experiment)
+            try:
+                record = self.cache.run(experiment)
+            except Diverged as err:
+                # The loop only knows its step and learning rate; say which run of which report.
+                raise BuildError(f"{report.id}: experiment {experiment.name!r} {err}") from None
             state = "cached" if record.cached else "ran"
             log.info("%-14s %-8s %6.2f s  %s (%s, key %s)", report.id, "run", record.seconds,
                      experiment.name, state, record.key)
@@ -159,8 +165,11 @@ class Builder:
         tex.parent.mkdir(parents=True, exist_ok=True)
         if not tex.exists() or tex.read_text() != text:
             tmp = tex.with_name(f".{tex.name}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, tex)
+            try:
+                tmp.write_text(text)
+                os.replace(tmp, tex)
+            finally:
+                tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written copy
         return tex
 
     # -- compile ---------------------------------------------------------------------------
