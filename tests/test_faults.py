@@ -286,19 +286,21 @@ def _alive(pid: int) -> bool:
 def test_sigkill_of_the_build_ends_its_worker_processes(tmp_path):
     marker = tmp_path / "started"
     config = write(tmp_path / "c.toml", PLAIN_CONFIG)
-    proc = subprocess.Popen(
-        [sys.executable, str(RUN_TINY), "--tex-only", "--config", str(config), "--build-dir",
-         str(tmp_path / "b")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**os.environ, "TINY_SLEEP": "120", "TINY_WORKERS": "1",
-             "TINY_MARKER": str(marker)})
+    # Output goes to a file: the workers inherit it, and a pipe would stay open while they live.
+    with (tmp_path / "out").open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(RUN_TINY), "--tex-only", "--config", str(config), "--build-dir",
+             str(tmp_path / "b")], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "TINY_SLEEP": "120", "TINY_WORKERS": "1",
+                 "TINY_MARKER": str(marker)})
     deadline = time.monotonic() + 90
     while len(list(tmp_path.glob("worker-*"))) < 2:
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, (tmp_path / "out").read_text()
         assert time.monotonic() < deadline, "the workers never started"
         time.sleep(0.05)
     workers = [int(p.name.removeprefix("worker-")) for p in tmp_path.glob("worker-*")]
     proc.kill()  # the build alone, as `kill -9 PID` does, not its process group
-    proc.communicate()
+    proc.wait()
     try:
         deadline = time.monotonic() + 30
         while any(map(_alive, workers)) and time.monotonic() < deadline:
