@@ -283,6 +283,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def wait_for_workers(folder: Path, proc: subprocess.Popen, timeout: float = 90) -> list[int]:
+    """The pids of the two workers of `slow_in_workers` once both have started."""
+    deadline = time.monotonic() + timeout
+    while len(list(folder.glob("worker-*"))) < 2:
+        assert proc.poll() is None, "the build ended before its workers started"
+        assert time.monotonic() < deadline, "the workers never started"
+        time.sleep(0.05)
+    return [int(p.name.removeprefix("worker-")) for p in folder.glob("worker-*")]
+
+
 def test_sigkill_of_the_build_ends_its_worker_processes(tmp_path):
     marker = tmp_path / "started"
     config = write(tmp_path / "c.toml", PLAIN_CONFIG)
@@ -293,12 +303,7 @@ def test_sigkill_of_the_build_ends_its_worker_processes(tmp_path):
              str(tmp_path / "b")], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             env={**os.environ, "TINY_SLEEP": "120", "TINY_WORKERS": "1",
                  "TINY_MARKER": str(marker)})
-    deadline = time.monotonic() + 90
-    while len(list(tmp_path.glob("worker-*"))) < 2:
-        assert proc.poll() is None, (tmp_path / "out").read_text()
-        assert time.monotonic() < deadline, "the workers never started"
-        time.sleep(0.05)
-    workers = [int(p.name.removeprefix("worker-")) for p in tmp_path.glob("worker-*")]
+    workers = wait_for_workers(tmp_path, proc)
     proc.kill()  # the build alone, as `kill -9 PID` does, not its process group
     proc.wait()
     try:
@@ -312,7 +317,7 @@ def test_sigkill_of_the_build_ends_its_worker_processes(tmp_path):
 
 
 @needs_tex
-@pytest.mark.parametrize("during", ["experiment", "latex"])
+@pytest.mark.parametrize("during", ["experiment", "latex", "workers"])
 def test_ctrl_c_exits_130_with_one_line_keeping_cache_and_pdf(tmp_path, during):
     build_dir = tmp_path / "b"
     finish(start_tiny(build_dir, TINY_X="1.5"))
@@ -322,10 +327,17 @@ def test_ctrl_c_exits_130_with_one_line_keeping_cache_and_pdf(tmp_path, during):
     if during == "experiment":
         proc = start_tiny(build_dir, TINY_X="2.5", TINY_SLEEP="30", TINY_MARKER=str(marker))
         wait_for(marker, proc)
-    else:
+        proc.send_signal(signal.SIGINT)
+    elif during == "latex":
         proc = start_tiny(build_dir, TINY_X="2.5")
         wait_for(build_dir / "tiny" / "tex" / ".compiling", proc)
-    proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
+    else:
+        proc = start_tiny(build_dir, TINY_X="2.5", TINY_SLEEP="30", TINY_WORKERS="1",
+                          TINY_MARKER=str(marker))
+        wait_for_workers(tmp_path, proc)
+        # A terminal's Ctrl-C reaches the whole foreground process group, workers included.
+        os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     lines = err.strip().splitlines()
