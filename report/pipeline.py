@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from model.train import Diverged
 from report import fragments
 from report.cache import Experiment, ExperimentCache, Record, code_hash
 from report.compile import compile_pdf, display
@@ -80,8 +81,6 @@ class Builder:
     # -- run -------------------------------------------------------------------------------
     def run(self, report: Report, experiments: list[Experiment] | None = None) -> dict[str, Record]:
         records = {}
-        from model.train import Diverged
-
         for experiment in experiments if experiments is not None else report.experiments:
             try:
                 record = self.cache.run(experiment)
