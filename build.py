@@ -9,7 +9,9 @@ configuration, data and code, so a rebuild with nothing changed takes seconds.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -80,7 +82,9 @@ def _positive(text: str) -> int:
 
 
 def setup_logging(build_dir: Path, quiet: bool) -> None:
-    build_dir.mkdir(parents=True, exist_ok=True)
+    # On a full disk the log file cannot be written either; the build's own error line says
+    # so, without logging's "--- Logging error ---" tracebacks around it.
+    logging.raiseExceptions = False
     log = logging.getLogger("build")
     log.setLevel(logging.INFO)
     console = logging.StreamHandler(sys.stderr)
@@ -97,6 +101,9 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
+INTERRUPTED = 130  # the shell's exit status for a process stopped by SIGINT (128 + 2)
+
+
 def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
     """Run the CLI; `reports` replaces the registry (the tests build small reports this way)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -105,6 +112,17 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
 
         return new(argv[1:])
     args = parse_args(argv)
+    try:
+        return _main(args, reports, argv)
+    except KeyboardInterrupt:
+        # Cache entries and PDFs are only ever replaced by atomic renames, so an interrupted
+        # build has lost nothing but the step it was in.
+        print("interrupted: finished experiments stay cached and the previous PDFs are "
+              "unchanged; run the build again to continue", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> int:
     from report import registry as assignments
 
     if reports is None:
@@ -135,7 +153,6 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
     from filelock import FileLock
 
     from report.config import ConfigError, load_config
-    from report.pipeline import Builder
 
     try:
         config = load_config(args.config)
@@ -149,13 +166,34 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
 
     sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
                     location=args.build_dir.resolve() / "cache" / "points")
-    setup_logging(args.build_dir, args.quiet)
+    try:
+        _prepare_build_dir(args.build_dir)
+        setup_logging(args.build_dir, args.quiet)
+    except OSError as err:
+        return fail(disk_error(err, args.build_dir))
     log = logging.getLogger("build")
     lock = FileLock(args.build_dir / ".lock")
     if not _try(lock):
         log.info("another build is running in %s; waiting for it to finish", args.build_dir)
         lock.acquire()
     try:
+        return _build(args, config, ids, load, figures)
+    except user_errors() as err:
+        return fail(str(err))
+    except OSError as err:
+        if err.errno not in DISK_ERRNOS:
+            raise
+        return fail(disk_error(err, args.build_dir))
+    finally:
+        lock.release()
+
+
+def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict) -> int:
+    from report.pipeline import Builder
+    from report.workers import workers_die_with_build
+
+    log = logging.getLogger("build")
+    with workers_die_with_build():
         builder = Builder(args.build_dir.resolve(), config)
         if args.figure:
             report, figure = figures[args.figure]
@@ -171,10 +209,38 @@ def main(argv: list[str] | None = None, reports: dict | None = None) -> int:
             log.info("wrote %s", _rel(out))
         log.info("done in %.1f s", time.perf_counter() - start)
         return 0
-    except user_errors() as err:
-        return fail(str(err))
+
+
+# What the machine, not the program, is to blame for: a full disk, a read-only or foreign
+# folder, a path through a file.
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+               errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+
+
+def _prepare_build_dir(build_dir: Path) -> None:
+    """Create the build directory and prove it writable before any work is done."""
+    if build_dir.exists() and not build_dir.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(build_dir))
+    build_dir.mkdir(parents=True, exist_ok=True)
+    probe = build_dir / f".write-test-{os.getpid()}"
+    try:
+        probe.touch()
     finally:
-        lock.release()
+        probe.unlink(missing_ok=True)
+
+
+def disk_error(err: OSError, build_dir: Path) -> str:
+    """One line for an OSError the user can fix: what failed, on which path, what to do."""
+    where = f" {err.filename}" if err.filename else ""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"no space left on the device of{where or ' ' + str(build_dir)}; free some "
+                f"space (the experiment cache is {build_dir / 'cache'}) or pass --build-dir "
+                "DIR on another disk, then run the build again")
+    if err.errno in (errno.ENOTDIR, errno.EEXIST):
+        return (f"{err.filename or build_dir}: {err.strerror.lower()}; a file stands where the "
+                "build needs a folder: remove it or pass --build-dir DIR")
+    return (f"cannot write{where}: {err.strerror}; make {build_dir} writable or pass "
+            "--build-dir DIR")
 
 
 def list_claims(builder, reports: list) -> int:

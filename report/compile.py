@@ -139,6 +139,8 @@ def compile_pdf(
             f"{display(tex, root)}. Install TeX Live with: {INSTALL_HINT}"
         )
     _discard_interrupted_run(tex)
+    tmp = pdf.with_name(f".{pdf.name}.tmp")
+    tmp.unlink(missing_ok=True)  # left by a build killed while it copied the PDF
     marker = tex.with_name(".compiling")
     marker.touch()
     # max_print_line: TeX wraps its log at 79 columns by default, which cuts file names and
@@ -155,9 +157,11 @@ def compile_pdf(
         log = log_path.read_text(errors="replace") if log_path.exists() else proc.stdout
         raise LatexError(_describe_failure(tex, log, templates, root))
     built = tex.with_suffix(".pdf")
-    tmp = pdf.with_name(f".{pdf.name}.tmp")
-    shutil.copyfile(built, tmp)
-    os.replace(tmp, pdf)
+    try:
+        shutil.copyfile(built, tmp)
+        os.replace(tmp, pdf)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written copy
     marker.unlink()
     return located_warnings(log_path.read_text(errors="replace"), tex, templates, root)
 
@@ -211,8 +215,16 @@ def located_warnings(log: str, tex: Path, templates: list[Path], root: Path) -> 
     return located
 
 
+# The TeX engine records its inputs in `<engine><pid>.fls` and renames that to `<job>.fls` at
+# the end, so a killed run leaves it behind.
+_ENGINE_RECORDER = re.compile(r"^(?:pdf|lua|xe)?latex\d+\.fls$")
+
+
 def _discard_interrupted_run(tex: Path) -> None:
-    """After a killed LaTeX run, drop its auxiliary files so latexmk starts clean."""
+    """After a killed LaTeX run, drop its auxiliary and temporary files so latexmk starts clean."""
+    for path in tex.parent.iterdir():
+        if path.is_file() and _ENGINE_RECORDER.match(path.name):
+            path.unlink()
     if not tex.with_name(".compiling").exists():
         return
     for path in tex.parent.iterdir():

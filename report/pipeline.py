@@ -19,6 +19,7 @@ import jinja2
 import jinja2.meta
 from jinja2 import nodes
 
+from model.train import Diverged
 from report import fragments, numbers
 from report.cache import Experiment, ExperimentCache, Record, code_hash
 from report.compile import compile_pdf, display
@@ -176,6 +177,9 @@ class Builder:
         for experiment in experiments if experiments is not None else report.experiments:
             try:
                 record = self.cache.run(experiment)
+            except Diverged as err:
+                # The loop only knows its step and learning rate; say which run of which report.
+                raise BuildError(f"{report.id}: experiment {experiment.name!r} {err}") from None
             except Exception as err:
                 raise _user_code_error(err, f"{report.id}: experiment {experiment.name!r}") \
                     from None
@@ -220,8 +224,11 @@ class Builder:
         tex.parent.mkdir(parents=True, exist_ok=True)
         if not tex.exists() or tex.read_text() != text:
             tmp = tex.with_name(f".{tex.name}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, tex)
+            try:
+                tmp.write_text(text)
+                os.replace(tmp, tex)
+            finally:
+                tmp.unlink(missing_ok=True)  # a full disk must not leave a half-written copy
         return tex
 
     def claims(self, report: Report) -> list[Claim]:

@@ -1,4 +1,9 @@
-"""model/data.py: MNIST from folders, env, cache and a local mirror; digits; synthetic sets."""
+"""model/data.py: MNIST from folders, env, cache and a local mirror; digits; synthetic sets.
+
+The loader's mechanisms run on a small fake MNIST written by the tests (its checksums patched in
+as the canonical ones where verification is under test); only the facts about the canonical
+files themselves need the real data set.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REAL_MNIST, FakeMnist, needs_real_mnist
 from scipy.optimize import linprog
 from sklearn.linear_model import LogisticRegression
 
 from model import data
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 MNIST_GZ = [stem + ".gz" for stem in data.MNIST_SHA256]
 
 # Facts from shared/data/mnist/README.md.
@@ -28,32 +33,35 @@ TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 # What dl2024-a1 (001_*.txt, section 1.6) prints after standardising with the unbiased std.
 DL2024_MIN, DL2024_MAX = -0.8117526680606131, 1.8474621222310277
 
-needs_mnist = pytest.mark.skipif(
-    not all((SHARED_MNIST / name).is_file() for name in MNIST_GZ),
-    reason=f"the shared MNIST copy is not at {SHARED_MNIST}",
-)
-
 
 @pytest.fixture
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No $MNIST_DIR, an empty cache under tmp_path, and no mirror that could be reached."""
     monkeypatch.delenv("MNIST_DIR", raising=False)
     monkeypatch.delenv("MNIST_MIRROR", raising=False)
+    monkeypatch.delenv("MNIST_UNVERIFIED", raising=False)
     monkeypatch.setenv("NNREPORT_CACHE", str(tmp_path / "cache"))
     return tmp_path
+
+
+@pytest.fixture
+def canonical(fake_mnist: FakeMnist, monkeypatch: pytest.MonkeyPatch) -> FakeMnist:
+    """The fake set's checksums stand in for the canonical ones, so verification is exercised."""
+    monkeypatch.setattr(data, "MNIST_SHA256", fake_mnist.sha256())
+    return fake_mnist
 
 
 def _files_under(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
 
-def _mnist_folder_with(folder: Path, damaged: str, damage: str) -> Path:
-    """A folder holding the four files, `damaged` truncated or with one byte flipped."""
+def _mnist_folder_with(source: Path, folder: Path, damaged: str, damage: str) -> Path:
+    """A copy of `source`'s four files, `damaged` truncated or with one byte flipped."""
     folder.mkdir()
     for name in MNIST_GZ:
         if name != damaged:
-            (folder / name).symlink_to(SHARED_MNIST / name)
-    payload = bytearray((SHARED_MNIST / damaged).read_bytes())
+            (folder / name).symlink_to(source / name)
+    payload = bytearray((source / damaged).read_bytes())
     if damage == "truncated":
         payload = payload[: len(payload) // 2]
     else:
@@ -62,98 +70,160 @@ def _mnist_folder_with(folder: Path, damaged: str, damage: str) -> Path:
     return folder
 
 
-# --- MNIST from the shared copy ------------------------------------------------------------
+# --- The canonical files ---------------------------------------------------------------------
 
 
-@needs_mnist
-def test_mnist_final_has_canonical_shapes_range_and_labels(isolated: Path) -> None:
+@needs_real_mnist
+def test_real_mnist_has_canonical_shapes_range_and_labels(isolated: Path) -> None:
     (xtrain, ytrain), (xtest, ytest), num_cls = data.load_mnist(
-        final=True, folder=SHARED_MNIST, download=False
+        final=True, folder=REAL_MNIST, download=False
     )
     assert num_cls == 10
     assert xtrain.shape == (60_000, 784) and xtest.shape == (10_000, 784)
-    assert xtrain.dtype == np.float64 and ytrain.dtype == np.int64
     assert xtrain.min() == 0.0 and xtrain.max() == 1.0
     assert ytrain[:10].tolist() == FIRST_TRAIN_LABELS
     assert np.bincount(ytest, minlength=10).tolist() == TEST_LABEL_COUNTS
+    (x39, y39), (x39_test, y39_test) = data.load_mnist_3_vs_9(folder=REAL_MNIST, download=False)
+    assert x39.shape == (12_080, 784) and x39_test.shape == (2_019, 784)
+    assert np.bincount(y39).tolist() == [6_131, 5_949]
+    assert np.bincount(y39_test).tolist() == [1_010, 1_009]
 
 
-@needs_mnist
-def test_mnist_is_found_via_env_var_with_chosen_dtype(
-    isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MNIST_DIR", str(SHARED_MNIST))
-    (xtrain, ytrain), (xtest, ytest), _ = data.load_mnist(
-        final=True, dtype=np.float32, download=False
+def test_real_mnist_is_not_required_by_the_checksums_of_the_fake(fake_mnist: FakeMnist) -> None:
+    assert set(fake_mnist.sha256()) == set(data.MNIST_SHA256)
+    assert fake_mnist.sha256() != data.MNIST_SHA256
+
+
+# --- Loading, splitting and scaling (on the fake set) ----------------------------------------
+
+
+def test_mnist_final_scales_pixels_and_keeps_labels(isolated: Path, canonical: FakeMnist) -> None:
+    (xtrain, ytrain), (xtest, ytest), num_cls = data.load_mnist(
+        final=True, folder=canonical.folder, download=False
     )
+    assert num_cls == 10
+    assert xtrain.shape == (len(canonical.train_labels), 784)
+    assert xtest.shape == (len(canonical.test_labels), 784)
+    assert xtrain.dtype == np.float64 and ytrain.dtype == np.int64
+    assert xtrain.min() == 0.0 and xtrain.max() == 1.0
+    np.testing.assert_array_equal(ytrain, canonical.train_labels)
+    np.testing.assert_array_equal(ytest, canonical.test_labels)
+
+
+def test_mnist_is_found_via_env_var_with_chosen_dtype(
+    isolated: Path, canonical: FakeMnist, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MNIST_DIR", str(canonical.folder))
+    (xtrain, ytrain), _, _ = data.load_mnist(final=True, dtype=np.float32, download=False)
     assert xtrain.dtype == np.float32
-    assert ytrain[:10].tolist() == FIRST_TRAIN_LABELS
-    assert np.bincount(ytest, minlength=10).tolist() == TEST_LABEL_COUNTS
+    np.testing.assert_array_equal(ytrain, canonical.train_labels)
     # 255 * x gives back the stored integers: the scaling is exactly division by 255.
-    images = data.read_mnist(SHARED_MNIST, download=False)[0]
-    np.testing.assert_array_equal(np.rint(xtrain[:100] * 255), images[:100].reshape(100, -1))
+    np.testing.assert_array_equal(np.rint(xtrain[:100] * 255),
+                                  canonical.train_images[:100].reshape(100, -1))
 
 
-@needs_mnist
-def test_mnist_validation_split_holds_out_the_last_training_images(isolated: Path) -> None:
-    load = functools.partial(data.load_mnist, folder=SHARED_MNIST, dtype=np.float32, download=False)
+def test_mnist_validation_split_holds_out_the_last_training_images(
+    isolated: Path, canonical: FakeMnist
+) -> None:
+    load = functools.partial(data.load_mnist, folder=canonical.folder, dtype=np.float32,
+                             download=False)
+    n = len(canonical.train_labels)
     (xtrain, ytrain), (xval, yval), _ = load()
     (full_x, full_y), _, _ = load(final=True)
-    assert xtrain.shape == (55_000, 784) and xval.shape == (5_000, 784)
+    assert xtrain.shape == (n - 5_000, 784) and xval.shape == (5_000, 784)
     np.testing.assert_array_equal(xval, full_x[-5_000:])
-    np.testing.assert_array_equal(ytrain, full_y[:55_000])
-    (_, _), (xval10, _), _ = load(num_val=10_000)
-    assert xval10.shape == (10_000, 784)
+    np.testing.assert_array_equal(ytrain, full_y[: n - 5_000])
+    (_, _), (xval10, _), _ = load(num_val=1_000)
+    assert xval10.shape == (1_000, 784)
 
 
-@needs_mnist
-def test_mnist_3_vs_9_keeps_only_threes_and_nines_labelled_0_and_1(isolated: Path) -> None:
-    (xtrain, ytrain), (xtest, ytest) = data.load_mnist_3_vs_9(folder=SHARED_MNIST, download=False)
-    assert xtrain.shape == (12_080, 784) and xtest.shape == (2_019, 784)
-    # Counts of 3s and 9s in the canonical splits.
-    assert np.bincount(ytrain).tolist() == [6_131, 5_949]
-    assert np.bincount(ytest).tolist() == [1_010, 1_009]
+def test_mnist_3_vs_9_keeps_only_threes_and_nines_labelled_0_and_1(
+    isolated: Path, canonical: FakeMnist
+) -> None:
+    (xtrain, ytrain), (xtest, ytest) = data.load_mnist_3_vs_9(folder=canonical.folder,
+                                                              download=False)
+    train_counts = [int(np.sum(canonical.train_labels == d)) for d in (3, 9)]
+    assert xtrain.shape == (sum(train_counts), 784)
+    assert np.bincount(ytrain).tolist() == train_counts
     assert 0.0 <= xtrain.min() and xtrain.max() <= 1.0
     # Order is kept: the first test images of the subset are the first 3s and 9s of the test set.
-    _, _, test_images, test_labels = data.read_mnist(SHARED_MNIST, download=False)
-    first = np.flatnonzero((test_labels == 3) | (test_labels == 9))[:20]
-    np.testing.assert_array_equal(np.rint(xtest[:20] * 255), test_images[first].reshape(20, -1))
-    assert ytest[:20].tolist() == [int(label == 9) for label in test_labels[first]]
+    labels = canonical.test_labels
+    first = np.flatnonzero((labels == 3) | (labels == 9))[:20]
+    np.testing.assert_array_equal(np.rint(xtest[:20] * 255),
+                                  canonical.test_images[first].reshape(20, -1))
+    assert ytest[:20].tolist() == [int(label == 9) for label in labels[first]]
 
 
-@needs_mnist
-def test_mnist_arrays_are_decoded_once_and_read_only(isolated: Path) -> None:
-    first = data.read_mnist(SHARED_MNIST, download=False)
-    second = data.read_mnist(SHARED_MNIST, download=False)
+def test_mnist_arrays_are_decoded_once_and_read_only(isolated: Path, canonical: FakeMnist) -> None:
+    first = data.read_mnist(canonical.folder, download=False)
+    second = data.read_mnist(canonical.folder, download=False)
     assert all(a is b for a, b in zip(first, second, strict=True))
     assert not first[0].flags.writeable
 
 
-@needs_mnist
-def test_uncompressed_files_in_a_folder_are_accepted(isolated: Path) -> None:
+def test_uncompressed_files_in_a_folder_are_accepted(isolated: Path, canonical: FakeMnist) -> None:
     folder = isolated / "plain"
     folder.mkdir()
     for name in MNIST_GZ:
         if "labels" in name:
             (folder / name.removesuffix(".gz")).write_bytes(
-                gzip.decompress((SHARED_MNIST / name).read_bytes())
+                gzip.decompress((canonical.folder / name).read_bytes())
             )
         else:
-            (folder / name).symlink_to(SHARED_MNIST / name)
+            (folder / name).symlink_to(canonical.folder / name)
     (_, ytrain), (_, ytest), _ = data.load_mnist(final=True, folder=folder, download=False)
-    assert ytrain[:10].tolist() == FIRST_TRAIN_LABELS
-    assert np.bincount(ytest, minlength=10).tolist() == TEST_LABEL_COUNTS
+    np.testing.assert_array_equal(ytrain, canonical.train_labels)
+    np.testing.assert_array_equal(ytest, canonical.test_labels)
+
+
+# --- A user's own MNIST-format files ---------------------------------------------------------
+
+
+def test_non_canonical_files_are_refused_unless_mnist_unverified(
+    isolated: Path, fake_mnist: FakeMnist, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MNIST_DIR", str(fake_mnist.folder))
+    with pytest.raises(data.DataError, match="is corrupt or truncated"):
+        data.load_mnist(download=False)
+    monkeypatch.setenv("MNIST_UNVERIFIED", "1")
+    (_, ytrain), _, _ = data.load_mnist(download=False)
+    np.testing.assert_array_equal(ytrain, fake_mnist.train_labels[:-5_000])
+
+
+def test_unverified_files_get_a_fingerprint_of_their_own(
+    isolated: Path, fake_mnist: FakeMnist, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    canonical = data.fingerprint("mnist")
+    monkeypatch.setenv("MNIST_DIR", str(fake_mnist.folder))
+    monkeypatch.setenv("MNIST_UNVERIFIED", "1")
+    fake = data.fingerprint("mnist")
+    other = tmp_path / "other"
+    _mnist_folder_with(fake_mnist.folder, other, "t10k-labels-idx1-ubyte.gz", "flipped byte")
+    monkeypatch.setenv("MNIST_DIR", str(other))
+    assert len({canonical, fake, data.fingerprint("mnist")}) == 3
+
+
+def test_unverified_never_applies_to_the_cache_or_downloads(
+    isolated: Path, fake_mnist: FakeMnist, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = data.mnist_cache_dir()
+    cache.mkdir(parents=True)
+    for name in MNIST_GZ:
+        (cache / name).symlink_to(fake_mnist.folder / name)
+    monkeypatch.setenv("MNIST_UNVERIFIED", "1")
+    with pytest.raises(data.DataError, match="not found"):
+        data.load_mnist(download=False)
 
 
 # --- MNIST errors ----------------------------------------------------------------------------
 
 
-@needs_mnist
 @pytest.mark.parametrize("damage", ["truncated", "flipped byte"])
 def test_loader_rejects_a_damaged_file_naming_it_and_what_to_do(
-    isolated: Path, damage: str
+    isolated: Path, canonical: FakeMnist, damage: str
 ) -> None:
-    folder = _mnist_folder_with(isolated / "mnist", "train-labels-idx1-ubyte.gz", damage)
+    folder = _mnist_folder_with(canonical.folder, isolated / "mnist",
+                                "train-labels-idx1-ubyte.gz", damage)
     with pytest.raises(data.DataError) as info:
         data.load_mnist(folder=folder, download=False)
     message = str(info.value)
@@ -163,11 +233,11 @@ def test_loader_rejects_a_damaged_file_naming_it_and_what_to_do(
     assert len(message.splitlines()) <= 2
 
 
-@needs_mnist
 def test_damaged_file_in_mnist_dir_is_reported_as_found_there(
-    isolated: Path, monkeypatch: pytest.MonkeyPatch
+    isolated: Path, canonical: FakeMnist, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = _mnist_folder_with(isolated / "mnist", "t10k-images-idx3-ubyte.gz", "flipped byte")
+    folder = _mnist_folder_with(canonical.folder, isolated / "mnist",
+                                "t10k-images-idx3-ubyte.gz", "flipped byte")
     monkeypatch.setenv("MNIST_DIR", str(folder))
     with pytest.raises(data.DataError, match=r"t10k-images-idx3-ubyte\.gz \(found via \$MNIST_DIR"):
         data.load_mnist(download=False)
@@ -264,12 +334,11 @@ def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         thread.join(timeout=5)
 
 
-@needs_mnist
 def test_download_fills_an_empty_cache_and_later_loads_use_it(
-    isolated: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch
+    isolated: Path, mirror: Path, canonical: FakeMnist
 ) -> None:
     for name in MNIST_GZ:
-        (mirror / name).symlink_to(SHARED_MNIST / name)
+        (mirror / name).symlink_to(canonical.folder / name)
     cache = data.mnist_cache_dir()
     # A damaged file already in the cache is replaced, not trusted.
     cache.mkdir(parents=True)
@@ -277,8 +346,8 @@ def test_download_fills_an_empty_cache_and_later_loads_use_it(
 
     (_, ytrain), (_, ytest), _ = data.load_mnist(final=True)
 
-    assert ytrain[:10].tolist() == FIRST_TRAIN_LABELS
-    assert np.bincount(ytest, minlength=10).tolist() == TEST_LABEL_COUNTS
+    np.testing.assert_array_equal(ytrain, canonical.train_labels)
+    np.testing.assert_array_equal(ytest, canonical.test_labels)
     assert sorted(p.name for p in _files_under(cache)) == sorted(MNIST_GZ)
     for name in MNIST_GZ:
         digest = hashlib.sha256((cache / name).read_bytes()).hexdigest()
@@ -290,12 +359,11 @@ def test_download_fills_an_empty_cache_and_later_loads_use_it(
     np.testing.assert_array_equal(again, ytrain)
 
 
-@needs_mnist
 def test_corrupted_download_is_rejected_and_leaves_no_file_in_cache(
-    isolated: Path, mirror: Path
+    isolated: Path, mirror: Path, canonical: FakeMnist
 ) -> None:
     for name in MNIST_GZ:
-        payload = bytearray((SHARED_MNIST / name).read_bytes())
+        payload = bytearray((canonical.folder / name).read_bytes())
         payload[100] ^= 0xFF
         (mirror / name).write_bytes(bytes(payload))
 

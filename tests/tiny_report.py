@@ -86,3 +86,20 @@ def divergence_is_expected(config: dict) -> dict:
     except Diverged as err:
         return {"value": float("nan"), "diverged": {"step": err.step, "epoch": err.epoch,
                                                     "lr": err.lr}}
+
+
+def _sleep_and_report_pid(seconds: float) -> int:
+    marker = os.environ.get("TINY_MARKER")
+    if marker:
+        Path(marker).with_name(f"worker-{os.getpid()}").write_text("started")
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def slow_in_workers(config: dict) -> dict:
+    """Two joblib workers that sleep; each announces its pid next to $TINY_MARKER."""
+    import joblib
+
+    pids = joblib.Parallel(n_jobs=2)(joblib.delayed(_sleep_and_report_pid)(config["sleep"])
+                                     for _ in range(2))
+    return {"value": float(len(set(pids))) + 1, "runs": 1}
