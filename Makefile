@@ -11,7 +11,7 @@ pdf: setup
 	$(PY) build.py
 
 test: setup
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadfile -q
 
 lint: setup
 	$(PY) -m ruff check .

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -106,7 +107,10 @@ def _display(path: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    """The sentence on one line, its siunitx numbers as plain text (`\\num{2.25}` -> 2.25), as
+    `--claims` and the failure messages show it."""
+    plain = re.sub(r"\\(?:num|SI|si)\{([^{}]*)\}", r"\1", str(text))
+    return " ".join(plain.split())
 
 
 def _assert(holds: Any, sentence: str, claim_id: str | None) -> None:

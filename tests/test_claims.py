@@ -41,7 +41,7 @@ def builder(tmp_path: Path) -> Builder:
 def test_template_claims_render_their_sentences_and_are_recorded_per_build(tmp_path):
     b = builder(tmp_path)
     tex = b.build(tiny(tmp_path), tex_only=True).read_text()
-    assert "The square, 2.25, exceeds 1.0.\nIt is positive.\nIt is a square" in tex
+    assert "The square, \\num{2.25}, exceeds 1.0.\nIt is positive.\nIt is a square" in tex
     recorded = json.loads((tmp_path / "build" / "tiny" / "claims.json").read_text())
     assert [(c["id"], c["holds"]) for c in recorded] == [
         (None, True), ("big", True), ("positive", True), (None, True)]
