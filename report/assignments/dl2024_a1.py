@@ -766,6 +766,8 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
                              "validation accuracy"], zero_rows),
         "zero": {"relu": zr, "sigmoid": zs, "he": he},
         "n_seeds": len(SEEDS),
+        "underfits": bool(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03),
+        "linear_same": bool(abs(lin.mean() - one.mean()) < 0.01),
     }
 
 
