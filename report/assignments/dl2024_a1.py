@@ -532,7 +532,7 @@ def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
     passes = a["exp_sin"][1]
     claim(passes[1] == (2 * passes[0][0], 2 * passes[0][1]) and passes[2] == passes[0],
           "§1.2 a second backward pass adds into the leaves; after zero_grad it starts afresh")
-    return {"autograd_table": table(["function", "backward pass", "theirs dy/dw", "theirs dy/db",
+    return {"autograd_table": table(["function", "pass", "theirs dy/dw", "theirs dy/db",
                                      "ours dy/dw", "ours dy/db", "verdict"], rows, "llSSSSl"),
             "autograd_y": a["linear"][0]}
 
