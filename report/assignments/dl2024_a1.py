@@ -625,8 +625,8 @@ def _final(runs: list[dict], key: str) -> np.ndarray:
     return np.array([run[key][-1] for run in runs])
 
 
-def context_training(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.6 and §1.7: data statistics, tuning, the variants, and the zero-initialisation study."""
+def context_data(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6: the data statistics against the printed ones, and the untrained networks."""
     s = r["digits_stats"]
     for key in ("shape_x", "shape_y", "labels", "n_train", "n_val"):
         claim(s[key] == PRINTED_DIGITS[key], f"§1.6 our {key} is the printed one")
@@ -643,7 +643,16 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     claim(bool(np.all(np.abs(acc0 - 0.5) < 0.1)), "(b) untrained accuracy is near chance")
     claim(bool(np.all(loss0 > 2 * math.log(2))), "(b) untrained loss is far above log 2")
     claim(untrained["confident"] > 0.5, "(b) most untrained outputs are below 0.1 or above 0.9")
+    out_layer = ARCHS["64-32-1"][-1]
+    pos = untrained["val_positive"]
+    return {"printed": PRINTED_DIGITS, "log2": math.log(2),
+            "majority": max(pos, 1 - pos),
+            "untrained": {"loss": pm(untrained["loss"]), "acc": pm(untrained["acc"]),
+                          "out_var": 2 / out_layer[1], "out_in": out_layer[0]}}
 
+
+def context_sweep(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 (d)/(e), §1.7 (a): the learning-rate x minibatch-size sweep."""
     sweep = r["sweep"]
     mean = sweep["val_acc"].mean(axis=-1)
     lrs, mbs = sweep["lrs"], sweep["mbs"]
@@ -668,7 +677,23 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     fast = lrs.index(0.3)
     claim(float(np.ptp(mean[fast])) < float(np.ptp(mean[0])) / 3,
           "(e) at rate 0.3 the minibatch size matters far less than at the smallest rate")
+    return {
+        "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
+        "sweep_mean": mean,
+        "chosen_acc": mean[ti, tj],
+        "slow_lrs": [lrs[k] for k in slow],
+        "fast": {"lr": lrs[fast], "accs": mean[fast], "spread": float(np.ptp(mean[fast]))},
+        "largest_lr_accs": top.ravel(),
+        "worst": {"acc": top[worst], "mb": mbs[worst[0]], "seed": SEEDS[worst[1]],
+                  "dead": dead_top[worst], "positive": sweep["positive"][-1][worst],
+                  "saturated": sweep["out_saturated"][-1][worst],
+                  "n_behind": int(np.sum(top < 0.9)), "n": top.size},
+        "dead_chosen_max": dead_chosen.max(), "smallest_spread": float(np.ptp(mean[0])),
+    }
 
+
+def context_variants(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 (d)-(k): the tuned network and the variants, trained with the same settings."""
     variants = r["variants"]
     acc = {a: _final(runs, "val_acc") for a, runs in variants.items()}
     train_acc = {a: np.array([run["final_train_acc"] for run in runs])
@@ -710,10 +735,31 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
           and deep_train_loss[-1] < 0.5 * deep_train_loss[deep_best - 1],
           "(k) past its best epoch the deep net's validation loss rises while its training "
           "loss keeps falling")
+    rows = [[arch, NoEscape(f"${pm(train_acc[arch])}$"), NoEscape(f"${pm(acc[arch])}$"),
+             NoEscape(f"${pm([run['final_train_loss'] for run in variants[arch]], 4)}$"),
+             NoEscape(f"${pm(_final(variants[arch], 'val_loss'), 3)}$")]
+            for arch in VARIANTS["archs"]]
+    return {
+        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(two),
+                  "settled": settled, "val_loss": (val_loss[settled - 1], val_loss[-1]),
+                  "train_loss": (train_loss[settled - 1], train_loss[-1])},
+        "variants_table": table(["network", "train accuracy", "validation accuracy",
+                                 "train loss", "validation loss"], rows),
+        "acc": {a: pm(v) for a, v in acc.items()},
+        "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
+                 "perfect": int(np.sum(missed == 0)), "n_train": n_train},
+        "n_seeds": len(SEEDS),
+        "underfits": bool(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03),
+        "linear_same": bool(abs(lin.mean() - one.mean()) < 0.01),
+    }
 
+
+def context_zero(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.7 (c): zero weights against He weights, against the untrained class balance."""
+    untrained = r["untrained"]
+    one = _final(r["variants"]["64-1"], "val_acc")
     zero = r["zero_init"]
     zr, zs, he = (zero[f"{a}, {k}"] for a, k in ZERO_INIT["cases"])
-    majority = max(untrained["val_positive"], 1 - untrained["val_positive"])
     # The share of the validation set in the class that is larger in the training set.
     pos = untrained["val_positive"]
     train_majority_share = pos if untrained["train_positive"] > 0.5 else 1 - pos
@@ -727,48 +773,20 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     claim(abs(zs["val_acc"][-1] - one.mean()) < 0.02, "(7c) about as good as one layer")
     claim(he["unit_spread"] > 0.1 and he["val_acc"][-1] >= 0.95,
           "(7c) zero biases with He weights train normally")
-
-    rows = [[arch, NoEscape(f"${pm(train_acc[arch])}$"), NoEscape(f"${pm(acc[arch])}$"),
-             NoEscape(f"${pm([run['final_train_loss'] for run in variants[arch]], 4)}$"),
-             NoEscape(f"${pm(_final(variants[arch], 'val_loss'), 3)}$")]
-            for arch in VARIANTS["archs"]]
     zero_rows = [[name, fmt_num(run["unit_spread"], 3), fmt_num(run["w1_norm"], 1),
                   fmt_num(run["val_acc"][-1], 3)] for name, run in zero.items()]
-    out_layer = ARCHS["64-32-1"][-1]
     return {
-        "printed": PRINTED_DIGITS,
-        "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
-        "sweep_mean": mean,
-        "chosen_acc": mean[ti, tj],
-        "slow_lrs": [lrs[k] for k in slow],
-        "fast": {"lr": lrs[fast], "accs": mean[fast], "spread": float(np.ptp(mean[fast]))},
-        "largest_lr_accs": top.ravel(),
-        "worst": {"acc": top[worst], "mb": mbs[worst[0]], "seed": SEEDS[worst[1]],
-                  "dead": dead_top[worst], "positive": sweep["positive"][-1][worst],
-                  "saturated": sweep["out_saturated"][-1][worst],
-                  "n_behind": int(np.sum(top < 0.9)), "n": top.size},
-        "dead_chosen_max": dead_chosen.max(), "smallest_spread": float(np.ptp(mean[0])),
-        "untrained": {"loss": pm(untrained["loss"]), "acc": pm(untrained["acc"]),
-                      "out_var": 2 / out_layer[1], "out_in": out_layer[0]},
-        "log2": math.log(2),
-        "majority": majority,
         "train_majority": {"label": int(untrained["train_positive"] > 0.5),
                            "share": train_majority_share},
-        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(two),
-                  "settled": settled, "val_loss": (val_loss[settled - 1], val_loss[-1]),
-                  "train_loss": (train_loss[settled - 1], train_loss[-1])},
-        "variants_table": table(["network", "train accuracy", "validation accuracy",
-                                 "train loss", "validation loss"], rows),
-        "acc": {a: pm(v) for a, v in acc.items()},
-        "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
-                 "perfect": int(np.sum(missed == 0)), "n_train": n_train},
         "zero_table": table(["network, initialisation", "max unit difference", "sum |W1|",
                              "validation accuracy"], zero_rows),
         "zero": {"relu": zr, "sigmoid": zs, "he": he},
-        "n_seeds": len(SEEDS),
-        "underfits": bool(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03),
-        "linear_same": bool(abs(lin.mean() - one.mean()) < 0.01),
     }
+
+
+def context_training(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 and §1.7: data statistics, tuning, the variants, and the zero-initialisation study."""
+    return context_data(r) | context_sweep(r) | context_variants(r) | context_zero(r)
 
 
 def context_gradcheck(r: dict[str, Any]) -> dict[str, Any]:
