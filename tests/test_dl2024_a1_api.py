@@ -55,12 +55,16 @@ def test_backward_matches_central_differences_of_the_mean_bce(hidden):
         assert rel_error(db, numeric_grad(loss, b)) < 1e-6
 
 
-def test_backward_moves_a_saturated_wrong_output_back():
-    w, b = np.array([[40.0]]), np.zeros(1)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_moves_a_saturated_wrong_output_back(dtype):
+    w, b = np.array([[40.0]], dtype=dtype), np.zeros(1, dtype=dtype)
     params = [(w, b, sigmoid)]
-    x, y = np.ones((1, 1)), np.zeros(1)  # output sigma(40) = 1, label 0
+    x, y = np.ones((1, 1), dtype=dtype), np.zeros(1, dtype=dtype)  # sigma(40) rounds to 1
+    assert network(x, params)[0] == 1
     (dw, db), = backward(params, x, y)
     assert dw[0, 0] == pytest.approx(1.0) and db[0] == pytest.approx(1.0)
+    w -= 30.0 * dw  # one step of rate 30 takes w from 40 to 10
+    assert network(x, params)[0] < 1
 
 
 def test_backward_refuses_a_network_without_a_sigmoid_output():

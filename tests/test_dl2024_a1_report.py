@@ -108,6 +108,17 @@ def test_the_backward_pass_is_listed_and_its_gradient_check_tabled(built):
     assert "fit(to_net" not in s and "tqdm" not in s
 
 
+@needs_tex
+def test_cli_claims_lists_the_reports_claims_all_held(built):
+    proc = subprocess.run([sys.executable, "build.py", "--claims", "dl2024-a1", "--build-dir",
+                           str(built["dir"])], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    head = re.search(r"dl2024-a1: (\d+) claims, (\d+) contradicted", proc.stdout)
+    assert head and int(head.group(1)) > 100 and head.group(2) == "0"
+    assert "explanations without a claim" not in proc.stdout
+
+
 def test_a_copy_accuracy_far_outside_our_range_is_a_differs_verdict():
     assert a24._verdict(0.90, np.array([0.95, 0.97]), 0.005) == "differs"
     assert a24._verdict(0.948, np.array([0.95, 0.97]), 0.005) == "agrees"
