@@ -390,13 +390,15 @@ def run_student_training(config: dict) -> dict[str, Any]:
                for seed in config["seeds"]]
     runs = sweep(train_digits, configs, "student runs")
     out: dict[str, Any] = {}
+    curves: dict[str, Any] = {}
     for c, run in zip(configs, runs, strict=True):
         key = f"{c['arch']}|{c['epochs']}|{c['lr']}|{c['mb']}|{c['init']}"
         out.setdefault(key, []).append(
             [run["train_loss"][-1], run["train_acc"][-1], run["val_loss"][-1], run["val_acc"][-1]])
-    return {"finals": out, "untrained": {init: run_untrained({"arch": "64-32-1", "init": init,
-                                                              "seeds": config["seeds"]})
-                                         for init in config["inits"]}}
+        curves.setdefault(key, []).append(run["val_acc"])
+    untrained = {init: run_untrained({"arch": "64-32-1", "init": init, "seeds": config["seeds"]})
+                 for init in config["inits"]}
+    return {"finals": out, "val_acc": curves, "untrained": untrained}
 
 
 def _compounded(x: float, y: float, eta0: float, steps: int, decay: float) -> dict[str, Any]:
@@ -621,6 +623,12 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _settled(val_acc: np.ndarray) -> int:
+    """The first epoch from which the accuracy stays within half a point of its final value."""
+    off = np.abs(val_acc - val_acc[-1]) >= 0.005
+    return int(np.nonzero(off)[0].max()) + 2 if off.any() else 1
+
+
 def _final(runs: list[dict], key: str) -> np.ndarray:
     return np.array([run[key][-1] for run in runs])
 
@@ -704,10 +712,7 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     val_loss = np.array([run["val_loss"] for run in tuned]).mean(axis=0)
     val_acc = np.array([run["val_acc"] for run in tuned]).mean(axis=0)
     train_loss = np.array([run["train_loss"] for run in tuned]).mean(axis=0)
-    # The first epoch from which the mean validation accuracy stays within half a point of its
-    # final value.
-    off = np.abs(val_acc - val_acc[-1]) >= 0.005
-    settled = int(np.nonzero(off)[0].max()) + 2 if off.any() else 1
+    settled = _settled(val_acc)
     claim(settled <= 0.6 * VARIANTS["epochs"], "(e) validation accuracy settles well before "
                                                "the last epoch")
     claim(val_loss[-1] > 0.8 * val_loss[settled - 1], "(e) from then on the validation loss "
@@ -839,6 +844,14 @@ def context_student(r: dict[str, Any]) -> dict[str, Any]:
     claim(max(outside, default=0.0) < max(spreads),
           "1.6 each differing accuracy lies closer to our range than our widest seed range")
     claim(n_agree >= len(verdicts) // 2, "1.6 most of the copy's accuracies lie in our range")
+    deep = np.array(st["val_acc"][f"64-32-16-8-1|100|0.1|70|{INITS[2]}"]).mean(axis=0)
+    deep_settled = _settled(deep)
+    claim(abs(deep[19] - deep[-1]) < 0.01 and deep_settled > 20,
+          "1.6 (k) the copy's deep run is within a point of its end at epoch 20, within half a "
+          "point only later")
+    sweep_mean = r["sweep"]["val_acc"].mean(axis=-1)
+    claim(bool(sweep_mean[-1, 0] < sweep_mean[-1, 1:].min() - 0.05),
+          "1.6 (e) at the largest rate the smallest minibatch is clearly worst")
     untrained = st["untrained"]
     loss_theirs = np.array(untrained[INITS[2]]["loss"])
     loss_he = np.array(untrained[INITS[0]]["loss"])
@@ -857,6 +870,9 @@ def context_student(r: dict[str, Any]) -> dict[str, Any]:
         "student_verdicts": [row[7] for row in rows],
         "student_runs": {"n": len(rows), "agree": n_agree, "n_differ": len(outside),
                          "outside": max(outside, default=0.0), "widest": max(spreads)},
+        "student_deep": {"settled": deep_settled, "at20": deep[19], "end": deep[-1]},
+        "student_small_batch": {"lr": r["sweep"]["lrs"][-1], "mb": r["sweep"]["mbs"][0],
+                                "acc": sweep_mean[-1, 0], "others": sweep_mean[-1, 1:]},
         "student_untrained": {"printed": PRINTED_UNTRAINED, "theirs": pm(loss_theirs),
                               "he": pm(loss_he),
                               "acc": pm(untrained[INITS[0]]["acc"])},
