@@ -1,13 +1,22 @@
-"""The wrappers dl2024-a1 adds to its assignment API: model1, evaluate, train."""
+"""dl2024-a1's assignment API: model1, evaluate, backward, train_epoch and fit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from model.assignments.dl2024 import evaluate, make_layer, model1, network, train
-from model.functional import relu, sigmoid
-from model.losses import bce_loss
+from model.assignments.dl2024 import (
+    backward,
+    evaluate,
+    fit,
+    make_layer,
+    model1,
+    network,
+    train_epoch,
+)
+from model.functional import identity, relu, sigmoid
+from model.gradcheck import numeric_grad, rel_error
+from model.losses import bce_loss, bce_with_logits
 
 
 def test_model1_returns_one_number_equal_to_the_sigmoid_of_the_dot_product():
@@ -28,33 +37,85 @@ def test_evaluate_gives_the_mean_bce_and_the_thresholded_accuracy():
     assert acc == np.mean((y_hat > 0.5) == (y > 0.5))
 
 
+@pytest.mark.parametrize("hidden", [relu, np.tanh, identity, sigmoid])
+def test_backward_matches_central_differences_of_the_mean_bce(hidden):
+    rng = np.random.default_rng(4)
+    params = [make_layer(3, 4, hidden, rng), make_layer(4, 2, hidden, rng),
+              make_layer(2, 1, sigmoid, rng)]
+    x, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6).astype(float)
+    grads = backward(params, x, y)
+
+    def loss(_: np.ndarray) -> float:
+        w, b, _ = params[-1]
+        return float(np.mean(bce_with_logits(y, (network(x, params[:-1]) @ w + b)[:, 0])))
+
+    for (w, b, _), (dw, db) in zip(params, grads, strict=True):
+        assert dw.shape == w.shape and db.shape == b.shape
+        assert rel_error(dw, numeric_grad(loss, w)) < 1e-6
+        assert rel_error(db, numeric_grad(loss, b)) < 1e-6
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backward_moves_a_saturated_wrong_output_back(dtype):
+    w, b = np.array([[40.0]], dtype=dtype), np.zeros(1, dtype=dtype)
+    params = [(w, b, sigmoid)]
+    x, y = np.ones((1, 1), dtype=dtype), np.zeros(1, dtype=dtype)  # sigma(40) rounds to 1
+    assert network(x, params)[0] == 1
+    (dw, db), = backward(params, x, y)
+    assert dw[0, 0] == pytest.approx(1.0) and db[0] == pytest.approx(1.0)
+    w -= 30.0 * dw  # one step of rate 30 takes w from 40 to 10
+    assert network(x, params)[0] < 1
+
+
+def test_backward_refuses_a_network_without_a_sigmoid_output():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="sigmoid"):
+        backward([make_layer(2, 1, relu, rng)], np.ones((1, 2)), np.ones(1))
+
+
 def _blobs(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     y = rng.integers(0, 2, size=n).astype(float)
     return rng.normal(size=(n, 2)) + 3 * y[:, None], y
 
 
-def test_train_updates_params_in_place_and_learns_separable_blobs():
+def test_train_epoch_takes_n_over_batch_size_steps_dropping_the_partial_batch(monkeypatch):
+    import model.assignments.dl2024 as api
+
+    rng = np.random.default_rng(2)
+    x, y = _blobs(64, rng)
+    params = [make_layer(2, 1, sigmoid, rng)]
+    sizes = []
+
+    def counting(params, xb, yb):  # noqa: ANN001, ANN202 (a stand-in for backward)
+        sizes.append(len(xb))
+        return backward(params, xb, yb)
+
+    monkeypatch.setattr(api, "backward", counting)
+    train_epoch(params, x, y, 0.1, 10, np.random.default_rng(0))
+    assert sizes == [10] * 6
+
+
+def test_fit_updates_params_in_place_and_learns_separable_blobs():
     rng = np.random.default_rng(2)
     (x_train, y_train), (x_val, y_val) = _blobs(64, rng), _blobs(64, rng)
     params = [make_layer(2, 8, relu, rng), make_layer(8, 1, sigmoid, rng)]
     w_before = params[0][0].copy()
-    history = train(params, {"train": x_train, "val": x_val}, {"train": y_train, "val": y_val},
-                    learning_rate=0.1, batch_size=10, epochs=20, seed=0)
+    history = fit(params, {"train": x_train, "val": x_val}, {"train": y_train, "val": y_val},
+                  learning_rate=0.1, batch_size=10, epochs=20, seed=0)
     assert not np.array_equal(params[0][0], w_before)
-    assert history.steps_per_epoch == 6  # 64 // 10: the partial batch is dropped
-    assert len(history.val_acc) == 20
-    assert history.val_acc[-1] == evaluate(params, x_val, y_val)[1]
-    assert history.val_acc[-1] > 0.9
+    assert len(history["val_acc"]) == 20
+    assert history["val_acc"][-1] == evaluate(params, x_val, y_val)[1]
+    assert history["val_acc"][-1] > 0.9
 
 
-def test_train_is_reproducible_for_a_seed_and_shuffles_differently_for_another():
+def test_fit_is_reproducible_for_a_seed_and_shuffles_differently_for_another():
     rng = np.random.default_rng(3)
     (x, y), (xv, yv) = _blobs(40, rng), _blobs(40, rng)
 
     def run(seed: int) -> list[float]:
         params = [make_layer(2, 1, sigmoid, np.random.default_rng(0))]
-        return train(params, {"train": x, "val": xv}, {"train": y, "val": yv}, 0.1, 8, 3,
-                     seed).step_loss
+        return fit(params, {"train": x, "val": xv}, {"train": y, "val": yv}, 0.1, 8, 3,
+                   seed)["train_loss"]
 
     assert run(5) == run(5)
     assert run(5) != run(6)

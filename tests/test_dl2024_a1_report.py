@@ -16,7 +16,9 @@ from conftest import ROOT, needs_tex, pdf_text
 from report.assignments import dl2024_a1 as a24
 from report.compile import layout_warnings
 from report.config import load_config
+from report.pdfcheck import dump_markers
 from report.pipeline import Builder
+from report.registry import report_ids
 from report.spec import ClaimError
 
 SECTIONS = {"1.1": "abcdefgh", "1.3": "abcdefg", "1.4": "a", "1.5": "ab", "1.6": "abcdefghijk",
@@ -25,12 +27,17 @@ SECTIONS = {"1.1": "abcdefgh", "1.3": "abcdefg", "1.4": "a", "1.5": "ab", "1.6":
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("dl2024") / "build"
-    proc = subprocess.run([sys.executable, "build.py", "dl2024-a1", "--build-dir", str(out)],
+    base = tmp_path_factory.mktemp("dl2024")
+    out = base / "build"
+    config = base / "me.toml"
+    config.write_text('[front]\nnames = ["Anna Jansen"]\nstudent_numbers = ["s1234567"]\n'
+                      'group = "Group 7"\n')
+    proc = subprocess.run([sys.executable, "build.py", "dl2024-a1", "--config", str(config),
+                           "--build-dir", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     # Every experiment is cached now; reading the records back gives the numbers the PDF shows.
-    records = Builder(out, load_config(ROOT / "report.toml")).run(a24.REPORT)
+    records = Builder(out, load_config(config)).run(a24.REPORT)
     text = pdf_text(out / "dl2024-a1.pdf")
     flat = " ".join(text.split())
     parts = re.split(r"\s(1\.\d) (?=[A-Z])", flat)
@@ -67,13 +74,61 @@ def test_section_1_1_shows_the_runs_the_global_minimum_and_the_two_mistakes(buil
 
 @needs_tex
 def test_section_1_2_reproduces_the_printed_autograd_gradients(built):
-    s = built["sections"]["1.2"]
-    for printed in a24.PRINTED_GRADS.values():
-        for value in printed:
-            assert _fix(value, 4) in s
-    w, b = a24.AUTOGRAD["w"], a24.AUTOGRAD["b"]
-    _, dw, db = a24.exp_sin_grads(a24.AUTOGRAD["x"], w, b)
-    assert _fix(dw, 6) in s and _fix(2 * db, 6) in s
+    s = built["sections"]["1.2"].replace("−", "-")
+    for _, passes in a24.PRINTED_GRADS.values():
+        for pair in passes:
+            for value in pair:
+                assert _fix(value, 4) in s
+    _, passes = built["r"]["autograd"]["exp_sin"]
+    assert _fix(passes[0][0], 6) in s and _fix(passes[1][1], 6) in s
+    assert "model/autodiff.py" in s and "agrees" in s
+
+
+@needs_tex
+def test_the_student_copys_runs_are_quoted_with_a_verdict_each(built):
+    flat = built["flat"]
+    verdicts = a24.context_student(built["r"])["student_verdicts"]
+    assert len(verdicts) == len(a24.STUDENT_RUNS)
+    assert flat.count("agrees") + flat.count("differs") >= len(verdicts)
+    for *_, printed in a24.STUDENT_RUNS:
+        assert _fix(printed[3], 3) in flat
+
+
+@needs_tex
+def test_the_pdf_has_no_machine_dump_markers(built):
+    text = pdf_text(built["dir"] / "dl2024-a1.pdf")
+    assert dump_markers(text, report_id="dl2024-a1", all_ids=report_ids()) == []
+
+
+@needs_tex
+def test_the_backward_pass_is_listed_and_its_gradient_check_tabled(built):
+    s = built["sections"]["1.6"]
+    assert "The backward pass of network" in s and "def backward(" in s
+    assert "relative error" in s
+    assert "fit(to_net" not in s and "tqdm" not in s
+
+
+@needs_tex
+def test_cli_claims_lists_the_reports_claims_all_held(built):
+    proc = subprocess.run([sys.executable, "build.py", "--claims", "dl2024-a1", "--build-dir",
+                           str(built["dir"])], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    head = re.search(r"dl2024-a1: (\d+) claims, (\d+) contradicted", proc.stdout)
+    assert head and int(head.group(1)) > 100 and head.group(2) == "0"
+    assert "explanations without a claim" not in proc.stdout
+
+
+def test_a_copy_accuracy_far_outside_our_range_is_a_differs_verdict():
+    assert a24._verdict(0.90, np.array([0.95, 0.97]), 0.005) == "differs"
+    assert a24._verdict(0.948, np.array([0.95, 0.97]), 0.005) == "agrees"
+
+
+def test_a_worst_run_without_dead_relus_fails_the_build(built):
+    r = copy.deepcopy(built["r"])
+    r["sweep"]["dead"][-1][...] = 0.0
+    with pytest.raises(ClaimError, match="hidden ReLUs dead"):
+        a24.context_training(r)
 
 
 @needs_tex
@@ -143,12 +198,11 @@ def test_a_finite_naive_bce_for_perfect_predictions_fails_the_build(built):
         a24.context_components(r)
 
 
-def test_exp_sin_grads_agree_with_central_differences_and_the_printed_values():
-    x, w, b = (a24.AUTOGRAD[k] for k in ("x", "w", "b"))
-    result = a24.run_autograd(a24.AUTOGRAD)["exp_sin"]
+def test_autodiff_gradients_agree_with_central_differences_and_the_printed_values():
+    result = a24.run_autograd(a24.AUTOGRAD)
     assert result["rel_error"] < 1e-7
-    dw, db = a24.exp_sin_grads(x, w, b)[1:]
-    assert (round(dw, 4), round(db, 4)) == a24.PRINTED_GRADS["exp_sin"]
+    _, passes = result["exp_sin"]
+    assert [tuple(round(g, 4) for g in p) for p in passes] == a24.PRINTED_GRADS["exp_sin"][1]
 
 
 def test_naive_bce_is_nan_for_perfect_and_inf_for_wrong_predictions():

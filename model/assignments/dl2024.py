@@ -1,24 +1,24 @@
-"""dl2024-a1's one-layer model (§1.4), network function and layer factory (§1.5), evaluation and
-training (§1.6), in NumPy, not PyTorch; and the small functions §1.2-§1.3 ask for.
+"""dl2024-a1's one-layer model (§1.4), network function and layer factory (§1.5), its backward
+pass, evaluation and training loop (§1.6), in NumPy, not PyTorch; and the small functions
+§1.2-§1.3 ask for.
 
 A network is a list of layers (w (d0, d1), b (d1,), h), h an activation from
 `model.functional` (`sigmoid`, `relu`, `np.tanh`, or `identity` for "no activation").
-`to_net` gives the core `Net` that trains the very same arrays with `model.fit`.
+`to_net` gives the core `Net` on the very same arrays, for the core's diagnostics.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-from model.functional import identity, relu, sigmoid
+from model.autodiff import Value
+from model.functional import identity, relu, relu_grad, sigmoid, sigmoid_grad, tanh_grad
 from model.layers import DEFAULT_SEED, Identity, Linear, ReLU, Sigmoid, Tanh
 from model.losses import BCE
 from model.net import Net
-from model.train import History, fit
 
 ActivationFn = Callable[[np.ndarray], np.ndarray]
 Layer = tuple[np.ndarray, np.ndarray, ActivationFn]
@@ -86,35 +86,79 @@ def evaluate(params: Sequence[Layer], x: np.ndarray, y: np.ndarray) -> tuple[flo
     return loss.value(y, y_hat), loss.accuracy(y, y_hat)
 
 
-def train(
-    params: Sequence[Layer],
-    x: dict[str, np.ndarray],
-    y: dict[str, np.ndarray],
-    learning_rate: float,
-    batch_size: int,
-    epochs: int,
-    seed: int = 0,
-) -> History:
-    """Train `params` in place on x["train"] (N, D_0), y["train"] (N,); validate on x["val"].
+_DERIVATIVE = {sigmoid: sigmoid_grad, relu: relu_grad, np.tanh: tanh_grad,
+               identity: np.ones_like}
 
-    As §1.6's training loop: each epoch visits the samples in a fresh random order
-    (default_rng(seed)), in N // batch_size minibatches (the last partial one is dropped), and
-    descends on the minibatch-mean BCE; the validation set is evaluated after every epoch.
-    The learning rate is positive: the update subtracts it times the gradient.
+
+def backward(params: Sequence[Layer], x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray,
+                                                                                np.ndarray]]:
+    """(dL/dw, dL/db) for every layer, L the mean BCE of network(x, params) (N,) against y (N,).
+
+    The last layer must be a sigmoid: with the BCE its slope cancels, dL/da = (y_hat - y) / N
+    for its pre-activation a, so a saturated wrong output still gets a full step. Each earlier
+    layer l then receives delta_l = (delta_{l+1} w_{l+1}^T) * h_l'(a_l).
     """
-    return fit(to_net(params), BCE(), x["train"], y["train"], epochs=epochs, lr=learning_rate,
-               batch_size=batch_size, x_val=x["val"], y_val=y["val"], shuffle=True, seed=seed,
-               drop_last=True, progress=False)
+    if params[-1][2] is not sigmoid:
+        raise ValueError("backward: the last layer's activation must be sigmoid (BCE output)")
+    inputs, pre = [], []
+    z = x
+    for w, b, h in params:
+        inputs.append(z)
+        pre.append(z @ w + b)
+        z = h(pre[-1])
+    delta = (z - y[:, None]) / len(x)
+    grads = []
+    for layer in reversed(range(len(params))):
+        grads.append((inputs[layer].T @ delta, delta.sum(axis=0)))
+        if layer > 0:
+            delta = (delta @ params[layer][0].T) * _DERIVATIVE[params[layer - 1][2]](pre[layer - 1])
+    return grads[::-1]
 
 
-def exp_sin_grads(x: float, w: float, b: float) -> tuple[float, float, float]:
-    """y = exp(sin(x w) + b) and its chain-rule gradients (y, dy/dw, dy/db).
+def train_epoch(params: Sequence[Layer], x_train: np.ndarray, y_train: np.ndarray,
+                learning_rate: float, batch_size: int, rng: np.random.Generator
+                ) -> tuple[float, float]:
+    """One epoch of minibatch gradient descent on `params` (in place); (mean loss, accuracy)
+    over its minibatches. The samples come in a fresh random order; the last partial minibatch
+    is dropped. The learning rate is positive: the update subtracts it times the gradient."""
+    n = len(x_train)
+    batch_size = min(batch_size, n)
+    order = rng.permutation(n)
+    losses, accs = [], []
+    for step in range(n // batch_size):
+        batch = order[step * batch_size:(step + 1) * batch_size]
+        loss, acc = evaluate(params, x_train[batch], y_train[batch])
+        for (w, b, _), (dw, db) in zip(params, backward(params, x_train[batch], y_train[batch]),
+                                       strict=True):
+            w -= learning_rate * dw
+            b -= learning_rate * db
+        losses.append(loss)
+        accs.append(acc)
+    return float(np.mean(losses)), float(np.mean(accs))
 
-    dy/db = y (the exponential is its own derivative, the inner derivative is 1);
-    dy/dw = y cos(x w) x.
-    """
-    y = math.exp(math.sin(x * w) + b)
-    return y, y * math.cos(x * w) * x, y
+
+def fit(params: Sequence[Layer], x: dict[str, np.ndarray], y: dict[str, np.ndarray],
+        learning_rate: float, batch_size: int, epochs: int, seed: int = 0
+        ) -> dict[str, list[float]]:
+    """Train on x["train"], y["train"] for `epochs` epochs, evaluating x["val"] after each;
+    the loss and accuracy histories of both phases (keys train_loss, ..., val_acc)."""
+    rng = np.random.default_rng(seed)
+    history: dict[str, list[float]] = {k: [] for k in ("train_loss", "train_acc", "val_loss",
+                                                       "val_acc")}
+    for _ in range(epochs):
+        for key, value in zip(("train_loss", "train_acc"),
+                              train_epoch(params, x["train"], y["train"], learning_rate,
+                                          batch_size, rng), strict=True):
+            history[key].append(value)
+        val_loss, val_acc = evaluate(params, x["val"], y["val"])
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+    return history
+
+
+def exp_sin(w: Value, b: Value, x: float) -> Value:
+    """§1.2's second example, y = exp(sin(x w) + b), on autodiff values."""
+    return ((x * w).sin() + b).exp()
 
 
 def naive_bce(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:

@@ -18,24 +18,27 @@ from figures import dl2023_a1 as fig23
 from figures import dl2024_a1 as fig
 from model.assignments.dl2024 import (
     Layer,
+    backward,
     evaluate,
-    exp_sin_grads,
+    exp_sin,
+    fit,
     make_layer,
     model1,
     naive_bce,
     network,
-    train,
+    to_net,
 )
+from model.autodiff import Value, grad
 from model.data import digits_split, load_digits_binary
+from model.diagnostics import dead_relu_fraction, saturated_fraction
 from model.functional import identity, relu, sigmoid, sigmoid_grad
-from model.gradcheck import SMOOTH_BAND, numeric_grad, rel_error
-from model.layers import Linear
-from model.losses import bce_loss
+from model.gradcheck import KINK_BAND, SMOOTH_BAND, GradCheck, numeric_grad, rel_error
+from model.losses import bce_loss, bce_with_logits
 from model.optim2d import descend, grad_x_f, grad_y_f, optimize_f
 from report.assignments.dl2023_a1 import find_minima, run_gd, run_gd_compare, run_gd_grid
-from report.fragments import table
+from report.fragments import gradcheck_table, table
 from report.latex import NoEscape, fmt_num
-from report.numbers import pm
+from report.numbers import num, pm
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import grid, over_seeds, sweep
 
@@ -70,30 +73,32 @@ def run_schedules(config: dict) -> dict[str, Any]:
                    "shrink_ratio": abs(xs[1] - xs[0]) / abs(xs[2] - xs[1])}
 
 
-# --- §1.2: the autograd examples, computed in NumPy ----------------------------------------------
+# --- §1.2: the autograd examples, by model.autodiff ----------------------------------------------
 
 AUTOGRAD = {"x": 5.0, "w": 2.0, "b": 1.0}
-# What the text printed for the examples of §1.2 (PyTorch, 4 decimals).
-PRINTED_GRADS = {"linear": (5.0, 1.0), "exp_sin": (-6.6191, 1.5777),
-                 "exp_sin_twice": (-13.2382, 3.1554)}
+# What the student copy printed for the examples of §1.2 (PyTorch, 4 decimals): y, then
+# (dy/dw, dy/db) per backward pass (the third after resetting the gradients).
+PRINTED_GRADS = {"linear": (11.0, [(5.0, 1.0)]),
+                 "exp_sin": (None, [(-6.6191, 1.5777), (-13.2382, 3.1554), (-6.6191, 1.5777)])}
 
 
 def run_autograd(config: dict) -> dict[str, Any]:
-    """§1.2's gradients: y = x w + b through the core Linear layer, y = exp(sin(x w) + b) by the
-    chain rule, both checked by central differences; and what a second backward pass does."""
-    x, w, b = config["x"], config["w"], config["b"]
-    layer = Linear.from_params(np.array([[w]]), np.array([b]))
-    xs, dy = np.array([[x]]), np.array([[1.0]])
-    y_lin = float(layer.forward(xs)[0, 0])
-    layer.backward(xs, dy)
-    first = (float(layer.dW[0, 0]), float(layer.db[0]))
-    layer.backward(xs, dy)
-    second = (float(layer.dW[0, 0]), float(layer.db[0]))
-    y, dw, db = exp_sin_grads(x, w, b)
-    numeric = numeric_grad(lambda p: exp_sin_grads(x, p[0], p[1])[0], np.array([w, b]))
-    return {"linear": {"y": y_lin, "grads": first, "after_second_backward": second},
-            "exp_sin": {"y": y, "grads": (dw, db), "numeric": tuple(numeric),
-                        "rel_error": rel_error(np.array([dw, db]), numeric)}}
+    """§1.2's gradients by reverse-mode autodiff: y = x w + b, and y = exp(sin(x w) + b) over
+    two backward passes and a third after zero_grad, checked by central differences."""
+    x, point = config["x"], [config["w"], config["b"]]
+    y_lin, lin = grad(lambda w, b: w * x + b, point)
+    w, b = Value(point[0]), Value(point[1])
+    y = exp_sin(w, b, x)
+    passes = []
+    for reset in (False, False, True):
+        if reset:
+            w.zero_grad()
+            b.zero_grad()
+        y.backward()
+        passes.append((w.grad, b.grad))
+    numeric = numeric_grad(lambda p: exp_sin(Value(p[0]), Value(p[1]), x).data, np.array(point))
+    return {"linear": (y_lin, [tuple(lin)]), "exp_sin": (y.data, passes),
+            "numeric": tuple(numeric), "rel_error": rel_error(np.array(passes[0]), numeric)}
 
 
 # --- §1.3: components ----------------------------------------------------------------------------
@@ -204,14 +209,20 @@ ARCHS: dict[str, list[tuple[int, int, Callable[[np.ndarray], np.ndarray]]]] = {
 }
 
 
-# A sigmoid output whose slope y_hat (1 - y_hat) is below this passes on no useful gradient.
-SATURATED = 1e-20
+INITS = ("He weights", "zero weights", "student's make_layer")
 
 
-def make_params(arch: str, rng: np.random.Generator) -> list[Layer]:
+def make_params(arch: str, rng: np.random.Generator, init: str = "He weights") -> list[Layer]:
     """The named network's layers in double precision (as the notebook's), weights drawn in
-    order from `rng`."""
-    return [make_layer(d0, d1, h, rng) for d0, d1, h in ARCHS[arch]]
+    order from `rng`: by make_layer, all zero, or as the student's make_layer draws them (its
+    variance 2/d1 passed where the sampler takes a standard deviation)."""
+    params = [make_layer(d0, d1, h, rng) for d0, d1, h in ARCHS[arch]]
+    for w, _, _ in params:
+        if init == "zero weights":
+            w[...] = 0
+        elif init == "student's make_layer":
+            w *= math.sqrt(2 / w.shape[1])
+    return params
 
 
 def _digits() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -240,7 +251,8 @@ def run_digits_stats(config: dict) -> dict[str, Any]:
 def run_untrained(config: dict) -> dict[str, Any]:
     """§1.6 (b): validation loss and accuracy of freshly initialised networks."""
     x, y = _digits()
-    nets = [make_params(config["arch"], np.random.default_rng(seed)) for seed in config["seeds"]]
+    nets = [make_params(config["arch"], np.random.default_rng(seed), config.get("init", INITS[0]))
+            for seed in config["seeds"]]
     runs = [evaluate(params, x["val"], y["val"]) for params in nets]
     outputs = np.concatenate([network(x["val"], params) for params in nets])
     return {"loss": [loss for loss, _ in runs], "acc": [acc for _, acc in runs],
@@ -249,23 +261,51 @@ def run_untrained(config: dict) -> dict[str, Any]:
 
 
 def train_digits(config: dict) -> dict[str, Any]:
-    """Train one network on the digits with `model.assignments.dl2024.train`; its curves."""
+    """Train one network on the digits with dl2024's `fit`; its curves and what the trained
+    network does on the training set (dead hidden ReLUs, saturated output, output range)."""
     x, y = _digits()
-    params = make_params(config["arch"], np.random.default_rng(config["seed"]))
-    if config.get("init") == "zero weights":
-        for w, _, _ in params:
-            w[...] = 0
-    history = train(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
+    params = make_params(config["arch"], np.random.default_rng(config["seed"]),
+                         config.get("init", INITS[0]))
+    history = fit(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
+    net = to_net(params)
     w1, b1, _ = params[0]
     units = np.vstack([w1, b1[None, :]])
     final_loss, final_acc = evaluate(params, x["train"], y["train"])
     out = network(x["train"], params)
-    return {"train_loss": history.epoch_loss, "train_acc": history.epoch_acc,
-            "val_loss": history.val_loss, "val_acc": history.val_acc,
-            "final_train_loss": final_loss, "final_train_acc": final_acc,
-            "max_slope": float(np.max(out * (1 - out))),
-            "unit_spread": float(np.max(np.abs(units - units[:, :1]))),
-            "w1_norm": float(np.abs(w1).sum())}
+    return history | {
+        "final_train_loss": final_loss, "final_train_acc": final_acc,
+        "dead": dead_relu_fraction(net, x["train"]),
+        "out_saturated": saturated_fraction(net, x["train"])[-1],
+        "out_range": (float(out.min()), float(out.max())),
+        "positive": float(np.mean(out > 0.5)),
+        "unit_spread": float(np.max(np.abs(units - units[:, :1]))),
+        "w1_norm": float(np.abs(w1).sum())}
+
+
+GRADCHECK = {"archs": ["64-32-1", "64-32-16-8-1"], "seed": 0, "n": 20}
+
+
+def run_gradcheck(config: dict) -> dict[str, Any]:
+    """dl2024's `backward` against central differences of the mean BCE, every parameter of
+    each network, on the first n training samples. The BCE is taken from the output's logit,
+    so that no clipping flattens it where the untrained output is saturated."""
+    x, y = _digits()
+    xb, yb = x["train"][:config["n"]], y["train"][:config["n"]]
+    rows = []
+    for arch in config["archs"]:
+        params = make_params(arch, np.random.default_rng(config["seed"]))
+        grads = backward(params, xb, yb)
+
+        def loss(_: np.ndarray, params: list[Layer] = params) -> float:
+            w, b, _ = params[-1]
+            return float(np.mean(bce_with_logits(yb, (network(xb, params[:-1]) @ w + b)[:, 0])))
+
+        for layer, ((w, b, _), (dw, db)) in enumerate(zip(params, grads, strict=True), 1):
+            for name, p, g in ((f"w{layer}", w, dw), (f"b{layer}", b, db)):
+                check = GradCheck.of(name, g, numeric_grad(loss, p))
+                rows.append({"arch": arch, "name": name, "shape": p.shape,
+                             "abs": check.abs_error, "rel": check.rel_error})
+    return {"rows": rows}
 
 
 def run_sweep(config: dict) -> dict[str, Any]:
@@ -278,9 +318,13 @@ def run_sweep(config: dict) -> dict[str, Any]:
     def final(key: str) -> np.ndarray:
         return np.array([run[key][-1] for run in runs]).reshape(shape)
 
+    def at_end(key: str) -> np.ndarray:
+        return np.array([run[key] for run in runs]).reshape(shape + np.shape(runs[0][key]))
+
     return {"lrs": config["lrs"], "mbs": config["mbs"], "val_acc": final("val_acc"),
             "train_acc": final("train_acc"), "val_loss": final("val_loss"),
-            "max_slope": np.array([run["max_slope"] for run in runs]).reshape(shape)}
+            "dead": at_end("dead")[..., 0], "out_saturated": at_end("out_saturated"),
+            "out_range": at_end("out_range"), "positive": at_end("positive")}
 
 
 def run_variants(config: dict) -> dict[str, Any]:
@@ -297,6 +341,89 @@ def run_zero_init(config: dict) -> dict[str, Any]:
                for arch, init in config["cases"]]
     runs = sweep(train_digits, configs, "zero init")
     return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
+
+
+# --- the student copy's runs, rerun at its own settings ---------------------------------------
+
+# What the copy printed after training (final epoch: train loss, train acc, val loss, val acc),
+# keyed by its question, network, epochs, learning rate (its sign flipped: the copy adds
+# rate times gradient) and minibatch size.
+STUDENT_RUNS = [
+    ("1.6 (d)", "64-32-1", 10, 0.3, 10, (0.035, 0.988, 0.096, 0.968)),
+    ("1.6 (d)", "64-32-1", 10, 0.3, 60, (0.193, 0.920, 0.181, 0.933)),
+    ("1.6 (d)", "64-32-1", 10, 0.2, 10, (0.030, 0.990, 0.107, 0.953)),
+    ("1.6 (d)", "64-32-1", 10, 0.2, 60, (0.105, 0.964, 0.151, 0.944)),
+    ("1.6 (d)", "64-32-1", 60, 0.3, 10, (0.000, 1.000, 0.103, 0.978)),
+    ("1.6 (d)", "64-32-1", 60, 0.3, 60, (0.005, 1.000, 0.086, 0.972)),
+    ("1.6 (d)", "64-32-1", 60, 0.2, 10, (0.001, 1.000, 0.096, 0.978)),
+    ("1.6 (d)", "64-32-1", 60, 0.2, 60, (0.015, 0.998, 0.093, 0.971)),
+    ("1.6 (g)", "64-32-1", 90, 0.3, 70, (0.005, 0.999, 0.074, 0.982)),
+    ("1.6 (f)", "64-1", 90, 0.3, 70, (0.260, 0.911, 0.353, 0.877)),
+    ("1.6 (g)", "64-1", 90, 0.3, 70, (0.259, 0.899, 0.344, 0.883)),
+    ("1.6 (h)", "64-32-1 linear", 90, 0.2, 70, (0.239, 0.912, 0.305, 0.885)),
+    ("1.6 (i)", "64-32-1 linear", 90, 0.2, 70, (0.228, 0.912, 0.297, 0.888)),
+    ("1.6 (j)", "64-32-16-8-1", 100, 0.1, 70, (0.001, 1.000, 0.098, 0.978)),
+]
+STUDENT = {"seeds": SEEDS, "inits": ["student's make_layer", "He weights"],
+           "runs": sorted({run[1:5] for run in STUDENT_RUNS})}
+# The copy's untrained 64-32-1 network (§1.6 (b)): validation (loss, accuracy).
+PRINTED_UNTRAINED = (1.1735130540500252, 0.5895439386367798)
+# §1.1: the copy's grid of (d) (np.arange's step sizes, 0.30000000000000004 included) and the
+# final f it printed; its decay search of (h) over the same aranges, and what it printed.
+STUDENT_GD = START | {"step_sizes": [float(v) for v in np.arange(0.1, 0.5, 0.1)],
+                      "steps": [10, 30],
+                      "search": {"step_sizes": [float(v) for v in np.arange(0.1, 1, 0.1)],
+                                 "steps": list(range(10, 100, 10)),
+                                 "decays": [float(v) for v in np.arange(0.1, 1, 0.1)]}}
+PRINTED_GD_GRID = {(10, 0): 1.2967615849902097, (10, 1): -1.819240328427473,
+                   (10, 2): 1.2427467219182857, (10, 3): 0.16613445522356196,
+                   (30, 0): 1.242865937264679, (30, 1): -1.8370219660528102,
+                   (30, 2): 1.242733394931912, (30, 3): 0.032745026436709956}
+PRINTED_SEARCH = (0.2, 10, 0.9)
+
+
+def run_student_training(config: dict) -> dict[str, Any]:
+    """Every training run the copy printed, at its settings, with its initialisation and with
+    He's, over our seeds; and the untrained network under both."""
+    configs = [{"arch": arch, "epochs": epochs, "lr": lr, "mb": mb, "init": init, "seed": seed}
+               for arch, epochs, lr, mb in config["runs"] for init in config["inits"]
+               for seed in config["seeds"]]
+    runs = sweep(train_digits, configs, "student runs")
+    out: dict[str, Any] = {}
+    curves: dict[str, Any] = {}
+    for c, run in zip(configs, runs, strict=True):
+        key = f"{c['arch']}|{c['epochs']}|{c['lr']}|{c['mb']}|{c['init']}"
+        out.setdefault(key, []).append(
+            [run["train_loss"][-1], run["train_acc"][-1], run["val_loss"][-1], run["val_acc"][-1]])
+        curves.setdefault(key, []).append(run["val_acc"])
+    untrained = {init: run_untrained({"arch": "64-32-1", "init": init, "seeds": config["seeds"]})
+                 for init in config["inits"]}
+    return {"finals": out, "val_acc": curves, "untrained": untrained}
+
+
+def _compounded(x: float, y: float, eta0: float, steps: int, decay: float) -> dict[str, Any]:
+    """The copy's (g): the running step size multiplied by decay^t in every step t."""
+    t = np.arange(steps)
+    return descend(x, y, eta0 * decay ** (t * (t + 1) / 2))
+
+
+def run_student_gd(config: dict) -> dict[str, Any]:
+    """§1.1 at the copy's settings: its grid of (d), and its first-hit search of (h) under its
+    compounded schedule and under the intended one."""
+    final = {(steps, i): float(optimize_f(config["x"], config["y"], eta, steps)[2])
+             for steps in config["steps"] for i, eta in enumerate(config["step_sizes"])}
+    s = config["search"]
+    first = {}
+    for name, run in (("compounded", lambda e, n, d: _compounded(config["x"], config["y"],
+                                                                 e, n, d)["f"]),
+                      ("intended", lambda e, n, d: float(optimize_f(config["x"], config["y"],
+                                                                    e, n, d)[2]))):
+        first[name] = next(((e, n, d, run(e, n, d)) for e in s["step_sizes"]
+                            for n in s["steps"] for d in s["decays"] if run(e, n, d) < -2), None)
+    eta, n, d = PRINTED_SEARCH
+    return {"grid": final, "first": first,
+            "theirs_compounded": _compounded(config["x"], config["y"], eta, n, d)["f"],
+            "theirs_intended": float(optimize_f(config["x"], config["y"], eta, n, d)[2])}
 
 
 # --- what the template quotes, and the claims behind its sentences -------------------------------
@@ -390,24 +517,26 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.2: our NumPy gradients against what PyTorch printed."""
+    """§1.2: the autodiff gradients against what the student copy printed from PyTorch."""
     a = r["autograd"]
-    lin, es = a["linear"]["grads"], a["exp_sin"]["grads"]
-    twice = tuple(2 * g for g in es)
-    ours = {"linear": lin, "exp_sin": es, "exp_sin_twice": twice}
-    for key, printed in PRINTED_GRADS.items():
-        claim(all(abs(o - p) < 5e-5 for o, p in zip(ours[key], printed, strict=True)),
-              f"§1.2 our {key} gradients round to what PyTorch printed")
-    claim(a["exp_sin"]["rel_error"] < SMOOTH_BAND, "§1.2 the chain rule agrees with central "
-                                                  "differences")
-    claim(a["linear"]["after_second_backward"] == lin, "§1.2 a second backward pass of our Linear "
-                                                       "layer overwrites, it does not add")
-    names = {"linear": "x w + b", "exp_sin": "exp(sin(x w) + b)",
-             "exp_sin_twice": "the same, two passes"}
-    rows = [[names[k], *(fmt_num(v, 4) for v in PRINTED_GRADS[k]),
-             *(fmt_num(v, 6) for v in ours[k])] for k in PRINTED_GRADS]
-    return {"autograd_table": table(["y", "PyTorch dy/dw", "PyTorch dy/db", "ours dy/dw",
-                                     "ours dy/db"], rows)}
+    rows = []
+    for key, label in (("linear", "x w + b"), ("exp_sin", "exp(sin(x w) + b)")):
+        (y, ours), (y_printed, printed) = a[key], PRINTED_GRADS[key]
+        if y_printed is not None:
+            claim(y == y_printed, f"§1.2 {key}: y is the printed value")
+        for k, (o, p) in enumerate(zip(ours, printed, strict=True)):
+            agree = all(abs(u - v) < 5e-5 for u, v in zip(o, p, strict=True))
+            claim(agree, f"§1.2 {key} pass {k + 1}: our gradients round to the printed ones")
+            rows.append([label, ("first", "second", "after reset")[k] if key == "exp_sin"
+                         else "first", *(num(v, 4) for v in p), *(num(v, 6) for v in o),
+                         "agrees" if agree else "differs"])
+    claim(a["rel_error"] < SMOOTH_BAND, "§1.2 autodiff agrees with central differences")
+    passes = a["exp_sin"][1]
+    claim(passes[1] == (2 * passes[0][0], 2 * passes[0][1]) and passes[2] == passes[0],
+          "§1.2 a second backward pass adds into the leaves; after zero_grad it starts afresh")
+    return {"autograd_table": table(["function", "pass", "theirs dy/dw", "theirs dy/db",
+                                     "ours dy/dw", "ours dy/db", "verdict"], rows, "llSSSSl"),
+            "autograd_y": a["linear"][0]}
 
 
 def context_components(r: dict[str, Any]) -> dict[str, Any]:
@@ -494,12 +623,18 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _settled(val_acc: np.ndarray) -> int:
+    """The first epoch from which the accuracy stays within half a point of its final value."""
+    off = np.abs(val_acc - val_acc[-1]) >= 0.005
+    return int(np.nonzero(off)[0].max()) + 2 if off.any() else 1
+
+
 def _final(runs: list[dict], key: str) -> np.ndarray:
     return np.array([run[key][-1] for run in runs])
 
 
-def context_training(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.6 and §1.7: data statistics, tuning, the variants, and the zero-initialisation study."""
+def context_data(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6: the data statistics against the printed ones, and the untrained networks."""
     s = r["digits_stats"]
     for key in ("shape_x", "shape_y", "labels", "n_train", "n_val"):
         claim(s[key] == PRINTED_DIGITS[key], f"§1.6 our {key} is the printed one")
@@ -516,7 +651,16 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     claim(bool(np.all(np.abs(acc0 - 0.5) < 0.1)), "(b) untrained accuracy is near chance")
     claim(bool(np.all(loss0 > 2 * math.log(2))), "(b) untrained loss is far above log 2")
     claim(untrained["confident"] > 0.5, "(b) most untrained outputs are below 0.1 or above 0.9")
+    out_layer = ARCHS["64-32-1"][-1]
+    pos = untrained["val_positive"]
+    return {"printed": PRINTED_DIGITS, "log2": math.log(2),
+            "majority": max(pos, 1 - pos),
+            "untrained": {"loss": pm(untrained["loss"]), "acc": pm(untrained["acc"]),
+                          "out_var": 2 / out_layer[1], "out_in": out_layer[0]}}
 
+
+def context_sweep(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 (d)/(e), §1.7 (a): the learning-rate x minibatch-size sweep."""
     sweep = r["sweep"]
     mean = sweep["val_acc"].mean(axis=-1)
     lrs, mbs = sweep["lrs"], sweep["mbs"]
@@ -525,20 +669,39 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     claim(mean.max() - mean[ti, tj] < 0.005, "(d) the chosen setting is within half a point of "
                                              "the sweep's best")
     top = sweep["val_acc"][-1]
-    claim(mean[-1].max() < mean.max() - 0.1 and top.min() < 0.55 and top.max() > 0.95,
-          "(e) at the largest rate training breaks down for some seeds, not all")
+    worst = np.unravel_index(np.argmin(top), top.shape)
+    dead_top = sweep["dead"][-1]
+    dead_chosen = sweep["dead"][ti]
+    claim(top.min() < 0.8 and top.max() > 0.95 and int(np.sum(top < 0.9)) <= top.size // 3,
+          "(e) at the largest rate most runs train, but some end far behind")
+    claim(dead_top[worst] > 0.9 and dead_top[worst] > dead_chosen.max(),
+          "(7a) the worst run at the largest rate has most hidden ReLUs dead, more than any run "
+          "at the chosen rate")
     slow = [k for k, lr in enumerate(lrs) if lr <= VARIANTS["lr"]]
     claim(all(bool(np.all(np.diff(mean[k]) < 0)) for k in slow),
           "(e) up to the chosen rate, larger minibatches are behind after the same epochs")
     claim(mean[0, -1] < mean.max() - 0.05, "(e) small rate with large minibatches is far behind")
     claim(mean[0].max() < mean.max() - 0.01, "(e) the smallest rate is behind at every size")
-    failed = sweep["val_acc"] < 0.6
-    claim(bool(np.all(sweep["max_slope"][failed] < SATURATED)),
-          "(7a) every failed run ends with the output sigmoid saturated on every training sample")
     fast = lrs.index(0.3)
-    claim(float(np.ptp(mean[fast])) < 0.01, "(e) at rate 0.3 the minibatch size changes the "
-                                            "accuracy by less than a point")
+    claim(float(np.ptp(mean[fast])) < float(np.ptp(mean[0])) / 3,
+          "(e) at rate 0.3 the minibatch size matters far less than at the smallest rate")
+    return {
+        "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
+        "sweep_mean": mean,
+        "chosen_acc": mean[ti, tj],
+        "slow_lrs": [lrs[k] for k in slow],
+        "fast": {"lr": lrs[fast], "accs": mean[fast], "spread": float(np.ptp(mean[fast]))},
+        "largest_lr_accs": top.ravel(),
+        "worst": {"acc": top[worst], "mb": mbs[worst[0]], "seed": SEEDS[worst[1]],
+                  "dead": dead_top[worst], "positive": sweep["positive"][-1][worst],
+                  "saturated": sweep["out_saturated"][-1][worst],
+                  "n_behind": int(np.sum(top < 0.9)), "n": top.size},
+        "dead_chosen_max": dead_chosen.max(), "smallest_spread": float(np.ptp(mean[0])),
+    }
 
+
+def context_variants(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 (d)-(k): the tuned network and the variants, trained with the same settings."""
     variants = r["variants"]
     acc = {a: _final(runs, "val_acc") for a, runs in variants.items()}
     train_acc = {a: np.array([run["final_train_acc"] for run in runs])
@@ -549,10 +712,7 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     val_loss = np.array([run["val_loss"] for run in tuned]).mean(axis=0)
     val_acc = np.array([run["val_acc"] for run in tuned]).mean(axis=0)
     train_loss = np.array([run["train_loss"] for run in tuned]).mean(axis=0)
-    # The first epoch from which the mean validation accuracy stays within half a point of its
-    # final value.
-    off = np.abs(val_acc - val_acc[-1]) >= 0.005
-    settled = int(np.nonzero(off)[0].max()) + 2 if off.any() else 1
+    settled = _settled(val_acc)
     claim(settled <= 0.6 * VARIANTS["epochs"], "(e) validation accuracy settles well before "
                                                "the last epoch")
     claim(val_loss[-1] > 0.8 * val_loss[settled - 1], "(e) from then on the validation loss "
@@ -580,10 +740,31 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
           and deep_train_loss[-1] < 0.5 * deep_train_loss[deep_best - 1],
           "(k) past its best epoch the deep net's validation loss rises while its training "
           "loss keeps falling")
+    rows = [[arch, NoEscape(f"${pm(train_acc[arch])}$"), NoEscape(f"${pm(acc[arch])}$"),
+             NoEscape(f"${pm([run['final_train_loss'] for run in variants[arch]], 4)}$"),
+             NoEscape(f"${pm(_final(variants[arch], 'val_loss'), 3)}$")]
+            for arch in VARIANTS["archs"]]
+    return {
+        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(two),
+                  "settled": settled, "val_loss": (val_loss[settled - 1], val_loss[-1]),
+                  "train_loss": (train_loss[settled - 1], train_loss[-1])},
+        "variants_table": table(["network", "train accuracy", "validation accuracy",
+                                 "train loss", "validation loss"], rows),
+        "acc": {a: pm(v) for a, v in acc.items()},
+        "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
+                 "perfect": int(np.sum(missed == 0)), "n_train": n_train},
+        "n_seeds": len(SEEDS),
+        "underfits": bool(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03),
+        "linear_same": bool(abs(lin.mean() - one.mean()) < 0.01),
+    }
 
+
+def context_zero(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.7 (c): zero weights against He weights, against the untrained class balance."""
+    untrained = r["untrained"]
+    one = _final(r["variants"]["64-1"], "val_acc")
     zero = r["zero_init"]
     zr, zs, he = (zero[f"{a}, {k}"] for a, k in ZERO_INIT["cases"])
-    majority = max(untrained["val_positive"], 1 - untrained["val_positive"])
     # The share of the validation set in the class that is larger in the training set.
     pos = untrained["val_positive"]
     train_majority_share = pos if untrained["train_positive"] > 0.5 else 1 - pos
@@ -597,47 +778,110 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     claim(abs(zs["val_acc"][-1] - one.mean()) < 0.02, "(7c) about as good as one layer")
     claim(he["unit_spread"] > 0.1 and he["val_acc"][-1] >= 0.95,
           "(7c) zero biases with He weights train normally")
-
-    rows = [[arch, NoEscape(f"${pm(train_acc[arch])}$"), NoEscape(f"${pm(acc[arch])}$"),
-             NoEscape(f"${pm([run['final_train_loss'] for run in variants[arch]], 4)}$"),
-             NoEscape(f"${pm(_final(variants[arch], 'val_loss'), 3)}$")]
-            for arch in VARIANTS["archs"]]
     zero_rows = [[name, fmt_num(run["unit_spread"], 3), fmt_num(run["w1_norm"], 1),
                   fmt_num(run["val_acc"][-1], 3)] for name, run in zero.items()]
-    out_layer = ARCHS["64-32-1"][-1]
     return {
-        "printed": PRINTED_DIGITS,
-        "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
-        "sweep_mean": mean,
-        "chosen_acc": mean[ti, tj],
-        "slow_lrs": [lrs[k] for k in slow],
-        "fast": {"lr": lrs[fast], "accs": mean[fast]},
-        "largest_lr_accs": top.ravel(),
-        "n_failed": int(failed.sum()), "saturated": SATURATED,
-        "untrained": {"loss": pm(untrained["loss"]), "acc": pm(untrained["acc"]),
-                      "out_var": 2 / out_layer[1], "out_in": out_layer[0]},
-        "log2": math.log(2),
-        "majority": majority,
         "train_majority": {"label": int(untrained["train_positive"] > 0.5),
                            "share": train_majority_share},
-        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(two),
-                  "settled": settled, "val_loss": (val_loss[settled - 1], val_loss[-1]),
-                  "train_loss": (train_loss[settled - 1], train_loss[-1])},
-        "variants_table": table(["network", "train accuracy", "validation accuracy",
-                                 "train loss", "validation loss"], rows),
-        "acc": {a: pm(v) for a, v in acc.items()},
-        "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
-                 "perfect": int(np.sum(missed == 0)), "n_train": n_train},
         "zero_table": table(["network, initialisation", "max unit difference", "sum |W1|",
                              "validation accuracy"], zero_rows),
         "zero": {"relu": zr, "sigmoid": zs, "he": he},
-        "n_seeds": len(SEEDS),
+    }
+
+
+def context_training(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.6 and §1.7: data statistics, tuning, the variants, and the zero-initialisation study."""
+    return context_data(r) | context_sweep(r) | context_variants(r) | context_zero(r)
+
+
+def context_gradcheck(r: dict[str, Any]) -> dict[str, Any]:
+    """§1.5/§1.6: the backward pass against central differences, as one table."""
+    rows = r["gradcheck"]["rows"]
+    claim(max(row["rel"] for row in rows) < KINK_BAND,
+          "§1.6 backward agrees with central differences within the band for ReLU kinks")
+    return {"gradcheck_table": gradcheck_table(
+        {"network": [row["arch"] for row in rows], "parameter": [row["name"] for row in rows],
+         "shape": [NoEscape("$" + r" \times ".join(map(str, row["shape"])) + "$")
+                   for row in rows]},
+        [row["rel"] for row in rows], abs_error=[row["abs"] for row in rows],
+        what=f"Gradient check of backward on the first {GRADCHECK['n']} training samples "
+             "(mean BCE, every parameter).")}
+
+
+def _verdict(theirs: float, ours: np.ndarray, slack: float) -> str:
+    """'agrees' when the copy's value lies within our seeds' range widened by `slack`."""
+    return "agrees" if ours.min() - slack <= theirs <= ours.max() + slack else "differs"
+
+
+def context_student(r: dict[str, Any]) -> dict[str, Any]:
+    """The copy's printed values against our reruns at its settings, each with a verdict."""
+    gd = r["student_gd"]
+    gap = max(abs(gd["grid"][k] - v) for k, v in PRINTED_GD_GRID.items())
+    claim(gap < 1e-9, "§1.1 (d) our runs at the copy's grid reproduce every value it printed")
+    first = gd["first"]
+    claim(first["compounded"] is not None and first["compounded"][:3] == PRINTED_SEARCH,
+          "§1.1 (h) the copy's search, rerun with its compounding code, stops where it printed")
+    claim(gd["theirs_intended"] < gd["theirs_compounded"],
+          "§1.1 (h) at the copy's settings the intended schedule ends lower than its own")
+    st = r["student_training"]
+    finals = st["finals"]
+    rows, verdicts, outside, spreads = [], [], [], []
+    for question, arch, epochs, lr, mb, printed in STUDENT_RUNS:
+        theirs_init = np.array(finals[f"{arch}|{epochs}|{lr}|{mb}|{INITS[2]}"])
+        he = np.array(finals[f"{arch}|{epochs}|{lr}|{mb}|{INITS[0]}"])
+        verdict = _verdict(printed[3], theirs_init[:, 3], 0.005)
+        verdicts.append(verdict)
+        spreads.append(float(np.ptp(theirs_init[:, 3])))
+        if verdict == "differs":
+            outside.append(float(max(theirs_init[:, 3].min() - printed[3],
+                                     printed[3] - theirs_init[:, 3].max())))
+        rows.append([question, arch, f"{epochs}, {lr:g}, {mb}", num(printed[1], 3),
+                     num(printed[3], 3),
+                     NoEscape(f"{num(theirs_init[:, 3].min(), 3)}--"
+                              f"{num(theirs_init[:, 3].max(), 3)}"),
+                     NoEscape(f"${pm(he[:, 3])}$"), verdict])
+    n_agree = verdicts.count("agrees")
+    claim(max(outside, default=0.0) < max(spreads),
+          "1.6 each differing accuracy lies closer to our range than our widest seed range")
+    claim(n_agree >= len(verdicts) // 2, "1.6 most of the copy's accuracies lie in our range")
+    deep = np.array(st["val_acc"][f"64-32-16-8-1|100|0.1|70|{INITS[2]}"]).mean(axis=0)
+    deep_settled = _settled(deep)
+    claim(abs(deep[19] - deep[-1]) < 0.01 and deep_settled > 20,
+          "1.6 (k) the copy's deep run is within a point of its end at epoch 20, within half a "
+          "point only later")
+    sweep_mean = r["sweep"]["val_acc"].mean(axis=-1)
+    claim(bool(sweep_mean[-1, 0] < sweep_mean[-1, 1:].min() - 0.05),
+          "1.6 (e) at the largest rate the smallest minibatch is clearly worst")
+    untrained = st["untrained"]
+    loss_theirs = np.array(untrained[INITS[2]]["loss"])
+    loss_he = np.array(untrained[INITS[0]]["loss"])
+    claim(untrained[INITS[2]]["acc"] == untrained[INITS[0]]["acc"],
+          "1.6 (b) scaling each layer's weights leaves the untrained accuracy unchanged")
+    claim(abs(PRINTED_UNTRAINED[0] - loss_theirs.mean()) < abs(PRINTED_UNTRAINED[0]
+                                                               - loss_he.mean())
+          and loss_theirs.max() < loss_he.min(),
+          "1.6 (b) the copy's untrained loss is near ours with its initialisation, far below He's")
+    return {
+        "student_gd": {"gap": gap, "first": first, "compounded": gd["theirs_compounded"],
+                       "intended": gd["theirs_intended"], "printed": PRINTED_SEARCH},
+        "student_runs_table": table(
+            ["", "network", "epochs, rate, batch", "train", "val", "ours: their init", "ours: He",
+             "verdict"], rows, "lllSSlll"),
+        "student_verdicts": [row[7] for row in rows],
+        "student_runs": {"n": len(rows), "agree": n_agree, "n_differ": len(outside),
+                         "outside": max(outside, default=0.0), "widest": max(spreads)},
+        "student_deep": {"settled": deep_settled, "at20": deep[19], "end": deep[-1]},
+        "student_small_batch": {"lr": r["sweep"]["lrs"][-1], "mb": r["sweep"]["mbs"][0],
+                                "acc": sweep_mean[-1, 0], "others": sweep_mean[-1, 1:]},
+        "student_untrained": {"printed": PRINTED_UNTRAINED, "theirs": pm(loss_theirs),
+                              "he": pm(loss_he),
+                              "acc": pm(untrained[INITS[0]]["acc"])},
     }
 
 
 def context(r: dict[str, Any]) -> dict[str, Any]:
     return (context_gd(r) | context_autograd(r) | context_components(r) | context_layers(r)
-            | context_training(r))
+            | context_training(r) | context_gradcheck(r) | context_student(r))
 
 
 REPORT = Report(
@@ -663,6 +907,9 @@ REPORT = Report(
         Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
         Experiment("variants", run_variants, VARIANTS, data=("digits",)),
         Experiment("zero_init", run_zero_init, ZERO_INIT, data=("digits",)),
+        Experiment("gradcheck", run_gradcheck, GRADCHECK, data=("digits",)),
+        Experiment("student_training", run_student_training, STUDENT, data=("digits",)),
+        Experiment("student_gd", run_student_gd, STUDENT_GD),
     ),
     figures=(
         FigureSpec("dl24_gd_path_b", fig23.gd_path_b, ("gd_b", "minima")),
