@@ -8,10 +8,19 @@ import numpy as np
 import scipy.optimize
 import sklearn.datasets
 
+from derivations import gd2d
 from figures import dl2023_a1 as fig
 from model import BCE, Linear, Net, ReLU, Sigmoid, fit
 from model.assignments.dl2023 import linear, one_layer
 from model.data import digits_split, load_digits_binary
+from model.diagnostics import (
+    dead_relu_fraction,
+    detect_cycle,
+    detect_divergence,
+    hessian_eigenvalues,
+    saturated_fraction,
+    stability_bound,
+)
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import (
     KINK_BAND,
@@ -51,18 +60,29 @@ def run_gd(config: dict) -> dict[str, Any]:
             "step_size": config["step_size"], "steps": config["steps"], "decay": config["decay"]}
 
 
+def _settles(xs: list[float], ys: list[float]) -> dict[str, Any]:
+    """How a path ends: the period it repeats with (1 = converged, None = neither), divergence."""
+    path = np.column_stack([xs, ys])
+    cycle = detect_cycle(path)
+    return {"period": cycle.period if cycle else None,
+            "cycle": cycle.points if cycle else None,
+            "diverged": detect_divergence(path) is not None}
+
+
 def run_gd_grid(config: dict) -> dict[str, Any]:
-    """Final f for every (step size, number of steps) of the tuning grid."""
+    """Final f for every (step size, steps) of the tuning grid, and how the longest runs end."""
     final = np.empty((len(config["step_sizes"]), len(config["steps"])))
+    ends = []
     with np.errstate(over="ignore", invalid="ignore"):
         for i, eta in enumerate(config["step_sizes"]):
             for j, steps in enumerate(config["steps"]):
-                final[i, j] = optimize_f(config["x"], config["y"], eta, steps)[2]
+                *_, final[i, j], xs, ys = optimize_f(config["x"], config["y"], eta, steps)
+            ends.append({"step_size": eta, "x": xs[-1], "y": ys[-1]} | _settles(xs, ys))
     i, j = np.unravel_index(np.nanargmin(final), final.shape)
     best = {"x": config["x"], "y": config["y"], "step_size": config["step_sizes"][i],
             "steps": config["steps"][j], "decay": 1.0}
     return {"step_sizes": config["step_sizes"], "steps": config["steps"], "final_f": final,
-            "best_config": best, "best": run_gd(best)}
+            "best_config": best, "best": run_gd(best), "ends": ends}
 
 
 def run_gd_compare(config: dict) -> dict[str, Any]:
@@ -86,7 +106,12 @@ def find_minima(config: dict) -> dict[str, Any]:
                                        for a, b, _ in found):
                 found.append(point)
     found.sort(key=lambda m: m[2])
-    return {"minima": [{"x": x, "y": y, "f": v} for x, y, v in found]}
+    minima = []
+    for x, y, v in found:
+        eigenvalues = hessian_eigenvalues(gd2d.f, (gd2d.x, gd2d.y), (x, y))
+        minima.append({"x": x, "y": y, "f": v, "eigenvalues": eigenvalues,
+                       "bound": stability_bound(eigenvalues)})
+    return {"minima": minima}
 
 
 def _cell(value: float):
@@ -94,16 +119,42 @@ def _cell(value: float):
     return fmt_num(value, 4) if np.isfinite(value) else "diverged"
 
 
+def _nearest(minima: list[dict], x: float, y: float) -> int:
+    """Index of the minimum closest to (x, y); 0 is the global one."""
+    return int(np.argmin([np.hypot(x - m["x"], y - m["y"]) for m in minima]))
+
+
+def _ends(grid: dict, minima: list[dict]) -> dict[float, dict]:
+    """How the longest run of each step size ends, and the minimum it ends at or cycles around."""
+    ends = {}
+    for end in grid["ends"]:
+        points = end["cycle"] or [[end["x"], end["y"]]]
+        near = {_nearest(minima, *p) for p in points}
+        ends[end["step_size"]] = end | {"near": near.pop() if len(near) == 1 else None,
+                                        "f": float(f(end["x"], end["y"])),
+                                        "above": [m["bound"] < end["step_size"] for m in minima],
+                                        "above_all": all(m["bound"] < end["step_size"]
+                                                         for m in minima)}
+    return ends
+
+
+def _decay_facts(run: dict, minima: list[dict]) -> dict[str, int]:
+    """§1.1 (h): the first step whose step size is below the global minimum's 2/lambda_max, and
+    the step from which the path stays closest to the global minimum."""
+    t = 0
+    while run["step_size"] * run["decay"] ** t >= minima[0]["bound"]:
+        t += 1
+    near = [_nearest(minima, a, b) for a, b in zip(run["x_hist"], run["y_hist"], strict=True)]
+    outside = [k for k, n in enumerate(near) if n != 0]
+    return {"stable_from": t, "in_basin_from": outside[-1] + 1 if outside else 0}
+
+
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: values the answers quote, and the facts their claims (in the template) assert."""
     minima = r["minima"]["minima"]
     best = minima[0]
     b = r["gd_b"]
-
-    def nearest(run: dict) -> dict:
-        return min(minima, key=lambda m: np.hypot(run["x"] - m["x"], run["y"] - m["y"]))
-
-    b_near = nearest(b)
+    b_near = minima[_nearest(minima, b["x"], b["y"])]
     grid = r["gd_grid"]
     final = grid["final_f"]
     reached = [
@@ -114,16 +165,17 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     etas = sorted({eta for eta, _ in reached})
     last = final[:, -1]
     smaller = [i for i, eta in enumerate(grid["step_sizes"]) if etas and eta < etas[0]]
-    larger = [i for i, eta in enumerate(grid["step_sizes"]) if etas and eta > etas[-1]]
     return {
         "heads_local": b_near is not best,
         "smaller_end_local": all(abs(last[i] - b_near["f"]) < 0.1 for i in smaller),
-        "larger_miss_global": all(not abs(last[i] - best["f"]) < 0.1 for i in larger),
         "global_min": best,
         "minima": minima,
         "b_near": b_near,
+        "local_index": minima.index(b_near),
         "reached": reached,
         "reached_etas": etas,
+        "ends": _ends(grid, minima),
+        "decay": _decay_facts(r["gd_decay"], minima),
         "grid_best": grid["best_config"] | {"f": grid["best"]["f"]},
         "compare": {"small": small, "good": good, "large": large},
         "compare_sizes": GD_COMPARE["step_sizes"],
@@ -133,8 +185,6 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
              for eta, row in zip(grid["step_sizes"], final, strict=True)],
         ),
     }
-
-
 
 
 # --- §1.2 to §1.4: components and their gradient checks ----------------------------------------
@@ -285,10 +335,14 @@ def train_digits(config: dict) -> dict[str, Any]:
                   reduction="sum", drop_last=True, progress=False)
     first = linears[0]
     units = np.vstack([first.W, first.b[None, :]])
+    out = net.forward(x_test)[0]
+    # What the trained network looks like, for the explanations of 1.6 and 1.7.
     return {"train_loss": history.epoch_loss, "train_acc": history.epoch_acc,
             "test_loss": history.val_loss, "test_acc": history.val_acc,
             "hidden_spread": float(np.max(np.abs(units - units[:, :1]))),
-            "weight_norm": float(np.abs(first.W).sum())}
+            "weight_norm": float(np.abs(first.W).sum()),
+            "dead": dead_relu_fraction(net, x), "out_min": float(out.min()),
+            "out_max": float(out.max()), "out_saturated": saturated_fraction(net, x_test)[-1]}
 
 
 def run_sweep(config: dict) -> dict[str, Any]:
@@ -301,7 +355,10 @@ def run_sweep(config: dict) -> dict[str, Any]:
     train_acc = np.array([r["train_acc"][-1] for r in runs]).reshape(shape)
     test_loss = np.array([r["test_loss"][-1] for r in runs]).reshape(shape)
     return {"lrs": config["lrs"], "mbs": config["mbs"], "test_acc": test_acc,
-            "train_acc": train_acc, "test_loss": test_loss}
+            "train_acc": train_acc, "test_loss": test_loss,
+            **{key: np.array([r[key] for r in runs]).reshape(shape)
+               for key in ("out_min", "out_max", "out_saturated")},
+            "dead": np.array([r["dead"][0] for r in runs]).reshape(shape)}
 
 
 def run_variants(config: dict) -> dict[str, Any]:
@@ -371,6 +428,23 @@ def _final(runs: list[dict], key: str) -> np.ndarray:
     return np.array([run[key][-1] for run in runs])
 
 
+def _fast_runs(sweep: dict) -> dict[str, Any]:
+    """§1.7 (a): the runs at the largest learning rate that fail (test accuracy below 0.9), and
+    what their networks look like after training next to those that do not fail."""
+    acc, dead = sweep["test_acc"][-1], sweep["dead"][-1]
+    failed = acc < 0.9
+    spread = (sweep["out_max"] - sweep["out_min"])[-1]
+    return {"n_failed": int(failed.sum()), "n_runs": int(failed.size),
+            "failed_mbs": sorted({sweep["mbs"][j] for j in np.argwhere(failed)[:, 0]}),
+            "failed_dead_min": float(dead[failed].min()) if failed.any() else 0.0,
+            "failed_dead_max": float(dead[failed].max()) if failed.any() else 0.0,
+            "failed_out_spread": float(spread[failed].max()) if failed.any() else 0.0,
+            "failed_saturated": float(sweep["out_saturated"][-1][failed].max())
+            if failed.any() else 0.0,
+            "ok_dead_max": float(dead[~failed].max()) if (~failed).any() else 0.0,
+            "mb_acc": acc.mean(axis=-1)}
+
+
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the sweep's best, the variants' comparison, and the zero-init study."""
     sweep, variants, zero = r["sweep"], r["variants"], r["zero_init"]
@@ -401,6 +475,11 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "acc": {a: v.mean() for a, v in acc.items()},
         "zero": {"relu": zr, "sigmoid": zs, "bias": zb},
         "n_seeds": len(SEEDS),
+        "fast": _fast_runs(sweep),
+        "train_mean": {a: v.mean() for a, v in train.items()},
+        "gap": {a: float(np.mean([run["train_acc"][-1] - run["test_acc"][-1] for run in runs]))
+                for a, runs in variants.items()},
+        "tuned_dead": r["tuned"]["dead"][0],
     }
 
 
