@@ -14,25 +14,25 @@ from model.losses import bce_loss, bce_loss_grad
 def notebook_uniform(
     n_in: int, n_out: int, rng: np.random.Generator, dtype: DTypeLike = np.float64
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""The notebook's rule: W ~ U(-a, a) with a = \sqrt{6 / (n_in n_out)}, b = 0.
+    """The assignment's rule: W ~ U(-a, a) with a = sqrt(6 / (n_in * n_out)), and b = 0.
 
-    The product n_in n_out stands where Glorot's rule (`model.init.glorot_uniform`) has the sum
-    n_in + n_out; the draw is the notebook's `rng.uniform(-a, a, size=(n_in, n_out))`.
+    The product n_in * n_out stands where Glorot's rule has the sum n_in + n_out. W has shape
+    (n_in, n_out), b shape (n_out,).
     """
     a = np.sqrt(6 / (n_in * n_out))
     return rng.uniform(-a, a, size=(n_in, n_out)).astype(dtype), np.zeros(n_out, dtype=dtype)
 
 
 def linear(n_in: int, n_out: int, rng: np.random.Generator | None = None) -> Linear:
-    """The notebook's Linear layer: the core layer with the notebook's weight rule."""
+    """A Linear(n_in, n_out) layer whose weights are drawn by `notebook_uniform`."""
     return Linear(n_in, n_out, rng=rng, init=notebook_uniform)
 
 
 def one_layer(x: np.ndarray, y: float, w: np.ndarray, b: float) -> tuple[float, np.ndarray]:
-    r"""h = x w^T + b, \hat y = \sigma(h), L = BCE(y, \hat y); returns (L, \nabla_x L).
+    """h = x . w + b, y_hat = sigmoid(h), L = BCE(y, y_hat); returns L and dL/dx.
 
     Shapes: x (n,), w (n,), b and y scalars; the gradient has x's shape. Back-propagation is the
-    chain rule read right to left: dL/d\hat y, times \sigma'(h), times dh/dx = w.
+    chain rule read right to left: dL/dy_hat, times sigmoid'(h), times dh/dx = w.
     """
     h = x @ w + b
     y_hat = sigmoid(h)

@@ -379,7 +379,9 @@ def run_zero_init(config: dict) -> dict[str, Any]:
 # --- what the template quotes, and the claims behind its sentences -------------------------------
 
 def _values_table(header: list[str], columns: list[np.ndarray], digits: int = 6) -> NoEscape:
-    return table(header, [[fmt_num(v, digits) for v in row] for row in zip(*columns, strict=True)])
+    """Values side by side; whole numbers (labels, a ReLU's 0 and 1) without decimals."""
+    return table(header, [[int(v) if float(v).is_integer() else fmt_num(v, digits) for v in row]
+                          for row in zip(*columns, strict=True)])
 
 
 def _fd_table(rows: dict, name: str) -> NoEscape:
