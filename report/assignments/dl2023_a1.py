@@ -430,6 +430,13 @@ def _final(runs: list[dict], key: str) -> np.ndarray:
     return np.array([run[key][-1] for run in runs])
 
 
+def _late_epochs(run: dict, n: int) -> dict[str, float]:
+    """§1.6 (c): how much the test accuracy and the training loss change over the last n epochs."""
+    test = run["test_acc"][-n - 1:]
+    return {"n": n, "test_change": float(max(test) - min(test)),
+            "loss_ratio": run["train_loss"][-1] / run["train_loss"][-n - 1]}
+
+
 def _fast_runs(sweep: dict) -> dict[str, Any]:
     """§1.7 (a): the runs at the largest learning rate that fail (test accuracy below 0.9), and
     what their networks look like after training next to those that do not fail."""
@@ -481,7 +488,7 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "train_mean": {a: v.mean() for a, v in train.items()},
         "gap": {a: float(np.mean([run["train_acc"][-1] - run["test_acc"][-1] for run in runs]))
                 for a, runs in variants.items()},
-        "tuned_dead": r["tuned"]["dead"][0],
+        "epochs_late": _late_epochs(r["tuned"], 10),
     }
 
 
