@@ -346,19 +346,17 @@ def train_digits(config: dict) -> dict[str, Any]:
 
 
 def run_sweep(config: dict) -> dict[str, Any]:
-    """Final train/test accuracy over learning rate x minibatch size x seed."""
+    """Each run's results after training, as learning rate x minibatch size x seed arrays."""
     runs = sweep(train_digits, grid({"arch": config["arch"], "epochs": config["epochs"]},
                                     lr=config["lrs"], mb=config["mbs"], seed=config["seeds"]),
                  "sweep")
     shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
-    test_acc = np.array([r["test_acc"][-1] for r in runs]).reshape(shape)
-    train_acc = np.array([r["train_acc"][-1] for r in runs]).reshape(shape)
-    test_loss = np.array([r["test_loss"][-1] for r in runs]).reshape(shape)
-    return {"lrs": config["lrs"], "mbs": config["mbs"], "test_acc": test_acc,
-            "train_acc": train_acc, "test_loss": test_loss,
+    # The last epoch's accuracies and loss; of the dead fractions, the (only) hidden layer's.
+    last = {"train_acc": -1, "test_acc": -1, "test_loss": -1, "dead": 0}
+    return {"lrs": config["lrs"], "mbs": config["mbs"],
+            **{key: np.array([r[key][i] for r in runs]).reshape(shape) for key, i in last.items()},
             **{key: np.array([r[key] for r in runs]).reshape(shape)
-               for key in ("out_min", "out_max", "out_saturated")},
-            "dead": np.array([r["dead"][0] for r in runs]).reshape(shape)}
+               for key in ("out_min", "out_max", "out_saturated")}}
 
 
 def run_variants(config: dict) -> dict[str, Any]:
