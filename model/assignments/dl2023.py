@@ -1,5 +1,5 @@
 """dl2023-a1's own small API on top of the core: the notebook's weight rule and Linear layer,
-the one-layer model of §1.3."""
+the one-layer model of §1.3, and the networks of §1.6 and §1.7."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from model.functional import sigmoid, sigmoid_grad
-from model.layers import Linear
+from model.layers import Linear, ReLU, Sigmoid
 from model.losses import bce_loss, bce_loss_grad
+from model.net import Net
 
 
 def notebook_uniform(
@@ -39,3 +40,22 @@ def one_layer(x: np.ndarray, y: float, w: np.ndarray, b: float) -> tuple[float, 
     loss = bce_loss(y, y_hat)
     grad_h = bce_loss_grad(y, y_hat) * sigmoid_grad(h)
     return float(loss), grad_h * w
+
+
+def network(name: str, rng: np.random.Generator) -> Net:
+    """The networks of 1.6 (b), (d), (f) and (h), and the sigmoid-hidden one of 1.7 (c)."""
+    match name:
+        case "64-32-1":  # 1.6 (b): the two-layer network
+            layers = [linear(64, 32, rng), ReLU(), linear(32, 1, rng), Sigmoid()]
+        case "64-1":  # 1.6 (d): one linear layer, i.e. logistic regression
+            layers = [linear(64, 1, rng), Sigmoid()]
+        case "64-32-1 linear":  # 1.6 (f): two linear layers with nothing between them
+            layers = [linear(64, 32, rng), linear(32, 1, rng), Sigmoid()]
+        case "64-32-32-16-1":  # 1.6 (h): four linear layers
+            layers = [linear(64, 32, rng), ReLU(), linear(32, 32, rng), ReLU(),
+                      linear(32, 16, rng), ReLU(), linear(16, 1, rng), Sigmoid()]
+        case "64-32-1 sigmoid":  # 1.7 (c): sigmoid hidden units
+            layers = [linear(64, 32, rng), Sigmoid(), linear(32, 1, rng), Sigmoid()]
+        case _:
+            raise ValueError(f"no network named {name!r}")
+    return Net(layers)

@@ -10,8 +10,8 @@ import sklearn.datasets
 
 from derivations import gd2d
 from figures import dl2023_a1 as fig
-from model import BCE, Linear, Net, ReLU, Sigmoid, fit
-from model.assignments.dl2023 import linear, one_layer
+from model import BCE, Linear, ReLU, Sigmoid, fit
+from model.assignments.dl2023 import linear, network, one_layer
 from model.data import digits_split, load_digits_binary
 from model.diagnostics import (
     dead_relu_fraction,
@@ -288,19 +288,6 @@ ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
                        ["64-32-1", "zero bias"]],
              "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 0}
 
-# The networks of §1.6 (b), (d), (f), (h), and a sigmoid-hidden one for §1.7 (c).
-ARCHS = {
-    "64-32-1": lambda rng: [linear(64, 32, rng), ReLU(), linear(32, 1, rng), Sigmoid()],
-    "64-1": lambda rng: [linear(64, 1, rng), Sigmoid()],
-    "64-32-1 linear": lambda rng: [linear(64, 32, rng), linear(32, 1, rng), Sigmoid()],
-    "64-32-32-16-1": lambda rng: [linear(64, 32, rng), ReLU(), linear(32, 32, rng), ReLU(),
-                                  linear(32, 16, rng), ReLU(), linear(16, 1, rng),
-                                  Sigmoid()],
-    "64-32-1 sigmoid": lambda rng: [linear(64, 32, rng), Sigmoid(), linear(32, 1, rng),
-                                    Sigmoid()],
-}
-
-
 def _digits() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The notebook's split, labels as a column as its network's output is."""
     (x, y), (x_test, y_test) = digits_split(**DIGITS)
@@ -325,7 +312,7 @@ def train_digits(config: dict) -> dict[str, Any]:
     """
     (x, y), (x_test, y_test) = _digits()
     rng = np.random.default_rng(config["seed"])
-    net = Net(ARCHS[config["arch"]](rng))
+    net = network(config["arch"], rng)
     linears = [layer for layer in net.layers if isinstance(layer, Linear)]
     if config.get("init") == "zeros":
         for layer in linears:
