@@ -274,6 +274,33 @@ def run_layer_checks(config: dict) -> dict[str, Any]:
                      for r in rows]}
 
 
+def run_sanity_checks(config: dict) -> dict[str, bool]:
+    """The behaviour the assignment asks its code to show in 1.1 (a), (g) and 1.4 (a)-(c)."""
+    x, _, value, _, _ = optimize_f(3.0, 2.0, 0.1, 1)
+    trace = optimize_f(0.123, 0.456, 0.01, 2, 0.1)[3]
+    rng = np.random.default_rng(config["seed"])
+    batch = rng.uniform(size=(3, 5))
+    layer = linear(5, 7, rng)
+    y, dx = layer.forward(batch), layer.backward(batch, np.ones((3, 7)))
+    layer.W *= 2
+    layer.b = layer.b * 2 + 1
+    checks = {
+        "gd_moves": x != 3.0 and value < f(3.0, 2.0) and abs(x - 3.0) < 1,
+        "decay_shrinks": abs(trace[1] - trace[0]) > 5 * abs(trace[2] - trace[1]),
+        # Exact equality holds: doubling is exact in floating point.
+        "linear": y.shape == (3, 7) and dx.shape == batch.shape
+        and bool(np.all(layer.forward(batch) == 2 * y + 1))
+        and bool(np.all(layer.backward(batch, np.ones((3, 7))) == 2 * dx)),
+    }
+    v = rng.uniform(-10, 10, size=(3, 5))
+    for name, act in (("sigmoid", Sigmoid()), ("relu", ReLU())):
+        out, grad = act.forward(v), act.backward(v, np.ones_like(v))
+        checks[name] = out.shape == v.shape and grad.shape == v.shape
+        if name == "sigmoid":
+            checks[name] = checks[name] and bool(np.all((out > 0) & (out < 1)))
+    return checks
+
+
 # --- §1.6 and §1.7: training on the digits -------------------------------------------------------
 
 EPOCHS = 25
@@ -495,6 +522,7 @@ REPORT = Report(
         Experiment("fd_eps", run_fd_eps, FD_EPS),
         Experiment("one_layer", run_one_layer, COMPONENTS),
         Experiment("layer_checks", run_layer_checks, LAYER_CHECKS),
+        Experiment("sanity_checks", run_sanity_checks, LAYER_CHECKS),
         Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
         Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
         Experiment("tuned", train_digits, TUNED, data=("digits",)),
