@@ -42,7 +42,10 @@ def _path_and_curve(run: dict, minima: list[dict], title: str, out: Path) -> Non
     left.plot(run["x_hist"][0], run["y_hist"][0], "o", color=PALETTE["red"], label="start")
     left.legend(loc="lower left", framealpha=0.9, fontsize=7)
     left.set_title(title)
-    right.plot(run["f_hist"], ".-", color=PALETTE["red"], markersize=4)
+    steps = np.arange(len(run["f_hist"]))
+    right.plot(steps, run["f_hist"], ".-", color=PALETTE["red"], markersize=4)
+    if len(steps) > 100:  # a long run's first steps, where f falls, would be squeezed to the axis
+        right.set_xscale("symlog", linthresh=1)
     right.axhline(minima[0]["f"], color="black", ls="--", lw=0.8, label="global minimum")
     right.set_xlabel("step")
     right.set_ylabel("f")
@@ -68,7 +71,7 @@ def gd_path_d(r: dict, out: Path) -> None:
 def gd_path_decay(r: dict, out: Path) -> None:
     """§1.1 (h): the run with a decaying step size."""
     run = r["gd_decay"]
-    title = rf"step ${run['step_size']} \times {run['decay']}^t$, {run['steps']} steps"
+    title = f"decaying step from {run['step_size']}, {run['steps']} steps"
     _path_and_curve(run, r["minima"]["minima"], title, out)
 
 
@@ -93,9 +96,8 @@ def fd_eps(r: dict, out: Path) -> None:
     best = int(np.argmin(run["central"]))
     ax.plot(run["eps"][best], run["central"][best], "o", mfc="none", ms=10, color="black",
             label=rf"best central: $\epsilon$ = {tex_num(run['eps'][best], 1)}")
-    ax.set_xlabel("eps")
-    ax.set_ylabel("max |numerical - exact|")
-    ax.set_title("truncation error falls with eps, round-off error grows as eps shrinks")
+    ax.set_xlabel(r"step $\epsilon$")
+    ax.set_ylabel(r"largest $|$numerical $-$ exact$|$")
     ax.legend()
     save(fig, out)
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from model.optim2d import f, grad_x_f, grad_y_f, optimize_f
-from report.assignments.dl2023_a1 import GD_B, GD_DECAY, find_minima
+from report.assignments.dl2023_a1 import (
+    GD_B,
+    GD_DECAY,
+    _decay_facts,
+    _ends,
+    _nearest,
+    find_minima,
+    run_gd,
+    run_gd_grid,
+)
 
 
 def test_one_step_moves_x_downhill_by_a_small_amount():
@@ -42,3 +51,27 @@ def test_global_minimum_found_independently():
     minima = find_minima({"box": 5.0, "starts_per_axis": 9})["minima"]
     assert minima[0]["f"] == pytest.approx(-2.2807, abs=5e-5)
     assert all(m["f"] >= minima[0]["f"] for m in minima)
+
+
+def test_global_minimum_is_stable_only_below_its_bound_near_0_18():
+    global_min = find_minima({"box": 5.0, "starts_per_axis": 9})["minima"][0]
+    assert global_min["bound"] == pytest.approx(2 / max(global_min["eigenvalues"]))
+    assert 0.17 < global_min["bound"] < 0.19
+
+
+def test_step_0_2_two_cycles_around_the_global_minimum_and_0_3_settles_in_the_local_one():
+    config = {"x": 3.0, "y": 2.0, "step_sizes": [0.1, 0.2, 0.3, 0.5], "steps": [1000]}
+    minima = find_minima({"box": 5.0, "starts_per_axis": 9})["minima"]
+    ends = _ends(run_gd_grid(config), minima)
+    local = _nearest(minima, 0.606, -0.303)
+    assert ends[0.2]["period"] == 2 and ends[0.2]["near"] == 0
+    assert ends[0.3]["period"] == 1 and ends[0.3]["near"] == local
+    assert ends[0.1]["period"] == 1 and ends[0.1]["near"] == local
+    assert ends[0.5]["period"] is None and not ends[0.5]["diverged"] and ends[0.5]["above_all"]
+
+
+def test_decayed_run_falls_below_the_bound_after_two_steps():
+    minima = find_minima({"box": 5.0, "starts_per_axis": 9})["minima"]
+    facts = _decay_facts(run_gd(GD_DECAY), minima)
+    assert facts["stable_from"] == 2  # 0.2 * 0.95^2 = 0.1805 < 0.1811 < 0.2 * 0.95
+    assert facts["in_basin_from"] < GD_DECAY["steps"]

@@ -7,10 +7,14 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import ROOT, needs_tex, pdf_text
 
+from report.assignments.dl2023_a1 import _fast_runs
 from report.compile import layout_warnings
+from report.pdfcheck import dump_markers
+from report.registry import report_ids
 
 HOSTILE = """\
 [front]
@@ -97,3 +101,62 @@ def test_every_question_is_answered(built):
         for letter in letters:
             assert f"({letter})" in found[section], f"§{section} ({letter}) missing"
     assert "(a)–(c)" in found["1.4"] or "(a)--(c)" in found["1.4"]
+
+
+REAL = """\
+[front]
+names = ["Maria Jansen"]
+student_numbers = ["s2417893"]
+group = "Group 12"
+worked_alone = true
+"""
+
+
+@pytest.fixture(scope="module")
+def real_names_text(built, tmp_path_factory) -> str:
+    """The PDF built again with a realistic front matter, on the first build's cached runs."""
+    tmp = tmp_path_factory.mktemp("dl2023-real")
+    config = tmp / "real.toml"
+    config.write_text(REAL)
+    shutil.copytree(built["dir"] / "cache", tmp / "build" / "cache")
+    proc = build("dl2023-a1", "--config", str(config), "--build-dir", str(tmp / "build"))
+    assert proc.returncode == 0, proc.stderr
+    return pdf_text(tmp / "build" / "dl2023-a1.pdf")
+
+
+@needs_tex
+def test_pdf_text_has_no_machine_dump_markers(real_names_text):
+    assert "Maria Jansen" in real_names_text
+    assert dump_markers(real_names_text, report_id="dl2023-a1", all_ids=report_ids()) == []
+
+
+@needs_tex
+def test_answers_quote_the_measured_mechanisms(real_names_text):
+    flat = " ".join(real_names_text.split())
+    assert "2-cycle" in flat  # 1.1(f): step 0.2 bounces around the global minimum
+    assert re.search(r"λmax = 11\.04, a bound of 0\.181", flat)
+    assert re.search(r"of their hidden ReLUs are dead", flat)  # 1.7(a)
+    assert "saturated outputs" not in flat and "overshoot the global basin" not in flat
+
+
+def test_every_claim_holds_and_every_explanation_has_one():
+    proc = build("--claims", "dl2023-a1")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"dl2023-a1: \d+ claims, 0 contradicted", proc.stdout), proc.stdout
+    assert "explanations without a claim" not in proc.stdout
+
+
+def test_failing_fast_runs_are_told_apart_by_their_dead_relus():
+    # Two learning rates x two minibatch sizes x two seeds; at the larger rate, minibatch 50
+    # fails for both seeds with 90% and 100% dead units, minibatch 5 learns with 10% dead.
+    ones = np.ones((2, 2, 2))
+    sweep = {"mbs": [5, 50], "test_acc": ones * 0.97, "dead": ones * 0.1,
+             "out_min": ones * 0.01, "out_max": ones * 0.99, "out_saturated": ones * 0.2}
+    sweep["test_acc"][-1, 1] = [0.5, 0.6]
+    sweep["dead"][-1, 1] = [0.9, 1.0]
+    sweep["out_saturated"][-1, 1] = [0.0, 0.05]
+    fast = _fast_runs(sweep)
+    assert (fast["n_failed"], fast["n_runs"], fast["failed_mbs"]) == (2, 4, [50])
+    assert (fast["failed_dead_min"], fast["failed_dead_max"]) == (0.9, 1.0)
+    assert fast["ok_dead_max"] == 0.1 and fast["failed_saturated"] == 0.05
+    assert fast["mb_acc"].tolist() == pytest.approx([0.97, 0.55])

@@ -8,10 +8,19 @@ import numpy as np
 import scipy.optimize
 import sklearn.datasets
 
+from derivations import gd2d
 from figures import dl2023_a1 as fig
-from model import BCE, Linear, Net, ReLU, Sigmoid, fit
-from model.assignments.dl2023 import linear, one_layer
+from model import BCE, Linear, ReLU, Sigmoid, fit
+from model.assignments.dl2023 import linear, network, one_layer
 from model.data import digits_split, load_digits_binary
+from model.diagnostics import (
+    dead_relu_fraction,
+    detect_cycle,
+    detect_divergence,
+    hessian_eigenvalues,
+    saturated_fraction,
+    stability_bound,
+)
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import (
     KINK_BAND,
@@ -51,18 +60,29 @@ def run_gd(config: dict) -> dict[str, Any]:
             "step_size": config["step_size"], "steps": config["steps"], "decay": config["decay"]}
 
 
+def _settles(xs: list[float], ys: list[float]) -> dict[str, Any]:
+    """How a path ends: the period it repeats with (1 = converged, None = neither), divergence."""
+    path = np.column_stack([xs, ys])
+    cycle = detect_cycle(path)
+    return {"period": cycle.period if cycle else None,
+            "cycle": cycle.points if cycle else None,
+            "diverged": detect_divergence(path) is not None}
+
+
 def run_gd_grid(config: dict) -> dict[str, Any]:
-    """Final f for every (step size, number of steps) of the tuning grid."""
+    """Final f for every (step size, steps) of the tuning grid, and how the longest runs end."""
     final = np.empty((len(config["step_sizes"]), len(config["steps"])))
+    ends = []
     with np.errstate(over="ignore", invalid="ignore"):
         for i, eta in enumerate(config["step_sizes"]):
             for j, steps in enumerate(config["steps"]):
-                final[i, j] = optimize_f(config["x"], config["y"], eta, steps)[2]
+                *_, final[i, j], xs, ys = optimize_f(config["x"], config["y"], eta, steps)
+            ends.append({"step_size": eta, "x": xs[-1], "y": ys[-1]} | _settles(xs, ys))
     i, j = np.unravel_index(np.nanargmin(final), final.shape)
     best = {"x": config["x"], "y": config["y"], "step_size": config["step_sizes"][i],
             "steps": config["steps"][j], "decay": 1.0}
     return {"step_sizes": config["step_sizes"], "steps": config["steps"], "final_f": final,
-            "best_config": best, "best": run_gd(best)}
+            "best_config": best, "best": run_gd(best), "ends": ends}
 
 
 def run_gd_compare(config: dict) -> dict[str, Any]:
@@ -86,7 +106,12 @@ def find_minima(config: dict) -> dict[str, Any]:
                                        for a, b, _ in found):
                 found.append(point)
     found.sort(key=lambda m: m[2])
-    return {"minima": [{"x": x, "y": y, "f": v} for x, y, v in found]}
+    minima = []
+    for x, y, v in found:
+        eigenvalues = hessian_eigenvalues(gd2d.f, (gd2d.x, gd2d.y), (x, y))
+        minima.append({"x": x, "y": y, "f": v, "eigenvalues": eigenvalues,
+                       "bound": stability_bound(eigenvalues)})
+    return {"minima": minima}
 
 
 def _cell(value: float):
@@ -94,16 +119,42 @@ def _cell(value: float):
     return fmt_num(value, 4) if np.isfinite(value) else "diverged"
 
 
+def _nearest(minima: list[dict], x: float, y: float) -> int:
+    """Index of the minimum closest to (x, y); 0 is the global one."""
+    return int(np.argmin([np.hypot(x - m["x"], y - m["y"]) for m in minima]))
+
+
+def _ends(grid: dict, minima: list[dict]) -> dict[float, dict]:
+    """How the longest run of each step size ends, and the minimum it ends at or cycles around."""
+    ends = {}
+    for end in grid["ends"]:
+        points = end["cycle"] or [[end["x"], end["y"]]]
+        near = {_nearest(minima, *p) for p in points}
+        ends[end["step_size"]] = end | {"near": near.pop() if len(near) == 1 else None,
+                                        "f": float(f(end["x"], end["y"])),
+                                        "above": [m["bound"] < end["step_size"] for m in minima],
+                                        "above_all": all(m["bound"] < end["step_size"]
+                                                         for m in minima)}
+    return ends
+
+
+def _decay_facts(run: dict, minima: list[dict]) -> dict[str, int]:
+    """§1.1 (h): the first step whose step size is below the global minimum's 2/lambda_max, and
+    the step from which the path stays closest to the global minimum."""
+    t = 0
+    while run["step_size"] * run["decay"] ** t >= minima[0]["bound"]:
+        t += 1
+    near = [_nearest(minima, a, b) for a, b in zip(run["x_hist"], run["y_hist"], strict=True)]
+    outside = [k for k, n in enumerate(near) if n != 0]
+    return {"stable_from": t, "in_basin_from": outside[-1] + 1 if outside else 0}
+
+
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: values the answers quote, and the facts their claims (in the template) assert."""
     minima = r["minima"]["minima"]
     best = minima[0]
     b = r["gd_b"]
-
-    def nearest(run: dict) -> dict:
-        return min(minima, key=lambda m: np.hypot(run["x"] - m["x"], run["y"] - m["y"]))
-
-    b_near = nearest(b)
+    b_near = minima[_nearest(minima, b["x"], b["y"])]
     grid = r["gd_grid"]
     final = grid["final_f"]
     reached = [
@@ -114,16 +165,17 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     etas = sorted({eta for eta, _ in reached})
     last = final[:, -1]
     smaller = [i for i, eta in enumerate(grid["step_sizes"]) if etas and eta < etas[0]]
-    larger = [i for i, eta in enumerate(grid["step_sizes"]) if etas and eta > etas[-1]]
     return {
         "heads_local": b_near is not best,
         "smaller_end_local": all(abs(last[i] - b_near["f"]) < 0.1 for i in smaller),
-        "larger_miss_global": all(not abs(last[i] - best["f"]) < 0.1 for i in larger),
         "global_min": best,
         "minima": minima,
         "b_near": b_near,
+        "local_index": minima.index(b_near),
         "reached": reached,
         "reached_etas": etas,
+        "ends": _ends(grid, minima),
+        "decay": _decay_facts(r["gd_decay"], minima),
         "grid_best": grid["best_config"] | {"f": grid["best"]["f"]},
         "compare": {"small": small, "good": good, "large": large},
         "compare_sizes": GD_COMPARE["step_sizes"],
@@ -133,8 +185,6 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
              for eta, row in zip(grid["step_sizes"], final, strict=True)],
         ),
     }
-
-
 
 
 # --- §1.2 to §1.4: components and their gradient checks ----------------------------------------
@@ -224,6 +274,33 @@ def run_layer_checks(config: dict) -> dict[str, Any]:
                      for r in rows]}
 
 
+def run_sanity_checks(config: dict) -> dict[str, bool]:
+    """The behaviour the assignment asks its code to show in 1.1 (a), (g) and 1.4 (a)-(c)."""
+    x, _, value, _, _ = optimize_f(3.0, 2.0, 0.1, 1)
+    trace = optimize_f(0.123, 0.456, 0.01, 2, 0.1)[3]
+    rng = np.random.default_rng(config["seed"])
+    batch = rng.uniform(size=(3, 5))
+    layer = linear(5, 7, rng)
+    y, dx = layer.forward(batch), layer.backward(batch, np.ones((3, 7)))
+    layer.W *= 2
+    layer.b = layer.b * 2 + 1
+    checks = {
+        "gd_moves": x != 3.0 and value < f(3.0, 2.0) and abs(x - 3.0) < 1,
+        "decay_shrinks": abs(trace[1] - trace[0]) > 5 * abs(trace[2] - trace[1]),
+        # Exact equality holds: doubling is exact in floating point.
+        "linear": y.shape == (3, 7) and dx.shape == batch.shape
+        and bool(np.all(layer.forward(batch) == 2 * y + 1))
+        and bool(np.all(layer.backward(batch, np.ones((3, 7))) == 2 * dx)),
+    }
+    v = rng.uniform(-10, 10, size=(3, 5))
+    for name, act in (("sigmoid", Sigmoid()), ("relu", ReLU())):
+        out, grad = act.forward(v), act.backward(v, np.ones_like(v))
+        checks[name] = out.shape == v.shape and grad.shape == v.shape
+        if name == "sigmoid":
+            checks[name] = checks[name] and bool(np.all((out > 0) & (out < 1)))
+    return checks
+
+
 # --- §1.6 and §1.7: training on the digits -------------------------------------------------------
 
 EPOCHS = 25
@@ -237,19 +314,6 @@ VARIANTS = {"archs": ["64-32-1", "64-1", "64-32-1 linear", "64-32-32-16-1"], "lr
 ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
                        ["64-32-1", "zero bias"]],
              "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 0}
-
-# The networks of §1.6 (b), (d), (f), (h), and a sigmoid-hidden one for §1.7 (c).
-ARCHS = {
-    "64-32-1": lambda rng: [linear(64, 32, rng), ReLU(), linear(32, 1, rng), Sigmoid()],
-    "64-1": lambda rng: [linear(64, 1, rng), Sigmoid()],
-    "64-32-1 linear": lambda rng: [linear(64, 32, rng), linear(32, 1, rng), Sigmoid()],
-    "64-32-32-16-1": lambda rng: [linear(64, 32, rng), ReLU(), linear(32, 32, rng), ReLU(),
-                                  linear(32, 16, rng), ReLU(), linear(16, 1, rng),
-                                  Sigmoid()],
-    "64-32-1 sigmoid": lambda rng: [linear(64, 32, rng), Sigmoid(), linear(32, 1, rng),
-                                    Sigmoid()],
-}
-
 
 def _digits() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The notebook's split, labels as a column as its network's output is."""
@@ -275,7 +339,7 @@ def train_digits(config: dict) -> dict[str, Any]:
     """
     (x, y), (x_test, y_test) = _digits()
     rng = np.random.default_rng(config["seed"])
-    net = Net(ARCHS[config["arch"]](rng))
+    net = network(config["arch"], rng)
     linears = [layer for layer in net.layers if isinstance(layer, Linear)]
     if config.get("init") == "zeros":
         for layer in linears:
@@ -285,23 +349,28 @@ def train_digits(config: dict) -> dict[str, Any]:
                   reduction="sum", drop_last=True, progress=False)
     first = linears[0]
     units = np.vstack([first.W, first.b[None, :]])
+    out = net.forward(x_test)[0]
+    # What the trained network looks like, for the explanations of 1.6 and 1.7.
     return {"train_loss": history.epoch_loss, "train_acc": history.epoch_acc,
             "test_loss": history.val_loss, "test_acc": history.val_acc,
             "hidden_spread": float(np.max(np.abs(units - units[:, :1]))),
-            "weight_norm": float(np.abs(first.W).sum())}
+            "weight_norm": float(np.abs(first.W).sum()),
+            "dead": dead_relu_fraction(net, x), "out_min": float(out.min()),
+            "out_max": float(out.max()), "out_saturated": saturated_fraction(net, x_test)[-1]}
 
 
 def run_sweep(config: dict) -> dict[str, Any]:
-    """Final train/test accuracy over learning rate x minibatch size x seed."""
+    """Each run's results after training, as learning rate x minibatch size x seed arrays."""
     runs = sweep(train_digits, grid({"arch": config["arch"], "epochs": config["epochs"]},
                                     lr=config["lrs"], mb=config["mbs"], seed=config["seeds"]),
                  "sweep")
     shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
-    test_acc = np.array([r["test_acc"][-1] for r in runs]).reshape(shape)
-    train_acc = np.array([r["train_acc"][-1] for r in runs]).reshape(shape)
-    test_loss = np.array([r["test_loss"][-1] for r in runs]).reshape(shape)
-    return {"lrs": config["lrs"], "mbs": config["mbs"], "test_acc": test_acc,
-            "train_acc": train_acc, "test_loss": test_loss}
+    # The last epoch's accuracies and loss; of the dead fractions, the (only) hidden layer's.
+    last = {"train_acc": -1, "test_acc": -1, "test_loss": -1, "dead": 0}
+    return {"lrs": config["lrs"], "mbs": config["mbs"],
+            **{key: np.array([r[key][i] for r in runs]).reshape(shape) for key, i in last.items()},
+            **{key: np.array([r[key] for r in runs]).reshape(shape)
+               for key in ("out_min", "out_max", "out_saturated")}}
 
 
 def run_variants(config: dict) -> dict[str, Any]:
@@ -322,7 +391,9 @@ def run_zero_init(config: dict) -> dict[str, Any]:
 # --- what the template quotes, and the claims behind its sentences -------------------------------
 
 def _values_table(header: list[str], columns: list[np.ndarray], digits: int = 6) -> NoEscape:
-    return table(header, [[fmt_num(v, digits) for v in row] for row in zip(*columns, strict=True)])
+    """Values side by side; whole numbers (labels, a ReLU's 0 and 1) without decimals."""
+    return table(header, [[int(v) if float(v).is_integer() else fmt_num(v, digits) for v in row]
+                          for row in zip(*columns, strict=True)])
 
 
 def _fd_table(rows: dict, name: str) -> NoEscape:
@@ -371,6 +442,30 @@ def _final(runs: list[dict], key: str) -> np.ndarray:
     return np.array([run[key][-1] for run in runs])
 
 
+def _late_epochs(run: dict, n: int) -> dict[str, float]:
+    """§1.6 (c): how much the test accuracy and the training loss change over the last n epochs."""
+    test = run["test_acc"][-n - 1:]
+    return {"n": n, "test_change": float(max(test) - min(test)),
+            "loss_ratio": run["train_loss"][-1] / run["train_loss"][-n - 1]}
+
+
+def _fast_runs(sweep: dict) -> dict[str, Any]:
+    """§1.7 (a): the runs at the largest learning rate that fail (test accuracy below 0.9), and
+    what their networks look like after training next to those that do not fail."""
+    acc, dead = sweep["test_acc"][-1], sweep["dead"][-1]
+    failed = acc < 0.9
+    spread = (sweep["out_max"] - sweep["out_min"])[-1]
+    return {"n_failed": int(failed.sum()), "n_runs": int(failed.size),
+            "failed_mbs": sorted({sweep["mbs"][j] for j in np.argwhere(failed)[:, 0]}),
+            "failed_dead_min": float(dead[failed].min()) if failed.any() else 0.0,
+            "failed_dead_max": float(dead[failed].max()) if failed.any() else 0.0,
+            "failed_out_spread": float(spread[failed].max()) if failed.any() else 0.0,
+            "failed_saturated": float(sweep["out_saturated"][-1][failed].max())
+            if failed.any() else 0.0,
+            "ok_dead_max": float(dead[~failed].max()) if (~failed).any() else 0.0,
+            "mb_acc": acc.mean(axis=-1)}
+
+
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the sweep's best, the variants' comparison, and the zero-init study."""
     sweep, variants, zero = r["sweep"], r["variants"], r["zero_init"]
@@ -401,6 +496,11 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "acc": {a: v.mean() for a, v in acc.items()},
         "zero": {"relu": zr, "sigmoid": zs, "bias": zb},
         "n_seeds": len(SEEDS),
+        "fast": _fast_runs(sweep),
+        "train_mean": {a: v.mean() for a, v in train.items()},
+        "gap": {a: float(np.mean([run["train_acc"][-1] - run["test_acc"][-1] for run in runs]))
+                for a, runs in variants.items()},
+        "epochs_late": _late_epochs(r["tuned"], 10),
     }
 
 
@@ -422,6 +522,7 @@ REPORT = Report(
         Experiment("fd_eps", run_fd_eps, FD_EPS),
         Experiment("one_layer", run_one_layer, COMPONENTS),
         Experiment("layer_checks", run_layer_checks, LAYER_CHECKS),
+        Experiment("sanity_checks", run_sanity_checks, LAYER_CHECKS),
         Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
         Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
         Experiment("tuned", train_digits, TUNED, data=("digits",)),
