@@ -219,7 +219,7 @@ def init_curves(r: dict, out: Path) -> None:
     fig, (left, right) = new_figure(2, height=2.7, layout="constrained")
     _curves(left, variation, labels, "loss per initialisation")
     for runs, label, colour in zip(variation["runs"], labels, _colours(variation), strict=True):
-        right.scatter([100 * run["saturated_at_start"] for run in runs],
+        right.scatter([100 * run["start"]["saturated"][0] for run in runs],
                       [run["loss"][-1] for run in runs], color=colour, s=18, label=label,
                       edgecolors="black", linewidths=0.4)
     right.set_yscale("log")
