@@ -109,7 +109,14 @@ def label(vary: str, value) -> str:
     return f"{value:g}"  # plain text: the report's tables use these labels too
 
 
+# cmr10 has no superscript-two glyph: in figures the normal distributions are set as mathtext.
+_MATH_INIT = {"normal(0.01)": r"$\mathcal{N}(0, 0.01^2)$", "normal(1)": r"$\mathcal{N}(0, 1)$",
+              "normal(10)": r"$\mathcal{N}(0, 10^2)$"}
+
+
 def _labels(variation: dict) -> list[str]:
+    if variation["vary"] == "init":
+        return [_MATH_INIT.get(v, label("init", v)) for v in variation["values"]]
     return [label(variation["vary"], value) for value in variation["values"]]
 
 
@@ -206,7 +213,7 @@ def lr_speed(r: dict, out: Path) -> None:
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlabel("learning rate")
-    right.set_ylabel(f"updates until loss < {tex_num(threshold)}")
+    right.set_ylabel(f"updates until loss $<$ {tex_num(threshold)}")
     right.set_title("convergence speed")
     right.legend(fontsize=7)
     save(fig, out)

@@ -28,6 +28,7 @@ GRID = {"lim": 2.5, "n": 81}
 # A mean squared error below 0.01 puts every one of the five squared errors below 0.05, so every
 # output is within 0.23 of its label: all five points are classified right, with a margin.
 THRESHOLD = 0.01
+UPDATES_HEADER = NoEscape(rf"updates to $\mathcal{{L}} < {THRESHOLD:g}$")
 SEEDS = [0, 1, 2, 3]
 TAIL = 500  # In [6]'s convergence check: how much the loss still falls over the last updates
 # The run the lab prescribes: 2500 full-batch steps with learning rate 0.25. An output more than
@@ -221,7 +222,7 @@ def _updates_cell(row: dict) -> NoEscape | str:
 def _sweep_table(rows: list[dict], first: str, extra: dict | None = None) -> NoEscape:
     """One row per swept value: final loss, accuracy, updates to the threshold, `extra` columns."""
     extra = extra or {}
-    return table([first, *extra, "final loss", "accuracy", f"updates to loss < {THRESHOLD:g}"],
+    return table([first, *extra, "final loss", "accuracy", UPDATES_HEADER],
                  [[row["label"], *(f(row) for f in extra.values()), pm(row["final"], 2, sci=True),
                    pm(row["acc"], 2), _updates_cell(row)] for row in rows])
 
@@ -292,6 +293,9 @@ def _stuck(runs: list[dict]) -> dict[str, Any]:
             "slope": max((s for run in stuck for s in run["wrong_slopes"]), default=0.0)}
 
 
+DISAGREE = {"seeds disagree on": lambda row: pct(row["disagreement"])}
+
+
 def context_architecture(rows: dict[str, list[dict]]) -> dict[str, Any]:
     """Depth and width: the comparisons the text makes."""
     depth, width = rows["depth"], rows["width"]
@@ -308,8 +312,8 @@ def context_architecture(rows: dict[str, list[dict]]) -> dict[str, Any]:
         "width_slow": width[0]["updates"].mean()
         > 2 * max(row["updates"].mean() for row in width[1:]),
         "width_agree": width[-1]["disagreement"] < min(row["disagreement"] for row in width[:-1]),
-        "depth_table": _sweep_table(depth, "network"),
-        "width_table": _sweep_table(width, "network"),
+        "depth_table": _sweep_table(depth, "network", DISAGREE),
+        "width_table": _sweep_table(width, "network", DISAGREE),
     }
 
 
@@ -339,9 +343,9 @@ def context_init(init: list[dict], mean_y: float) -> dict[str, Any]:
     rows = {row["value"]: row for row in init}
     zero, large = rows["zeros"], rows["normal(10)"]
     stuck = _stuck(large["runs"])
-    extra = {"saturated at start": lambda row: pct(row["saturated"].mean(), 0),
-             NoEscape(r"$\lVert\nabla_{W^{(1)}}\mathcal{L}\rVert$ at start"):
-             lambda row: num(row["grad_W1"].mean(), 1, sci=True)}
+    extra = {"saturated": lambda row: pct(row["saturated"].mean(), 0),
+             NoEscape(r"$\lVert\nabla_{W^{(1)}}\mathcal{L}\rVert_0$"):
+             lambda row: num(row["grad_W1"].mean(), 2, sci=True)}
     return {
         "zero": zero, "tiny": rows["normal(0.01)"], "glorot": rows["glorot_uniform"],
         "n1": rows["normal(1)"], "large": large, "mean_y": mean_y,
