@@ -218,3 +218,16 @@ def test_listings_show_the_answer_code_not_the_training_toolkit(built):
         assert shown in flat, shown
     for hidden in ("tqdm", "Diverged", "from_params", "def fit("):
         assert hidden not in flat, hidden
+
+
+@needs_tex
+def test_claims_cli_lists_every_claim_of_the_report_and_no_loose_explanation(built):
+    proc = subprocess.run([sys.executable, "build.py", "--claims", "lab4-backprop",
+                           "--build-dir", str(built["dir"]), "-q"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert re.fullmatch(r"lab4-backprop: \d+ claims, 0 contradicted", lines[0]), lines[0]
+    assert any("[lr-saturated] On every such point the output sigmoid is saturated" in line
+               for line in lines)
+    assert "explanations without a claim" not in proc.stdout
