@@ -178,6 +178,7 @@ def arch_curves(r: dict, out: Path) -> None:
     for ax, name in ((left, "depth"), (right, "width")):
         variation = r["variations"][name]
         _curves(ax, variation, _labels(variation), name)
+    right.set_ylabel("")  # the axes share the left one's
     save(fig, out)
 
 
