@@ -252,7 +252,9 @@ def context_network(r: dict[str, Any]) -> dict[str, Any]:
         "corners": {label: sorted(tuple(np.sign(p)) for p, c, lab in zip(x, corner, y, strict=True)
                                   if c and lab == label) for label in (0, 1)},
         "centre": {"n": int(np.sum(~corner)), "label": float(y[~corner][0]),
-                   "radius": float(np.linalg.norm(x[~corner][0]))},
+                   "radius": float(np.linalg.norm(x[~corner][0])),
+                   # how far it is from the midpoint of the two class-1 corners
+                   "to_mid": float(np.linalg.norm(x[~corner][0] - x[y == 1].mean(axis=0)))},
         "linear": summarise({"vary": "hidden", "values": [[]], "runs": [r["linear"]]})[0],
         "start_acc": float(np.mean((base["start_out"] > 0.5) == (y > 0.5))),
         "start_margin": float(np.max(np.abs(base["start_out"] - 0.5))),
