@@ -109,7 +109,14 @@ def label(vary: str, value) -> str:
     return f"{value:g}"  # plain text: the report's tables use these labels too
 
 
+# cmr10 has no superscript-two glyph: in figures the normal distributions are set as mathtext.
+_MATH_INIT = {"normal(0.01)": r"$\mathcal{N}(0, 0.01^2)$", "normal(1)": r"$\mathcal{N}(0, 1)$",
+              "normal(10)": r"$\mathcal{N}(0, 10^2)$"}
+
+
 def _labels(variation: dict) -> list[str]:
+    if variation["vary"] == "init":
+        return [_MATH_INIT.get(v, label("init", v)) for v in variation["values"]]
     return [label(variation["vary"], value) for value in variation["values"]]
 
 
@@ -171,6 +178,7 @@ def arch_curves(r: dict, out: Path) -> None:
     for ax, name in ((left, "depth"), (right, "width")):
         variation = r["variations"][name]
         _curves(ax, variation, _labels(variation), name)
+    right.set_ylabel("")  # the axes share the left one's
     save(fig, out)
 
 
@@ -206,7 +214,7 @@ def lr_speed(r: dict, out: Path) -> None:
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlabel("learning rate")
-    right.set_ylabel(f"updates until loss < {tex_num(threshold)}")
+    right.set_ylabel(f"updates until loss $<$ {tex_num(threshold)}")
     right.set_title("convergence speed")
     right.legend(fontsize=7)
     save(fig, out)
@@ -219,7 +227,7 @@ def init_curves(r: dict, out: Path) -> None:
     fig, (left, right) = new_figure(2, height=2.7, layout="constrained")
     _curves(left, variation, labels, "loss per initialisation")
     for runs, label, colour in zip(variation["runs"], labels, _colours(variation), strict=True):
-        right.scatter([100 * run["saturated_at_start"] for run in runs],
+        right.scatter([100 * run["start"]["saturated"][0] for run in runs],
                       [run["loss"][-1] for run in runs], color=colour, s=18, label=label,
                       edgecolors="black", linewidths=0.4)
     right.set_yscale("log")

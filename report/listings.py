@@ -77,6 +77,7 @@ def resolve(dotted: str) -> object:
 def _plain_math(math: str) -> str:
     """`\\sigma'(z) \\odot \\delta` -> `sigma'(z) * delta`: LaTeX math as listing text."""
     math = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", math)
+    math = re.sub(r"\\hat\s*\{?([A-Za-z])\}?", r"\1_hat", math)
     math = re.sub(r"\\([A-Za-z]+)", lambda m: _TEX_WORDS.get(m[1], m[1]), math)
     math = re.sub(r"\^\{([^{}]*)\}", r"^\1", math)
     math = re.sub(r"_\{([^{}]*)\}", r"_\1", math)
@@ -88,6 +89,8 @@ def clean_docstring(text: str) -> str:
     text = re.sub(r"``([^`]*)``", r"\1", text)
     text = re.sub(r"`([^`]*)`", r"\1", text)
     text = re.sub(r"\$([^$]+)\$", lambda m: _plain_math(m[1]), text)
+    # \hat y is y_hat, as the code names it: dropping the hat would leave (y - y).
+    text = re.sub(r"\\hat\s*\{?([A-Za-z])\}?", r"\1_hat", text)
     # LaTeX commands outside $...$ (raw docstrings); two letters at least, so \n stays.
     return re.sub(r"\\([A-Za-z]{2,})", lambda m: _TEX_WORDS.get(m[1], m[1]), text)
 

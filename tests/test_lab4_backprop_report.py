@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import subprocess
 import sys
@@ -16,8 +17,10 @@ from model.data import five_points
 from report.assignments import lab4_backprop as lab4
 from report.compile import layout_warnings
 from report.config import load_config
-from report.pipeline import Builder
-from report.spec import ClaimError
+from report.pdfcheck import dump_markers
+from report.pipeline import Builder, BuildError
+from report.prose import unguarded_sentences
+from report.registry import report_ids
 
 # The answers in the order the lab asks for them, as the PDF labels them.
 QUESTIONS = [
@@ -35,18 +38,31 @@ def sci(value: float, digits: int) -> str:
     return f"{mantissa} × 10{int(exponent)}"
 
 
+FRONT = """[front]
+names = ["Maria van der Berg"]
+student_numbers = ["s2841937"]
+group = "Lab group 3"
+worked_alone = true
+"""
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("lab4") / "build"
-    proc = subprocess.run([sys.executable, "build.py", "lab4-backprop", "--build-dir", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    work = tmp_path_factory.mktemp("lab4")
+    out, config = work / "build", work / "me.toml"
+    config.write_text(FRONT)
+    proc = subprocess.run([sys.executable, "build.py", "lab4-backprop", "--build-dir", str(out),
+                           "--config", str(config)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     text = pdf_text(out / "lab4-backprop.pdf")
     # Results straight from the build's cache: every experiment is a cache hit by now.
-    builder = Builder(out, load_config(ROOT / "report.toml"))
+    builder = Builder(out, load_config(config))
+    builder.derive(lab4.REPORT)
     records = builder.run(lab4.REPORT)
     assert all(record.cached for record in records.values())
-    return {"dir": out, "text": text, "flat": " ".join(text.split()),
+    return {"dir": out, "text": text, "flat": " ".join(text.split()), "builder": builder,
+            "records": records,
             "results": {name: record.result for name, record in records.items()}}
 
 
@@ -100,7 +116,7 @@ def test_the_prescribed_run_is_reported_with_its_own_numbers(built):
     curve = found["In [6]: loss curve."]
     assert f"after {updates} updates" in curve
     assert sci(final, 2) in curve
-    table = found["In [7]: trained decision boundary."]
+    table = found["The data."]  # the points table sits with the data
     for before, after in zip(start, net.forward(x)[:, 0], strict=True):
         assert f"{before:.4f}" in table and f"{after:.4f}" in table
 
@@ -160,15 +176,58 @@ def _tamper(path: tuple, value):
 @needs_tex
 @pytest.mark.parametrize("change", [
     _tamper(("base", "acc"), 0.8),
-    _tamper(("data", "lp_status"), 0),
+    _tamper(("data", "separable"), True),
+    _tamper(("data", "best_line_acc"), 1.0),
     _tamper(("variations", "init", "runs", 0, 0, "max_abs_inner"), 1e-3),
     _tamper(("variations", "lr", "runs", 0, 0, "updates_to_threshold"), 2400),
     _tamper(("variations", "depth", "runs", 3, 0, "acc"), 0.8),
-], ids=["trained-net-misses-a-point", "data-separable", "zero-init-moves",
-        "smallest-lr-converges", "deep-net-misses-a-point"])
+    _tamper(("variations", "lr", "runs", 6, 0, "wrong_slopes"), [0.5]),
+    _tamper(("untrained", "runs", 0, "grid"), 0.45),
+], ids=["trained-net-misses-a-point", "data-separable", "a-line-fits", "zero-init-moves",
+        "smallest-lr-converges", "deep-net-misses-a-point", "stuck-output-not-saturated",
+        "shown-seed-not-flattest"])
 def test_results_that_contradict_the_text_stop_the_build(built, change):
+    builder, records = built["builder"], built["records"]
+    builder.render_text(lab4.REPORT, records)  # the true results render
     results = copy.deepcopy(built["results"])
-    lab4.context(results)
     change(results)
-    with pytest.raises(ClaimError):
-        lab4.context(results)
+    tampered = {name: dataclasses.replace(rec, result=results[name])
+                for name, rec in records.items()}
+    with pytest.raises(BuildError, match="ClaimError: claim '"):
+        builder.render_text(lab4.REPORT, tampered)
+
+
+def test_every_explanation_in_the_template_has_a_claim():
+    source = (ROOT / "templates" / "lab4-backprop.tex.j2").read_text()
+    assert unguarded_sentences(source) == []
+
+
+@needs_tex
+def test_pdf_text_has_no_machine_dump_markers(built):
+    assert dump_markers(built["text"], report_id="lab4-backprop", all_ids=report_ids()) == []
+    assert "Maria van der Berg" in built["text"]
+
+
+@needs_tex
+def test_listings_show_the_answer_code_not_the_training_toolkit(built):
+    flat = built["flat"]
+    for shown in ("delta = act.backward(z_in, grad, z_out)", "linear.dW = z_prev.T @ delta",
+                  "return dy * (1 - y * y)", "return dy * y * (1 - y)",
+                  "2 * (y_hat - y) / len(y_hat)", "np.sqrt(6 / (n_in + n_out))",
+                  "losses[epoch] = net.backward(x, y)"):
+        assert shown in flat, shown
+    for hidden in ("tqdm", "Diverged", "from_params", "def fit("):
+        assert hidden not in flat, hidden
+
+
+@needs_tex
+def test_claims_cli_lists_every_claim_of_the_report_and_no_loose_explanation(built):
+    proc = subprocess.run([sys.executable, "build.py", "--claims", "lab4-backprop",
+                           "--build-dir", str(built["dir"]), "-q"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert re.fullmatch(r"lab4-backprop: \d+ claims, 0 contradicted", lines[0]), lines[0]
+    assert any("[lr-saturated] On every such point the output sigmoid is saturated" in line
+               for line in lines)
+    assert "explanations without a claim" not in proc.stdout

@@ -1,5 +1,6 @@
 """lab4-backprop's network (003_*.txt, Exercise 2) on the core: tanh hidden layers, a sigmoid
-output, the mean squared error, and full-batch gradient descent."""
+output, the mean squared error, and full-batch gradient descent. `backward` is Exercise 1.3's
+batched back-propagation, written out layer by layer."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from model.init import Initialiser, glorot_uniform, normal, zeros
 from model.layers import Linear, Sigmoid, Tanh
 from model.losses import MSE
 from model.net import Net
-from model.train import fit
 
 
 class NeuralNetwork:
     """input_size -> hidden_sizes[0] -> ... -> output_size; tanh after every hidden layer,
-    sigmoid after the last. Weights from `init` (lab4's Glorot-uniform by default) drawn from
+    sigmoid after the last. Weights from `init` (Glorot uniform by default) drawn from
     default_rng(seed); biases zero. Inputs x (N, input_size), outputs (N, output_size)."""
 
     def __init__(
@@ -47,13 +47,25 @@ class NeuralNetwork:
         """Mean squared error of the predictions for x against the targets y."""
         return self.loss.value(y, self.forward(x))
 
-    def backward(self, x: np.ndarray, y: np.ndarray) -> None:
-        """A forward pass, then every layer's weight and bias gradient of the loss."""
-        out, trace = self.net.forward(x)
-        self.net.backward(trace, self.loss(y, out)[1])
+    def backward(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Store every layer's gradients; returns the loss of the forward pass it made.
+
+        Layer l is a Linear layer and its activation: (z_prev, z_in) and (z_in, z_out) are
+        their inputs and outputs, the rows of Z_out^(l-1), Z_in^(l) and Z_out^(l).
+        """
+        z_out, trace = self.net.forward(x)
+        loss, grad = self.loss(y, z_out)  # grad: dL/dZ_out^(L), shape (N, output_size)
+        for ell in reversed(range(0, len(trace), 2)):
+            linear, z_prev, _ = trace[ell]
+            act, z_in, z_out = trace[ell + 1]
+            delta = act.backward(z_in, grad, z_out)  # Delta^(l) = grad * sigma'(Z_in^(l))
+            linear.dW = z_prev.T @ delta  # Z_out^(l-1)T Delta^(l)
+            linear.db = delta.sum(axis=0)  # the rows of Delta^(l), summed
+            grad = delta @ linear.W.T  # dL/dZ_out^(l-1); sigma' of layer l-1 comes next
+        return loss
 
     def step(self, lr: float) -> None:
-        """One gradient-descent update with the gradients of the last `backward`."""
+        """One gradient-descent update, W <- W - lr dW, with the gradients of `backward`."""
         self.net.step(lr)
 
     def __str__(self) -> str:
@@ -67,8 +79,11 @@ def train(
 
     Returns the network (trained in place) and the loss before each update, shape (epochs,).
     """
-    history = fit(net.net, net.loss, x, y, epochs=epochs, lr=lr, progress=False)
-    return net, np.array(history.step_loss)
+    losses = np.empty(epochs)
+    for epoch in range(epochs):
+        losses[epoch] = net.backward(x, y)  # every update uses all the data
+        net.step(lr)
+    return net, losses
 
 
 def initialiser(name: str) -> Initialiser:

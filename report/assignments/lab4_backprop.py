@@ -1,9 +1,9 @@
 """lab4-backprop: Lab 4 (back-propagation; a tanh/sigmoid network on five points) — experiment
-configs, the runs, and the claims behind the report's sentences."""
+configs, the runs and what they record, and the facts the template's claims test."""
 
 from __future__ import annotations
 
-from itertools import combinations, pairwise
+import itertools
 from typing import Any
 
 import numpy as np
@@ -13,35 +13,34 @@ import derivations.backprop
 from figures import lab4_backprop as fig
 from model.assignments.lab4 import NeuralNetwork, initialiser, train
 from model.data import five_points
+from model.diagnostics import SATURATION, gradient_norms, saturated_fraction, seed_spread
+from model.functional import sigmoid
 from model.gradcheck import SMOOTH_BAND, check_net
-from model.layers import Tanh
-from model.probes import saturated_fraction
+from model.losses import mse_loss
 from report.fragments import gradcheck_table, table
-from report.latex import NoEscape, fmt_num
-from report.numbers import pct, pm
-from report.spec import Experiment, FigureSpec, Report, claim
-from report.sweep import sweep
+from report.latex import NoEscape
+from report.numbers import num, pct, pm
+from report.spec import Experiment, FigureSpec, Report
+from report.sweep import per_seed, sweep
 
 # The decision-boundary plots evaluate the network on an n x n grid over [-lim, lim]^2.
 GRID = {"lim": 2.5, "n": 81}
 # A mean squared error below 0.01 puts every one of the five squared errors below 0.05, so every
 # output is within 0.23 of its label: all five points are classified right, with a margin.
 THRESHOLD = 0.01
-UPDATES_HEADER = f"updates to loss < {THRESHOLD:g}"
+UPDATES_HEADER = NoEscape(rf"updates to $\mathcal{{L}} < {THRESHOLD:g}$")
 SEEDS = [0, 1, 2, 3]
-# The convergence check of In [6] looks at how much the loss still falls over the last updates.
-TAIL = 500
-# The run the lab prescribes: 2500 full-batch steps with learning rate 0.25.
-# A tanh output beyond +-saturation (slope below 0.02) is saturated and passes on little
-# gradient; an output more than `confident` away from its label is confidently wrong.
+TAIL = 500  # In [6]'s convergence check: how much the loss still falls over the last updates
+# The run the lab prescribes: 2500 full-batch steps with learning rate 0.25. An output more than
+# `confident` away from its label is confidently wrong.
 BASE = {"hidden": [8], "lr": 0.25, "init": "glorot_uniform", "epochs": 2500, "seed": 0,
-        "threshold": THRESHOLD, "saturation": 0.99, "confident": 0.9, "grid": GRID}
-DATA = {"points": "five_points"}
+        "threshold": THRESHOLD, "confident": 0.9, "grid": GRID}
+DATA = {"points": "five_points", "starts": 10}
+# The untrained network is cheap: many seeds show what Glorot's rule does, not what one draw did.
+UNTRAINED = {"hidden": [8], "init": "glorot_uniform", "grid": GRID, "seeds": list(range(20))}
+LINEAR = {k: v for k, v in BASE.items() if k != "seed"} | {"hidden": [], "seeds": SEEDS}
 GRADCHECK = {"hiddens": [[8], [8, 8, 8]], "seed": 0}
-
-
-# The lab's suggested variations: each sweep changes one setting of BASE and trains every value
-# from every seed.
+# The lab's suggested variations: each sweep changes one setting of BASE, for every seed.
 VARIATIONS = {key: value for key, value in BASE.items() if key != "seed"} | {
     "seeds": SEEDS,
     "sweeps": {
@@ -51,6 +50,9 @@ VARIATIONS = {key: value for key, value in BASE.items() if key != "seed"} | {
         "init": ["init", ["zeros", "normal(0.01)", "glorot_uniform", "normal(1)", "normal(10)"]],
     },
 }
+# The eight symmetries of the square, as matrices acting on row vectors.
+SQUARE = [np.array(m) for m in itertools.product(*[[[1, 0], [-1, 0], [0, 1], [0, -1]]] * 2)
+          if abs(np.linalg.det(m)) == 1]
 
 
 def grid_axis(grid: dict) -> np.ndarray:
@@ -64,49 +66,94 @@ def _grid_points(grid: dict) -> np.ndarray:
     return np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def run_data(config: dict) -> dict[str, Any]:
-    """The five points, and whether any straight line separates their two classes."""
-    x, y = five_points()
-    sign = 2 * y[:, 0] - 1
-    # A line separates the classes iff some (w, b) has sign_i (w . x_i + b) >= 1 for every i:
-    # a linear feasibility problem, which linprog reports as infeasible (status 2) if not.
+def _separable(x: np.ndarray, labels: np.ndarray) -> bool:
+    """Whether some line w . x + b = 0 has the 1s on one side and the 0s on the other: the
+    linear feasibility problem sign_i (w . x_i + b) >= 1, which linprog solves (status 0)."""
+    sign = 2 * labels - 1
     lhs = -sign[:, None] * np.column_stack([x, np.ones(len(x))])
     found = scipy.optimize.linprog(np.zeros(3), A_ub=lhs, b_ub=-np.ones(len(x)),
                                    bounds=[(None, None)] * 3)
-    return {"x": x, "y": y[:, 0], "lp_status": int(found.status)}
+    return found.status == 0
+
+
+def run_data(config: dict) -> dict[str, Any]:
+    """The five points, and what a linear model can do with them."""
+    x, y = five_points()
+    labels = y[:, 0]
+    # The best line: the labelling closest to the true one that some line (or none) produces.
+    best = max(float(np.mean(np.array(lab) == labels))
+               for lab in itertools.product([0.0, 1.0], repeat=len(x))
+               if len(set(lab)) == 1 or _separable(x, np.array(lab)))
+    design = np.column_stack([x, np.ones(len(x))])
+    starts = np.random.default_rng(0).normal(0, 3, size=(config["starts"], 3))
+    floor = min(scipy.optimize.minimize(lambda p: mse_loss(labels, sigmoid(design @ p)), start,
+                                        method="BFGS").fun for start in starts)
+    key = {(tuple(p), label) for p, label in zip(x.tolist(), labels, strict=True)}
+    symmetric = sum({(tuple(p), label) for p, label in
+                     zip((x @ m).tolist(), labels, strict=True)} == key for m in SQUARE) - 1
+    return {"x": x, "y": labels, "separable": _separable(x, labels), "best_line_acc": best,
+            "sigmoid_line_floor": float(floor), "symmetries": int(symmetric)}
+
+
+def untrained_one(config: dict) -> dict[str, float]:
+    """An untrained network's output over the square: how far it strays from 0.5."""
+    x, _ = five_points()
+    net = NeuralNetwork(2, 1, config["hidden"], seed=config["seed"],
+                        init=initialiser(config["init"]))
+    _, trace = net.net.forward(_grid_points(config["grid"]))
+    return {"points": float(np.max(np.abs(net.forward(x) - 0.5))),
+            "grid": float(np.max(np.abs(trace[-1][2] - 0.5))),
+            "logit": float(np.max(np.abs(trace[-1][1])))}
+
+
+def run_untrained(config: dict) -> dict[str, Any]:
+    """The untrained network's output over the square, for many seeds."""
+    return {"seeds": config["seeds"], "runs": per_seed(untrained_one, config, "untrained")}
+
+
+def _measure(net: NeuralNetwork, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Hidden tanh units saturated (share per hidden layer, see model.diagnostics.SATURATION)
+    and every parameter's gradient norm, for the network as it is."""
+    net.backward(x, y)
+    return {"saturated": saturated_fraction(net.net, x)[:-1], "grads": gradient_norms(net.net)}
 
 
 def train_one(config: dict) -> dict[str, Any]:
     """Build the lab's network from `config`, train it on the five points with the lab's `train`,
-    and record its loss curve, its outputs, and its output on the grid before and after."""
+    and record its loss curve, outputs, output over the grid and diagnostics before and after."""
     x, y = five_points()
     net = NeuralNetwork(2, 1, config["hidden"], seed=config["seed"],
                         init=initialiser(config["init"]))
     points = _grid_points(config["grid"])
     shape = (config["grid"]["n"], config["grid"]["n"])
     start_grid = net.forward(points).reshape(shape).astype(np.float32)
-    start_out = net.forward(x)[:, 0]
-    saturated = saturated_fraction(net.net, x, config["saturation"], Tanh)
+    start_out, start = net.forward(x)[:, 0], _measure(net, x, y)
     net, losses = train(x, y, net, config["epochs"], config["lr"])
-    loss = np.append(losses, net.get_loss(x, y))  # entry k: the loss after k updates
-    out = net.forward(x)
-    below = np.flatnonzero(loss < config["threshold"])
-    # Everything but the output bias: the zero initialisation should leave all of it at 0.
-    inner = [p for _, p in net.net.parameters()[:-1]]
+    out = net.forward(x)[:, 0]
+    below = np.flatnonzero(np.append(losses, net.get_loss(x, y)) < config["threshold"])
     return {
-        "loss": loss,
+        "loss": np.append(losses, net.get_loss(x, y)),  # entry k: the loss after k updates
         "threshold": config["threshold"],
         "start_out": start_out,
-        "out": out[:, 0],
-        "acc": float(np.mean((out > 0.5) == (y > 0.5))),
+        "out": out,
+        "acc": float(np.mean((out > 0.5) == (y[:, 0] > 0.5))),
         "updates_to_threshold": int(below[0]) if below.size else None,
-        "confidently_wrong": int(np.sum(np.abs(out - y) > config["confident"])),
-        "saturated_at_start": saturated,
-        "max_abs_inner": max(float(np.abs(p).max()) for p in inner),
+        "confidently_wrong": int(np.sum(np.abs(out - y[:, 0]) > config["confident"])),
+        # The output sigmoid's slope relative to its peak 1/4, on the misclassified points.
+        "wrong_slopes": (4 * out * (1 - out))[(out > 0.5) != (y[:, 0] > 0.5)].tolist(),
+        "start": start,
+        "end": _measure(net, x, y),
+        # Everything but the output bias: the zero initialisation should leave all of it at 0.
+        "max_abs_inner": max(float(np.abs(p).max()) for _, p in net.net.parameters()[:-1]),
         "axis": grid_axis(config["grid"]),
         "start_grid": start_grid,
         "grid": net.forward(points).reshape(shape).astype(np.float32),
     }
+
+
+def run_linear(config: dict) -> list[dict[str, Any]]:
+    """A linear model, the lab's network without a hidden layer, trained as the lab's."""
+    return per_seed(train_one, config, "linear")
 
 
 def run_variations(config: dict) -> dict[str, Any]:
@@ -139,46 +186,45 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
     return {"rows": rows}
 
 
-# --- what the template quotes, and the claims behind its sentences -------------------------------
-
-def _updates_cell(runs: list[dict]) -> NoEscape | str:
-    """Updates until the loss first falls below the threshold, or how many seeds got there."""
-    reached = [run["updates_to_threshold"] for run in runs
-               if run["updates_to_threshold"] is not None]
-    if len(reached) == len(runs):
-        return pm(reached, 0)
-    return f"{len(reached)} of {len(runs)} seeds"
-
+# --- what the template quotes and its claims test -----------------------------------------------
 
 def summarise(variation: dict) -> list[dict[str, Any]]:
-    """Per swept value: final losses, accuracies and updates to the threshold over the seeds."""
+    """Per swept value: final losses, accuracies, updates to the threshold, diagnostics."""
     rows = []
     for value, runs in zip(variation["values"], variation["runs"], strict=True):
-        final = np.array([run["loss"][-1] for run in runs])
         reached = [run["updates_to_threshold"] for run in runs]
         grids = [run["grid"] > 0.5 for run in runs]
         rows.append({
-            "label": fig.label(variation["vary"], value),
-            "value": value,
-            "final": final,
+            "label": fig.label(variation["vary"], value), "value": value, "runs": runs,
+            "final": np.array([run["loss"][-1] for run in runs]),
             "acc": np.array([run["acc"] for run in runs]),
-            "reached": reached,
             "all_reached": all(r is not None for r in reached),
+            "n_reached": sum(r is not None for r in reached),
             "updates": np.array([r for r in reached if r is not None], dtype=float),
-            "saturated": np.array([run["saturated_at_start"] for run in runs]),
+            "saturated": np.array([np.mean(run["start"]["saturated"] or [0.0]) for run in runs]),
+            "grad_W1": np.array([run["start"]["grads"]["W1"] for run in runs]),
+            "wrong_slopes": [s for run in runs for s in run["wrong_slopes"]],
             # How much two seeds' decision regions differ: the mean over pairs of seeds of the
             # fraction of the plotted square they classify differently.
-            "disagreement": float(np.mean([np.mean(a != b) for a, b in combinations(grids, 2)])),
-            "runs": runs,
+            "disagreement": float(np.mean([np.mean(a != b)
+                                           for a, b in itertools.combinations(grids, 2)])),
         })
     return rows
 
 
-def _arch_table(rows: list[dict]) -> NoEscape:
-    return table(
-        ["network", "final loss", "accuracy", UPDATES_HEADER, "seeds disagree on"],
-        [[row["label"], pm(row["final"], 2, sci=True), pm(row["acc"], 2),
-          _updates_cell(row["runs"]), pct(row["disagreement"])] for row in rows])
+def _updates_cell(row: dict) -> NoEscape | str:
+    """Updates until the loss first falls below the threshold, or how many seeds got there."""
+    if row["all_reached"]:
+        return pm(row["updates"], 0)
+    return f"{row['n_reached']} of {len(row['runs'])} seeds"
+
+
+def _sweep_table(rows: list[dict], first: str, extra: dict | None = None) -> NoEscape:
+    """One row per swept value: final loss, accuracy, updates to the threshold, `extra` columns."""
+    extra = extra or {}
+    return table([first, *extra, "final loss", "accuracy", UPDATES_HEADER],
+                 [[row["label"], *(f(row) for f in extra.values()), pm(row["final"], 2, sci=True),
+                   pm(row["acc"], 2), _updates_cell(row)] for row in rows])
 
 
 def _shape(shape: tuple[int, ...]) -> NoEscape:
@@ -187,182 +233,142 @@ def _shape(shape: tuple[int, ...]) -> NoEscape:
 
 def _falls(values: list[float]) -> bool:
     """Each value below the one before."""
-    return all(a > b for a, b in pairwise(values))
+    return all(a > b for a, b in itertools.pairwise(values))
 
 
 def context_network(r: dict[str, Any]) -> dict[str, Any]:
-    """The data, the prescribed run, and the gradient check."""
+    """The data, the untrained and the prescribed run, and the gradient check."""
     data, base, checks = r["data"], r["base"], r["gradcheck"]["rows"]
     x, y = data["x"], data["y"]
-    claim(data["lp_status"] == 2, "the data: no straight line separates the two classes")
-    claim(bool(np.all(np.abs(x) <= 2)), "the data: every point lies in [-2, 2]^2")
-    quadrant = [tuple(np.sign(p)) for p in x]
     corner = np.abs(x).min(axis=1) > 1
-    claim(sorted(q for q, c, label in zip(quadrant, corner, y, strict=True) if c and label == 1)
-          == [(-1, 1), (1, -1)], "the data: class 1 sits in two opposite corners")
-    claim(sorted(q for q, c, label in zip(quadrant, corner, y, strict=True) if c and label == 0)
-          == [(-1, -1), (1, 1)], "the data: class 0 sits in the other two corners")
-    claim(int(np.sum(~corner)) == 1 and y[~corner][0] == 0
-          and float(np.linalg.norm(x[~corner][0])) < 0.5,
-          "the data: the fifth point, class 0, lies near the centre")
-    start_acc = float(np.mean((base["start_out"] > 0.5) == (y > 0.5)))
-    start_spread = float(np.max(np.abs(base["start_grid"] - 0.5)))
-    claim(start_acc < 1, "In [4]: the untrained network misclassifies some points")
-    claim(start_spread < 0.1, "In [4]: the untrained output stays within 0.1 of 0.5")
-    claim(base["acc"] == 1, "In [7]: the trained network classifies all five points right")
-    loss = base["loss"]
-    claim(loss[-1] < THRESHOLD < loss[0], "In [6]: the loss falls below the threshold")
-    claim(bool(np.all(np.diff(loss) < 0)), "In [6]: the loss falls at every update")
-    tail = loss[-TAIL - 1] - loss[-1]
-    claim(tail < 0.01 * (loss[0] - loss[-1]),
-          "In [6]: the last TAIL updates take less than 1% of the total drop")
-    margin = float(np.max(np.abs(base["out"] - y)))
-    grid = base["grid"]  # grid[row, column] is the output at (axis[column], axis[row])
-    claim(min(grid[-1, 0], grid[0, -1]) > 0.5 > max(grid[0, 0], grid[-1, -1]),
-          "In [7]: the class-1 corners of the square are class 1, the class-0 corners class 0")
-    centre = grid.shape[0] // 2
-    claim(grid[centre, centre] < 0.5, "In [7]: the centre of the square is class 0")
-    claim(margin < 0.1, "In [7]: every trained output is within 0.1 of its label")
-    for row in checks:
-        claim(row["shape"] == row["grad_shape"], f"gradcheck: {row['name']} has its shape")
-        claim(row["same_as_lab"], f"gradcheck: the checker's {row['name']} is the lab's backward")
-        claim(row["rel_error"] < SMOOTH_BAND, f"gradcheck: {row['net']} {row['name']} agrees")
-    points = table(
-        [NoEscape("$x_1$"), NoEscape("$x_2$"), "label", "output before training",
-         "output after training"],
-        [[fmt_num(a, 1), fmt_num(b, 1), int(label), fmt_num(s, 4), fmt_num(o, 4)]
-         for (a, b), label, s, o in zip(x, y, base["start_out"], base["out"], strict=True)])
-    grad_table = gradcheck_table(
-        {"network": [row["net"] for row in checks], "parameter": [row["name"] for row in checks],
-         "shape": [_shape(row["shape"]) for row in checks]},
-        [row["rel_error"] for row in checks], abs_error=[row["abs_error"] for row in checks])
+    runs, shown = r["untrained"]["runs"], r["untrained"]["seeds"].index(BASE["seed"])
+    grid, mid = base["grid"], base["grid"].shape[0] // 2  # grid[row, col]: (axis[col], axis[row])
+    hidden = BASE["hidden"][0]
     return {
-        "points_table": points,
-        "grad_table": grad_table,
-        "start_right": round(start_acc * len(y)),
-        "n_points": len(y),
-        "start_spread": start_spread,
-        "start_margin": float(np.max(np.abs(base["start_out"] - 0.5))),
-        "trained_margin": margin,
+        "checks": checks, "n_points": len(y),
+        "checks_agree": all(row["shape"] == row["grad_shape"] and row["same_as_lab"]
+                            for row in checks),
         "worst_rel_error": max(row["rel_error"] for row in checks),
-        "smooth_band": SMOOTH_BAND,
-        "threshold": THRESHOLD,
-        "tail_drop": tail,
-        "tail": TAIL,
+        "corners": {label: sorted(tuple(np.sign(p)) for p, c, lab in zip(x, corner, y, strict=True)
+                                  if c and lab == label) for label in (0, 1)},
+        "centre": {"n": int(np.sum(~corner)), "label": float(y[~corner][0]),
+                   "radius": float(np.linalg.norm(x[~corner][0])),
+                   # how far it is from the midpoint of the two class-1 corners
+                   "to_mid": float(np.linalg.norm(x[~corner][0] - x[y == 1].mean(axis=0)))},
+        "linear": summarise({"vary": "hidden", "values": [[]], "runs": [r["linear"]]})[0],
+        "start_acc": float(np.mean((base["start_out"] > 0.5) == (y > 0.5))),
+        "start_margin": float(np.max(np.abs(base["start_out"] - 0.5))),
+        "start_spread": float(np.max(np.abs(base["start_grid"] - 0.5))),
+        "untrained": {k: seed_spread([run[k] for run in runs])
+                      for k in ("points", "grid", "logit")},
+        "untrained_rank": sum(run["grid"] < runs[shown]["grid"] for run in runs),  # flatter seeds
+        # |output pre-activation| <= sum_j |W_j| |tanh| <= hidden * a, a Glorot's output bound.
+        "logit_bound": hidden * float(np.sqrt(6 / (hidden + 1))),
+        "trained_margin": float(np.max(np.abs(base["out"] - y))),
+        "trained_corners": min(grid[-1, 0], grid[0, -1]) > 0.5 > max(grid[0, 0], grid[-1, -1]),
+        "trained_centre": grid[mid, mid] < 0.5,
+        "tail_drop": base["loss"][-TAIL - 1] - base["loss"][-1],
         # MSE < t means a sum of five squared errors below 5 t, so each error is below this.
         "threshold_margin": float(np.sqrt(len(y) * THRESHOLD)),
         "base_label": fig.label("hidden", BASE["hidden"]),
         "backprop_net": "-".join(map(str, derivations.backprop.WIDTHS)),
+        "points_table": table(
+            [NoEscape("$x_1$"), NoEscape("$x_2$"), "label", "output before training",
+             "output after training"],
+            [[num(a, 1), num(b, 1), int(label), num(s, 4), num(o, 4)] for (a, b), label, s, o
+             in zip(x, y, base["start_out"], base["out"], strict=True)], "SScSS"),
+        "grad_table": gradcheck_table(
+            {"network": [row["net"] for row in checks],
+             "parameter": [row["name"] for row in checks],
+             "shape": [_shape(row["shape"]) for row in checks]},
+            [row["rel_error"] for row in checks], abs_error=[row["abs_error"] for row in checks]),
     }
 
 
-def context_architecture(r: dict[str, Any]) -> dict[str, Any]:
-    """Depth and width: what changes, claimed against every seed."""
-    depth, width = (summarise(r["variations"][k]) for k in ("depth", "width"))
-    for row in depth + width:
-        claim(bool(np.all(row["acc"] == 1)), f"{row['label']} fits all five points, every seed")
-        claim(row["all_reached"], f"{row['label']} reaches the threshold, every seed")
-        claim(row["disagreement"] > 0.01, f"{row['label']}: seeds draw different boundaries")
-    claim(_falls([row["final"].mean() for row in depth]),
-          "depth: every added layer lowers the mean final loss")
-    claim(max(row["updates"].mean() for row in depth[1:]) < 0.5 * depth[0]["updates"].mean(),
-          "depth: every deeper net needs fewer than half the updates of one hidden layer")
-    claim(_falls([-row["disagreement"] for row in depth]),
-          "depth: every added layer makes the seeds disagree on more of the square")
-    claim(_falls([row["final"].mean() for row in width]),
-          "width: every wider layer lowers the mean final loss")
-    narrow, widest = width[0], width[-1]
-    claim(narrow["updates"].mean() > 2 * max(row["updates"].mean() for row in width[1:]),
-          "width: the narrowest net needs more than twice the updates of any wider one")
-    claim(widest["disagreement"] < min(row["disagreement"] for row in width[:-1]),
-          "width: the widest net's seeds agree most")
-    units = {n for row in depth for n in row["value"]}
-    claim(len(units) == 1, "depth: every hidden layer of the depth sweep has the same width")
+def _stuck(runs: list[dict]) -> dict[str, Any]:
+    """The runs that end with a point misclassified, whether each such point is confidently
+    wrong, and the largest output slope (share of the peak) among those points."""
+    stuck = [run for run in runs if run["acc"] < 1]
+    return {"runs": stuck,
+            "confident": all(run["confidently_wrong"] == len(run["wrong_slopes"])
+                             for run in stuck),
+            "slope": max((s for run in stuck for s in run["wrong_slopes"]), default=0.0)}
+
+
+DISAGREE = {"seeds disagree on": lambda row: pct(row["disagreement"])}
+
+
+def context_architecture(rows: dict[str, list[dict]]) -> dict[str, Any]:
+    """Depth and width: the comparisons the text makes."""
+    depth, width = rows["depth"], rows["width"]
     return {
-        "depth_units": units.pop(),
-        "depth_table": _arch_table(depth), "width_table": _arch_table(width),
-        "depth": depth, "width": width,
+        "all_fit": all(bool(np.all(row["acc"] == 1)) and row["all_reached"]
+                       for row in depth + width),
+        "min_disagreement": min(row["disagreement"] for row in depth + width),
+        "depth_faster": max(row["updates"].mean() for row in depth[1:])
+        < 0.5 * depth[0]["updates"].mean(),
+        "depth_lower": _falls([row["final"].mean() for row in depth]),
+        "depth_disagree": _falls([-row["disagreement"] for row in depth]),
+        "depth_units": sorted({n for row in depth for n in row["value"]}),
+        "width_lower": _falls([row["final"].mean() for row in width]),
+        "width_slow": width[0]["updates"].mean()
+        > 2 * max(row["updates"].mean() for row in width[1:]),
+        "width_agree": width[-1]["disagreement"] < min(row["disagreement"] for row in width[:-1]),
+        "depth_table": _sweep_table(depth, "network", DISAGREE),
+        "width_table": _sweep_table(width, "network", DISAGREE),
     }
 
 
-def context_lr(r: dict[str, Any]) -> dict[str, Any]:
-    """Learning rate: convergence speed, and where too large a step breaks training."""
-    rows = summarise(r["variations"]["lr"])
-    stable = [row for row in rows if row["all_reached"]]
+def context_lr(lr: list[dict]) -> dict[str, Any]:
+    """Learning rate: the range where every seed converges, and the runs above it."""
+    stable = [row for row in lr if row["all_reached"]]
     rates = [row["value"] for row in stable]
     products = np.array([row["value"] * row["updates"].mean() for row in stable])
-    spread = float(np.max(np.abs(products / products.mean() - 1)))
-    claim(len(stable) >= 3, "lr: at least three rates reach the threshold for every seed")
-    claim(rates == [row["value"] for row in rows if rates[0] <= row["value"] <= rates[-1]],
-          "lr: the rates that always reach the threshold form one contiguous range")
-    claim(spread < 0.1, "lr: over that range, lr x updates stays within 10% of its mean")
-    slow, fast = rows[0], rows[-1]
-    claim(not any(r is not None for r in slow["reached"]),
-          "lr: the smallest rate reaches the threshold for no seed")
-    claim(bool(np.all(fast["acc"] < 1)), "lr: the largest rate misclassifies a point, every seed")
-    big = [row for row in rows if row["value"] > rates[-1]]
-    stuck = [run for row in big for run in row["runs"] if run["acc"] < 1]
-    claim(all(run["confidently_wrong"] == round(5 * (1 - run["acc"])) for run in stuck),
-          "lr: above that range, every misclassified point is off by more than 0.9")
-    table_rows = [[row["label"], pm(row["final"], 2, sci=True), pm(row["acc"], 2),
-                   _updates_cell(row["runs"]),
-                   fmt_num(row["value"] * row["updates"].mean(), 0) if row["all_reached"] else "--"]
-                  for row in rows]
+    big = [row for row in lr if row["value"] > rates[-1]]
+    stuck = _stuck([run for row in big for run in row["runs"]])
+    extra = {NoEscape(r"rate $\times$ updates"): lambda row: num(
+        row["value"] * row["updates"].mean(), 0) if row["all_reached"] else "--"}
     return {
-        "lr_table": table(["learning rate", "final loss", "accuracy", UPDATES_HEADER,
-                           NoEscape(r"rate $\times$ updates")], table_rows),
-        "lr_stable": rates, "lr_product": products.mean(), "lr_spread": spread,
-        "lr_slow": slow, "lr_fast": fast, "lr_big": [row["label"] for row in big],
-        "lr_stuck": len(stuck), "lr_big_runs": sum(len(row["runs"]) for row in big),
+        "lr_stable": stable, "lr_product": products.mean(),
+        "lr_contiguous": rates == [row["value"] for row in lr
+                                   if rates[0] <= row["value"] <= rates[-1]],
+        "lr_spread": float(np.max(np.abs(products / products.mean() - 1))),
+        "lr_big": big, "lr_big_runs": sum(len(row["runs"]) for row in big),
+        "lr_stuck": stuck["runs"], "lr_stuck_confident": stuck["confident"],
+        "lr_stuck_slope": stuck["slope"],
+        "lr_table": _sweep_table(lr, "learning rate", extra),
     }
 
 
-def context_init(r: dict[str, Any]) -> dict[str, Any]:
-    """Initialisation: symmetric, tiny, Glorot, and large weights."""
-    rows = {row["value"]: row for row in summarise(r["variations"]["init"])}
-    claim(list(rows) == ["zeros", "normal(0.01)", "glorot_uniform", "normal(1)", "normal(10)"],
-          "init: the schemes are the ones the text names, in its order")
-    zero, tiny, glorot, large = (rows[k] for k in ("zeros", "normal(0.01)", "glorot_uniform",
-                                                   "normal(10)"))
-    mean_y = float(np.mean(r["data"]["y"]))
-    for run in zero["runs"]:
-        claim(run["max_abs_inner"] == 0, "init: from zeros, nothing but the output bias moves")
-        claim(abs(run["loss"][-1] - mean_y * (1 - mean_y)) < 1e-4,
-              "init: from zeros the loss ends at the variance of the labels")
-        claim(float(np.ptp(run["grid"])) < 1e-6, "init: from zeros the output is constant")
-        claim(abs(float(run["grid"][0, 0]) - mean_y) < 1e-2,
-              "init: from zeros the constant output is the mean label")
-    claim(bool(np.all(glorot["acc"] == 1)) and bool(np.all(tiny["acc"] == 1)),
-          "init: Glorot and tiny weights fit all five points for every seed")
-    claim(tiny["updates"].mean() > 2 * glorot["updates"].mean(),
-          "init: tiny weights need more than twice the updates of Glorot's")
-    claim(tiny["disagreement"] < glorot["disagreement"],
-          "init: tiny weights give seeds that agree more than Glorot's")
-    claim(bool(np.all(rows["normal(1)"]["acc"] == 1)),
-          "init: N(0, 1) weights fit all five points for every seed")
-    claim(float(tiny["saturated"].max()) == 0.0 and float(glorot["saturated"].max()) == 0.0,
-          "init: tiny and Glorot weights saturate no unit")
-    claim(large["saturated"].mean() > 0.5, "init: most units start saturated with N(0, 10^2)")
-    large_failed = int(np.sum(large["acc"] < 1))
-    claim(large_failed > len(SEEDS) / 2, "init: most large-weight runs fail to fit the points")
-    claim(all(run["confidently_wrong"] == round(5 * (1 - run["acc"])) for run in large["runs"]),
-          "init: every point a large-weight run gets wrong is off by more than 0.9")
-    table_rows = [[row["label"], NoEscape(f"{100 * row['saturated'].mean():.0f}\\%"),
-                   pm(row["final"], 2, sci=True), pm(row["acc"], 2), _updates_cell(row["runs"])]
-                  for row in rows.values()]
+def context_init(init: list[dict], mean_y: float) -> dict[str, Any]:
+    """Initialisation: symmetric, tiny, Glorot, N(0, 1) and large weights."""
+    rows = {row["value"]: row for row in init}
+    zero, large = rows["zeros"], rows["normal(10)"]
+    stuck = _stuck(large["runs"])
+    extra = {"saturated": lambda row: pct(row["saturated"].mean(), 0),
+             NoEscape(r"$\lVert\nabla_{W^{(1)}}\mathcal{L}\rVert_0$"):
+             lambda row: num(row["grad_W1"].mean(), 2, sci=True)}
     return {
-        "init_table": table(["weights", "saturated at start", "final loss", "accuracy",
-                             UPDATES_HEADER], table_rows),
-        "init": {"zero": zero, "tiny": tiny, "glorot": glorot, "large": large},
-        "mean_y": mean_y,
-        "large_failed": large_failed,
+        "zero": zero, "tiny": rows["normal(0.01)"], "glorot": rows["glorot_uniform"],
+        "n1": rows["normal(1)"], "large": large, "mean_y": mean_y,
+        # From zeros nothing but the output bias moves: the output stays the mean label.
+        "zero_stuck": all(run["max_abs_inner"] == 0 and float(np.ptp(run["grid"])) < 1e-6
+                          and abs(run["loss"][-1] - mean_y * (1 - mean_y)) < 1e-4
+                          and abs(float(run["grid"][0, 0]) - mean_y) < 1e-2
+                          for run in zero["runs"]),
+        "large_failed": len(stuck["runs"]), "large_confident": stuck["confident"],
+        "large_slope": stuck["slope"],
+        "init_table": _sweep_table(init, "weights", extra),
     }
 
 
 def context(r: dict[str, Any]) -> dict[str, Any]:
-    return (context_network(r) | context_architecture(r) | context_lr(r) | context_init(r)
+    rows = {name: summarise(r["variations"][name]) for name in ("depth", "width", "lr", "init")}
+    return (context_network(r) | rows | context_architecture(rows) | context_lr(rows["lr"])
+            | context_init(rows["init"], float(np.mean(r["data"]["y"])))
             | {"seeds": SEEDS, "n_seeds": len(SEEDS), "shown_seeds": fig.SHOWN_SEEDS,
-               "saturation": BASE["saturation"], "confident": BASE["confident"]})
+               "saturation": SATURATION, "tail": TAIL, "threshold": THRESHOLD,
+               "smooth_band": SMOOTH_BAND, "confident": BASE["confident"]})
 
 
 REPORT = Report(
@@ -371,7 +377,9 @@ REPORT = Report(
     template="lab4-backprop.tex.j2",
     experiments=(
         Experiment("data", run_data, DATA, data=("five_points",)),
+        Experiment("untrained", run_untrained, UNTRAINED, data=("five_points",)),
         Experiment("base", train_one, BASE, data=("five_points",)),
+        Experiment("linear", run_linear, LINEAR, data=("five_points",)),
         Experiment("gradcheck", run_gradcheck, GRADCHECK, data=("five_points",)),
         Experiment("variations", run_variations, VARIATIONS, data=("five_points",)),
     ),
