@@ -63,8 +63,9 @@ def train_val(r: dict, out: Path) -> None:
                         lw=1, label=f"rate {tex_num(lr)}", **style(i))
         log_axes(ax)
         ax.set(xlabel="epoch", title=f"loss on the {title}")
-    axes[0].set_ylabel("cross-entropy loss (mean ± std)")
-    axes[1].legend()
+    axes[0].set_ylabel(r"cross-entropy loss (mean $\pm$ std)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
+               ncol=len(q["lrs"]))
     save(fig, out)
 
 

@@ -310,7 +310,7 @@ def context_q5_q6(r: dict[str, Any]) -> dict[str, Any]:
         "gc_table": gradcheck_table(
             names(g["rows"]), [row["rel_error"] for row in g["rows"]],
             abs_error=[row["abs_error"] for row in g["rows"]],
-            extra={r"smallest $|a|$": [row["min_grad"] for row in g["rows"]]},
+            extra={NoEscape(r"smallest $|a|$"): [row["min_grad"] for row in g["rows"]]},
             what=f"{GRADCHECK['per_param']} entries of each parameter, drawn at random among "
                  "those with a non-zero gradient; smallest |a| is the smallest of their "
                  "analytic gradients."),
