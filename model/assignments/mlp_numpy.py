@@ -1,10 +1,8 @@
-"""mlp-numpy Q5/Q6 (004_*.txt) on the core: the 784-300-10 sigmoid/softmax network, vectorised
-and batched.
+"""mlp-numpy Q5-Q7 (004_*.txt): the 784-300-10 sigmoid/softmax network at the assignment's API.
 
 A batch X (B, 784) goes through every step in one NumPy call: K = X W + b, H = sigmoid(K),
-O = H V + c, and the loss is the mean over the batch of -log softmax(O)_t. A single instance is
-the batch of one (x[None]). The softmax sits in the loss (`model.losses.SoftmaxCE`) so that it is
-computed stably from the logits. Train with `model.fit(net, SoftmaxCE(), ...)`.
+O = H V + c, and the loss is the batch mean of -log softmax(O)_t, computed from the logits by
+`model.losses.softmax_cross_entropy`. A single instance is the batch of one (x[None]).
 """
 
 from __future__ import annotations
@@ -12,41 +10,41 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike
 
-from model.init import Initialiser, standard_normal
+from model.gradcheck import GradCheck, numeric_grad
+from model.init import Initialiser, glorot_uniform
 from model.layers import Linear, Sigmoid
 from model.losses import softmax_cross_entropy
 from model.net import Net
 from model.scalar import ScalarMLP
 
 
-def make_net(
-    n_in: int = 784,
-    n_hidden: int = 300,
-    n_out: int = 10,
-    seed: int = 0,
-    init: Initialiser = standard_normal,
-    dtype: DTypeLike = np.float64,
-) -> Net:
+def glorot_sigmoid(n_in: int, n_out: int, rng: np.random.Generator,
+                   dtype: DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Glorot and Bengio's variant for sigmoid units: W ~ U(-4a, 4a), a = sqrt(6 / (n_in + n_out)).
+
+    sigma'(0) = 1/4 where tanh'(0) = 1, so four times the tanh range gives a sigmoid layer the
+    same gradient scale at the start. Zero biases.
+    """
+    W, b = glorot_uniform(n_in, n_out, rng, np.float64)
+    return (4 * W).astype(dtype), b.astype(dtype)
+
+
+def make_net(n_in: int = 784, n_hidden: int = 300, n_out: int = 10, seed: int = 0,
+             init: Initialiser = glorot_sigmoid, dtype: DTypeLike = np.float64) -> Net:
     """Linear(n_in, n_hidden), Sigmoid, Linear(n_hidden, n_out): logits out, softmax in the loss.
 
-    Default weights N(0, 1) and zero biases, the text's suggestion, drawn from default_rng(seed).
+    Weights from `init` (`glorot_sigmoid` unless told otherwise), zero biases, default_rng(seed).
     """
     rng = np.random.default_rng(seed)
-    return Net(
-        [
-            Linear(n_in, n_hidden, rng, init, dtype),
-            Sigmoid(),
-            Linear(n_hidden, n_out, rng, init, dtype),
-        ]
-    )
+    return Net([Linear(n_in, n_hidden, rng, init, dtype), Sigmoid(),
+                Linear(n_hidden, n_out, rng, init, dtype)])
 
 
-def forward_backward(
-    net: Net, x: np.ndarray, targets: np.ndarray
-) -> tuple[float, dict[str, np.ndarray]]:
-    """Q6's batched pass: (mean loss, {"W1": dW (n_in, n_hidden), "b1": ..., "W2": ..., "b2": ...}).
+def forward_backward(net: Net, x: np.ndarray,
+                     targets: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    """One batched pass: (mean loss, {"W1": dW (n_in, n_hidden), "b1", "W2", "b2"}).
 
-    x (B, n_in), targets (B,) integer classes; one forward and one backward pass for the batch.
+    x (B, n_in), targets (B,) integer classes.
     """
     logits, trace = net.forward(x)
     loss, dlogits = softmax_cross_entropy(targets, logits)
@@ -54,12 +52,51 @@ def forward_backward(
     return loss, dict(net.gradients())
 
 
+def sgd_epoch(net: Net, x: np.ndarray, targets: np.ndarray, lr: float, batch_size: int,
+              seed: int) -> list[float]:
+    """One epoch of SGD in shuffled batches; returns the loss of every batch before its step.
+
+    Each step adds up the gradients of its batch: B times their mean, so one step moves the
+    weights about as far as B one-instance steps would at the same learning rate.
+    """
+    order = np.random.default_rng(seed).permutation(len(x))
+    losses = []
+    for start in range(0, len(x), batch_size):
+        rows = order[start:start + batch_size]
+        loss, _ = forward_backward(net, x[rows], targets[rows])
+        net.step(lr * len(rows))
+        losses.append(loss)
+    return losses
+
+
+def evaluate(net: Net, x: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
+    """Mean loss and accuracy of the network on (x, targets), without changing it."""
+    logits = net.forward(x)[0]
+    loss, _ = softmax_cross_entropy(targets, logits)
+    return float(loss), float(np.mean(np.argmax(logits, axis=1) == targets))
+
+
+def spot_check(net: Net, x: np.ndarray, targets: np.ndarray, per_param: int,
+               seed: int = 0) -> list[GradCheck]:
+    """The backward pass against central differences on `per_param` entries of each parameter.
+
+    The entries are drawn at random among those with a non-zero gradient: a weight from a
+    pixel that is blank in every image of the batch has gradient exactly 0, on both sides.
+    """
+    _, grads = forward_backward(net, x, targets)
+    rng = np.random.default_rng(seed)
+    checks = []
+    for name, param in net.parameters():
+        analytic = grads[name].reshape(-1).copy()
+        picks = rng.choice(np.flatnonzero(analytic), size=per_param, replace=False)
+        flat = param.reshape(-1)  # a view: perturbing it perturbs the layer's own weights
+        numeric = [numeric_grad(lambda _: softmax_cross_entropy(targets, net.forward(x)[0])[0],
+                                flat[i:i + 1])[0] for i in picks]
+        checks.append(GradCheck.of(name, analytic[picks], np.array(numeric)))
+    return checks
+
+
 def from_scalar(params: ScalarMLP, dtype: DTypeLike = np.float64) -> Net:
     """The network of `model.scalar` (Q3's lists W, b, V, c) as matrices in a core `Net`."""
-    return Net(
-        [
-            Linear.from_params(np.array(params.W, dtype), np.array(params.b, dtype)),
-            Sigmoid(),
-            Linear.from_params(np.array(params.V, dtype), np.array(params.c, dtype)),
-        ]
-    )
+    W, b, V, c = (np.array(p, dtype) for p in (params.W, params.b, params.V, params.c))
+    return Net([Linear.from_params(W, b), Sigmoid(), Linear.from_params(V, c)])
