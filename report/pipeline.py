@@ -237,6 +237,7 @@ class Builder:
         A claim made again from the same place with the same outcome (a context helper called
         more than once) is listed once.
         """
+        self.derive(report)  # the render shows only derivations this report's derive verified
         claims = self.render_text(report, self.run(report), collect=True)[1]
         return list(dict.fromkeys(claims))
 
