@@ -30,7 +30,7 @@ def _train_and_test(ax, run: dict, key: str, start: int = 0) -> None:
 def examples(r: dict, out: Path) -> None:
     """§1.1: the first training images with their labels."""
     data = r["data"]
-    image_strip(data["images"], [f"$y = {label}$" for label in data["image_labels"]], out,
+    image_strip(data["images"], [f"y = {label}" for label in data["image_labels"]], out,
                 height=0.95, vmin=0, vmax=1)
 
 
@@ -43,7 +43,7 @@ def fd_eps(r: dict, out: Path) -> None:
     ax.axhline(SMOOTH_BAND, color=PALETTE["red"], ls=":", lw=0.8,
                label=f"relative error {tex_num(SMOOTH_BAND, 1)}")
     log_axes(ax, x=True)
-    ax.set_xlabel(r"step $\epsilon$")
+    ax.set_xlabel("finite-difference step")
     ax.set_ylabel("relative error")
     ax.legend(loc="upper center", fontsize=8)
     save(fig, out)
@@ -80,7 +80,7 @@ def misclassified(r: dict, out: Path) -> None:
     y, p = curve["test_y"][curve["wrong"]], curve["test_p"][curve["wrong"]]
     order = np.lexsort((p, y))
     image_strip([curve["wrong_images"][i] for i in order],
-                [f"a {DIGIT[int(y[i])]}\n$p(9) = {p[i]:.2f}$" for i in order],
+                ["\n".join((f"a {DIGIT[int(y[i])]}", f"p(9) = {p[i]:.2f}")) for i in order],
                 out, ncols=8, height=1.0, vmin=0, vmax=1)
 
 
