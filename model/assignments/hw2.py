@@ -24,6 +24,7 @@ SIGMOID_CLIP = 1e-15
 
 Activation = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 Cache = tuple[np.ndarray, np.ndarray, np.ndarray]
+Params = Sequence[np.ndarray]
 
 
 def sigmoid_activation(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,9 +54,8 @@ def logistic_loss(g: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return _nll(y, g), _nll_grad(y, g)
 
 
-def layer_forward(
-    x: np.ndarray, W: np.ndarray, b: np.ndarray, activation_fn: Activation
-) -> tuple[np.ndarray, Cache]:
+def layer_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray,
+                  activation_fn: Activation) -> tuple[np.ndarray, Cache]:
     """out = activation_fn(x W + b), (n, d_out), and cache = (x, W, the activation's slope).
 
     x (n, d_in), W (d_in, d_out), b (1, d_out).
@@ -76,12 +76,8 @@ def create_bias_vectors(layer_dims: Sequence[int]) -> list[np.ndarray]:
     return [np.zeros((1, d_out)) for d_out in layer_dims[1:]]
 
 
-def forward_pass(
-    X_batch: np.ndarray,
-    weight_matrices: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    activations: Sequence[Activation],
-) -> tuple[np.ndarray, list[Cache]]:
+def forward_pass(X_batch: np.ndarray, weight_matrices: Params, biases: Params,
+                 activations: Sequence[Activation]) -> tuple[np.ndarray, list[Cache]]:
     """(output, layer_caches): the outputs as a vector (n,) (the last layer has one unit) and
     each layer's cache from `layer_forward`."""
     z, caches = X_batch, []
@@ -91,9 +87,8 @@ def forward_pass(
     return z.reshape(-1), caches
 
 
-def backward_pass(
-    dL_dg: np.ndarray, layer_caches: Sequence[Cache]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def backward_pass(dL_dg: np.ndarray,
+                  layer_caches: Sequence[Cache]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(grad_Ws, grad_bs): gradients of the batch-mean loss for every W (d_in, d_out) and
     b (1, d_out), from dL_dg (n,) of `logistic_loss` and the caches of `forward_pass`."""
     d = np.reshape(dL_dg, (-1, 1)) / len(dL_dg)  # 1/n: the loss is the batch mean
@@ -107,12 +102,8 @@ def backward_pass(
 
 
 def nn_finite_difference_checker(
-    X_batch: np.ndarray,
-    y_batch: np.ndarray,
-    weight_matrices: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    activations: Sequence[Activation],
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    X_batch: np.ndarray, y_batch: np.ndarray, weight_matrices: Params, biases: Params,
+    activations: Sequence[Activation]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(grad_Ws, grad_bs) of the batch-mean logistic loss by central differences (h = 1e-5);
     each entry is perturbed in place and restored exactly."""
 
@@ -125,44 +116,25 @@ def nn_finite_difference_checker(
     return grad_Ws, grad_bs
 
 
-def sgd_update(
-    weight_matrices: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    grad_Ws: Sequence[np.ndarray],
-    grad_bs: Sequence[np.ndarray],
-    step_size: float,
-) -> None:
+def sgd_update(weight_matrices: Params, biases: Params, grad_Ws: Params, grad_bs: Params,
+               step_size: float) -> None:
     """One SGD step in place: W <- W - step_size dW and b <- b - step_size db, every layer."""
     for param, grad in zip([*weight_matrices, *biases], [*grad_Ws, *grad_bs], strict=True):
         param -= step_size * grad
 
 
-def evaluate(
-    X: np.ndarray,
-    y: np.ndarray,
-    weight_matrices: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    activations: Sequence[Activation],
-) -> tuple[float, float]:
+def evaluate(X: np.ndarray, y: np.ndarray, weight_matrices: Params, biases: Params,
+             activations: Sequence[Activation]) -> tuple[float, float]:
     """(mean loss, accuracy) of the network on (X, y); an output above 1/2 predicts a 9."""
     output, _ = forward_pass(X, weight_matrices, biases, activations)
     loss, _ = logistic_loss(output, y)
     return float(loss.mean()), float(np.mean((output > 0.5) == y))
 
 
-def train(
-    X: np.ndarray,
-    y: np.ndarray,
-    X_test: np.ndarray,
-    y_test: np.ndarray,
-    layer_dims: Sequence[int],
-    activations: Sequence[Activation],
-    step_size: float = 0.1,
-    batch_size: int = 100,
-    epochs: int = 5,
-    seed: int = DEFAULT_SEED,
-    eval_every: int = 1,
-) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list[float]]]:
+def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
+          layer_dims: Sequence[int], activations: Sequence[Activation], step_size: float = 0.1,
+          batch_size: int = 100, epochs: int = 5, seed: int = DEFAULT_SEED, eval_every: int = 1
+          ) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list[float]]]:
     """Mini-batch SGD (§1.2 (e)): (weights, biases, record) after `epochs` passes over (X, y).
 
     Every epoch reshuffles the training set and cuts it into batches of `batch_size` (the last
