@@ -14,13 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from report import assignments  # noqa: E402
 from report.config import load_config  # noqa: E402
 from report.pipeline import Builder  # noqa: E402
+from report.registry import load  # noqa: E402
 from report.workers import workers_die_with_build  # noqa: E402
 
 if __name__ == "__main__":
-    report = assignments.load(sys.argv[1])
+    report = load(sys.argv[1])
     root = Path(__file__).resolve().parent.parent
     with workers_die_with_build():
         builder = Builder(Path(sys.argv[2]).resolve(), load_config(root / "report.toml"))
