@@ -66,6 +66,9 @@ def accuracy_curves(r: dict, out: Path) -> None:
     fig, axes = new_figure(2, height=2.5)
     for ax, start in zip(axes, (0, curve["steps_per_epoch"]), strict=True):
         _train_and_test(ax, curve, "acc", start)
+    axes[0].set_xscale("log")  # the first epoch's rise, spread out
+    axes[0].set_xlim(1, len(curve["record"]["train_acc"]))
+    axes[0].set_xlabel("step (log scale; dotted: epoch boundaries)")
     axes[0].set_ylabel("accuracy")
     axes[0].set_title("all steps", fontsize=9)
     axes[1].set_title("after the first epoch (zoomed)", fontsize=9)
@@ -100,7 +103,7 @@ def big_step(r: dict, out: Path) -> None:
     axes[1].set_ylabel("test accuracy")
     for ax in axes:
         ax.set_xlabel("step (log scale)")
-    axes[1].legend(loc="center left", fontsize=7)
+    axes[1].legend(loc="center right", fontsize=7)
     save(fig, out)
 
 
