@@ -42,7 +42,7 @@ def he_normal(
 
 
 def normal(std: float) -> Initialiser:
-    """W ~ N(0, std^2): `normal(0.01)` is hw2's rule, `normal(1.0)` mlp-numpy's Q4 tip."""
+    """W ~ N(0, std^2) and zero biases: `normal(0.01)` is hw2's rule, `normal(1.0)` a unit draw."""
 
     def init(
         n_in: int, n_out: int, rng: np.random.Generator, dtype: DTypeLike = np.float64

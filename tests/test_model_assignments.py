@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from model import BCE, MSE, Identity, Linear, Sigmoid, SoftmaxCE, Tanh, fit
+from model import BCE, MSE, Identity, Linear, Net, ReLU, Sigmoid, SoftmaxCE, Tanh
 from model.assignments import dl2024, hw2, lab4, mlp_numpy
 from model.functional import identity, relu, sigmoid
 from model.gradcheck import SMOOTH_BAND, GradCheck, check_net
@@ -25,16 +25,33 @@ def _toy_batch(seed=0):
 ACTS = [hw2.relu_activation, hw2.sigmoid_activation]
 
 
-def test_hw2_sigmoid_activation_is_stable_and_clipped():
+def _core_net(weights, biases) -> Net:
+    """The same 4-2-1 network as the core's `Net` (ReLU, then sigmoid), on copies of the arrays."""
+    return Net([Linear.from_params(weights[0].copy(), biases[0].reshape(-1).copy()), ReLU(),
+                Linear.from_params(weights[1].copy(), biases[1].reshape(-1).copy()), Sigmoid()])
+
+
+def test_hw2_sigmoid_activation_is_stable_and_clipped_with_the_slope_at_the_clip():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(all="raise"):
             out, grad = hw2.sigmoid_activation(np.asarray([-1000.0, 1000.0]))
     assert out.tolist() == [1e-15, 1 - 1e-15]
-    assert grad.tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(grad, out * (1 - out), rtol=0)
+    assert np.all(grad > 0)
     out, grad = hw2.sigmoid_activation(np.asarray([1.0, 0.0, -1.0]))
     np.testing.assert_allclose(out, sigmoid(np.array([1.0, 0.0, -1.0])))
     np.testing.assert_allclose(grad, out * (1 - out))
+
+
+def test_hw2_saturated_wrong_output_gets_the_gradient_g_minus_y_not_a_stall():
+    x, y, weights, biases = _toy_batch()
+    biases[1][:] = 1000.0  # every output saturates at 1 - 1e-15
+    y = np.zeros(3, dtype=int)  # ... and every label says 0: confidently wrong
+    output, caches = hw2.forward_pass(x, weights, biases, ACTS)
+    _, grad_bs = hw2.backward_pass(hw2.logistic_loss(output, y)[1], caches)
+    assert grad_bs[1][0, 0] == pytest.approx(np.mean(output - y), rel=1e-6)
+    assert grad_bs[1][0, 0] > 0.99
 
 
 def test_hw2_logistic_loss_refuses_shapes_that_would_broadcast():
@@ -42,25 +59,24 @@ def test_hw2_logistic_loss_refuses_shapes_that_would_broadcast():
         hw2.logistic_loss(np.full((3, 1), 0.5), np.array([0, 1, 1]))
 
 
-def test_hw2_forward_pass_and_loss_agree_with_the_core_net():
+def test_hw2_forward_pass_and_loss_agree_with_the_core_net_on_the_same_weights():
     x, y, weights, biases = _toy_batch()
     output, caches = hw2.forward_pass(x, weights, biases, ACTS)
-    net = hw2.to_net(weights, biases, ACTS)
-    core_out = net.forward(x)[0]
+    core_out = _core_net(weights, biases).forward(x)[0]
     assert output.shape == (3,) and len(caches) == 2
     np.testing.assert_allclose(output, core_out[:, 0], rtol=1e-15)
     loss, _ = hw2.logistic_loss(output, y)
     assert loss.mean() == pytest.approx(BCE().value(y, core_out), rel=1e-12)
 
 
-def test_hw2_backward_pass_agrees_with_the_core_and_with_finite_differences():
+def test_hw2_backward_pass_agrees_with_the_core_net_and_with_finite_differences():
     x, y, weights, biases = _toy_batch()
     output, caches = hw2.forward_pass(x, weights, biases, ACTS)
     grad_Ws, grad_bs = hw2.backward_pass(hw2.logistic_loss(output, y)[1], caches)
     assert [g.shape for g in grad_Ws] == [(4, 2), (2, 1)]
     assert [g.shape for g in grad_bs] == [(1, 2), (1, 1)]
     num_Ws, num_bs = hw2.nn_finite_difference_checker(x, y, weights, biases, ACTS)
-    core = {c.name: c.analytic for c in check_net(hw2.to_net(weights, biases, ACTS), BCE(), x, y)}
+    core = {c.name: c.analytic for c in check_net(_core_net(weights, biases), BCE(), x, y)}
     for i in range(2):
         for kind, mine, numeric in (("W", grad_Ws[i], num_Ws[i]), ("b", grad_bs[i], num_bs[i])):
             name = f"{kind}{i + 1}"
@@ -87,12 +103,45 @@ def test_hw2_weights_are_n_0_001_and_biases_zero_rows():
     assert not any(b.any() for b in biases)
 
 
-def test_hw2_to_net_trains_the_very_arrays_it_was_given():
-    x, y, weights, biases = _toy_batch()
-    w1, b1 = weights[0].copy(), biases[0].copy()
-    fit(hw2.to_net(weights, biases, ACTS), BCE(), x, y, epochs=1, lr=0.5, progress=False)
-    assert not np.array_equal(weights[0], w1) and not np.array_equal(biases[0], b1)
-    assert biases[0].shape == (1, 2)
+def test_hw2_sgd_update_moves_every_parameter_against_its_gradient_in_place():
+    _, _, weights, biases = _toy_batch()
+    before = [a.copy() for a in weights + biases]
+    grads = [np.full_like(a, 2.0) for a in weights + biases]
+    hw2.sgd_update(weights, biases, grads[:2], grads[2:], 0.1)
+    for new, old in zip(weights + biases, before, strict=True):
+        np.testing.assert_allclose(new, old - 0.2)
+
+
+def test_hw2_train_steps_are_forward_loss_backward_and_the_sgd_update():
+    x, y, _, _ = _toy_batch()
+    dims = [4, 2, 1]
+    weights = hw2.create_weight_matrices(dims, seed=3)
+    biases = hw2.create_bias_vectors(dims)
+    output, caches = hw2.forward_pass(x, weights, biases, ACTS)
+    loss, dL_dg = hw2.logistic_loss(output, y)
+    grad_Ws, grad_bs = hw2.backward_pass(dL_dg, caches)
+    hw2.sgd_update(weights, biases, grad_Ws, grad_bs, 0.5)
+    # One epoch of one full batch: the shuffle only reorders rows, which the mean ignores.
+    trained_W, trained_b, record = hw2.train(x, y, x, y, dims, ACTS, step_size=0.5,
+                                             batch_size=len(x), epochs=1, seed=3)
+    for mine, theirs in zip(weights + biases, trained_W + trained_b, strict=True):
+        np.testing.assert_allclose(theirs, mine, rtol=1e-12)
+    assert record["train_loss"] == [pytest.approx(loss.mean())]
+    assert record["test_step"] == [1]
+    assert record["test_loss"] == [pytest.approx(hw2.evaluate(x, y, weights, biases, ACTS)[0])]
+
+
+def test_hw2_train_records_every_step_and_scores_the_test_set_every_eval_every_steps():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 4))
+    y = (x[:, 0] > 0).astype(int)
+    weights, biases, record = hw2.train(x, y, x, y, [4, 8, 1], ACTS, step_size=0.5,
+                                        batch_size=8, epochs=3, seed=0, eval_every=7)
+    assert len(record["train_loss"]) == len(record["train_acc"]) == 3 * 7  # 50 / 8: 7 batches
+    assert record["test_step"] == [7, 14, 21]
+    # The last test entry scores the network train returns.
+    assert (record["test_loss"][-1], record["test_acc"][-1]) == hw2.evaluate(
+        x, y, weights, biases, ACTS)
 
 
 def test_lab4_network_is_tanh_then_sigmoid_with_glorot_weights():

@@ -1,8 +1,8 @@
 """hw2-mnist's own API (002_*.txt §1.2) with its names, signatures and return values.
 
 Row-vector convention as hw2 uses it: a mini-batch X is (n, d), a weight matrix (d_in, d_out),
-a bias (1, d_out) a row vector. The activations and the loss are the core's (`model.functional`,
-`model.losses`); `to_net` hands the same arrays to the core `Net` for training with `model.fit`.
+a bias (1, d_out) a row vector. The sigmoid, ReLU, loss and the finite-difference loop are the
+core's (`model.functional`, `model.losses`, `model.gradcheck`); training is `train` below.
 """
 
 from __future__ import annotations
@@ -15,26 +15,26 @@ import numpy as np
 from model.functional import relu, relu_grad, sigmoid
 from model.gradcheck import numeric_grad
 from model.init import normal
-from model.layers import DEFAULT_SEED, Linear, ReLU, Sigmoid
+from model.layers import DEFAULT_SEED
 from model.losses import logistic_loss as _nll
 from model.losses import logistic_loss_grad as _nll_grad
-from model.net import Net
 
 SIGMOID_CLIP = 1e-15
 """hw2 §1.2 (b)(i): sigmoid outputs are clipped to [eps, 1 - eps] with this eps."""
 
 Activation = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 Cache = tuple[np.ndarray, np.ndarray, np.ndarray]
+Params = Sequence[np.ndarray]
 
 
 def sigmoid_activation(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""(\sigma(s) clipped to [1e-15, 1 - 1e-15], \sigma'(s)), both of s's shape (any shape).
+    """(g, g (1 - g)) with g the sigmoid of s clipped to [1e-15, 1 - 1e-15]; both of s's shape.
 
-    The sigmoid is the core's overflow-free one; the derivative is \sigma (1 - \sigma) of the
-    unclipped value.
+    The slope is taken at the clipped g: times dL/dg = (g - y) / (g (1 - g)) it gives the
+    output layer g - y, so a saturated wrong output still gets a gradient of size about 1.
     """
-    p = sigmoid(s)
-    return np.clip(p, SIGMOID_CLIP, 1 - SIGMOID_CLIP), p * (1 - p)
+    g = np.clip(sigmoid(s), SIGMOID_CLIP, 1 - SIGMOID_CLIP)
+    return g, g * (1 - g)
 
 
 def relu_activation(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -43,10 +43,10 @@ def relu_activation(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def logistic_loss(g: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""(loss, dL_dg): loss[i] = -\log(g_i^{y_i} (1 - g_i)^{1 - y_i}) and its derivative in g_i.
+    """(loss, dL_dg): loss[i] = -log(g_i^y_i (1 - g_i)^(1 - y_i)) and its derivative in g_i.
 
-    g (the network outputs) and y (labels in {0, 1}) must have the same shape, (n,): hw2 warns
-    that broadcasting a column against a row would silently give an (n, n) loss.
+    g (the network outputs) and y (labels in {0, 1}) must have the same shape, (n,): a column
+    against a row would silently broadcast to an (n, n) loss.
     """
     g, y = np.asarray(g), np.asarray(y)
     if g.shape != y.shape:
@@ -54,37 +54,30 @@ def logistic_loss(g: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return _nll(y, g), _nll_grad(y, g)
 
 
-def layer_forward(
-    x: np.ndarray, W: np.ndarray, b: np.ndarray, activation_fn: Activation
-) -> tuple[np.ndarray, Cache]:
-    r"""out = activation_fn(x W + b) and cache = (x, W, \sigma'(S)).
+def layer_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray,
+                  activation_fn: Activation) -> tuple[np.ndarray, Cache]:
+    """out = activation_fn(x W + b), (n, d_out), and cache = (x, W, the activation's slope).
 
-    x (n, d_in), W (d_in, d_out), b (1, d_out); out (n, d_out). The cache is what the backward
-    step of this layer needs: with \Delta = dL/dout \odot \sigma'(S), dW = x^T \Delta,
-    db = 1^T \Delta, and the gradient passed down is \Delta W^T.
+    x (n, d_in), W (d_in, d_out), b (1, d_out).
     """
-    out, act_grad = activation_fn(x @ W + b)
-    return out, (x, W, act_grad)
+    out, slope = activation_fn(x @ W + b)
+    return out, (x, W, slope)
 
 
 def create_weight_matrices(layer_dims: Sequence[int], seed: int = DEFAULT_SEED) -> list[np.ndarray]:
-    """One (d_l, d_{l+1}) matrix per layer, entries N(0, 0.01^2), from default_rng(seed)."""
+    """One (d_l, d_l+1) matrix per layer, entries N(0, 0.01^2), from default_rng(seed)."""
     rng = np.random.default_rng(seed)
     draw = normal(0.01)
     return [draw(d_in, d_out, rng)[0] for d_in, d_out in pairwise(layer_dims)]
 
 
 def create_bias_vectors(layer_dims: Sequence[int]) -> list[np.ndarray]:
-    """One zero (1, d_{l+1}) row vector per layer (hw2 does not say; zeros as in the core)."""
+    """One zero (1, d_l+1) row vector per layer."""
     return [np.zeros((1, d_out)) for d_out in layer_dims[1:]]
 
 
-def forward_pass(
-    X_batch: np.ndarray,
-    weight_matrices: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    activations: Sequence[Activation],
-) -> tuple[np.ndarray, list[Cache]]:
+def forward_pass(X_batch: np.ndarray, weight_matrices: Params, biases: Params,
+                 activations: Sequence[Activation]) -> tuple[np.ndarray, list[Cache]]:
     """(output, layer_caches): the outputs as a vector (n,) (the last layer has one unit) and
     each layer's cache from `layer_forward`."""
     z, caches = X_batch, []
@@ -94,19 +87,14 @@ def forward_pass(
     return z.reshape(-1), caches
 
 
-def backward_pass(
-    dL_dg: np.ndarray, layer_caches: Sequence[Cache]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    r"""(grad_Ws, grad_bs): gradients of the batch-mean loss for every W (d_in, d_out) and
-    b (1, d_out), from dL_dg (n,) of `logistic_loss` and the caches of `forward_pass`.
-
-    Layer by layer from the top: \Delta = D \odot \sigma'(S), dW = x^T \Delta,
-    db = \sum_rows \Delta, D <- \Delta W^T, starting from D = dL_dg / n (the mean's 1/n).
-    """
-    d = np.reshape(dL_dg, (-1, 1)) / len(dL_dg)
+def backward_pass(dL_dg: np.ndarray,
+                  layer_caches: Sequence[Cache]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(grad_Ws, grad_bs): gradients of the batch-mean loss for every W (d_in, d_out) and
+    b (1, d_out), from dL_dg (n,) of `logistic_loss` and the caches of `forward_pass`."""
+    d = np.reshape(dL_dg, (-1, 1)) / len(dL_dg)  # 1/n: the loss is the batch mean
     grad_Ws, grad_bs = [], []
-    for x, W, act_grad in reversed(layer_caches):
-        delta = d * act_grad
+    for x, W, slope in reversed(layer_caches):
+        delta = d * slope
         grad_Ws.append(x.T @ delta)
         grad_bs.append(delta.sum(axis=0, keepdims=True))
         d = delta @ W.T
@@ -114,14 +102,10 @@ def backward_pass(
 
 
 def nn_finite_difference_checker(
-    X_batch: np.ndarray,
-    y_batch: np.ndarray,
-    weight_matrices: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    activations: Sequence[Activation],
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(grad_Ws, grad_bs) of the batch-mean logistic loss by central differences (h = 1e-5),
-    from the core's one checker; the parameters are perturbed in place and restored exactly."""
+    X_batch: np.ndarray, y_batch: np.ndarray, weight_matrices: Params, biases: Params,
+    activations: Sequence[Activation]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(grad_Ws, grad_bs) of the batch-mean logistic loss by central differences (h = 1e-5);
+    each entry is perturbed in place and restored exactly."""
 
     def mean_loss(_: np.ndarray) -> float:
         output, _ = forward_pass(X_batch, weight_matrices, biases, activations)
@@ -132,24 +116,51 @@ def nn_finite_difference_checker(
     return grad_Ws, grad_bs
 
 
-_LAYERS = {relu_activation: ReLU, sigmoid_activation: Sigmoid}
+def sgd_update(weight_matrices: Params, biases: Params, grad_Ws: Params, grad_bs: Params,
+               step_size: float) -> None:
+    """One SGD step in place: W <- W - step_size dW and b <- b - step_size db, every layer."""
+    for param, grad in zip([*weight_matrices, *biases], [*grad_Ws, *grad_bs], strict=True):
+        param -= step_size * grad
 
 
-def to_net(
-    weight_matrices: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
-    activations: Sequence[Activation],
-) -> Net:
-    """The same network as a core `Net` that shares the arrays (training it updates them).
+def evaluate(X: np.ndarray, y: np.ndarray, weight_matrices: Params, biases: Params,
+             activations: Sequence[Activation]) -> tuple[float, float]:
+    """(mean loss, accuracy) of the network on (X, y); an output above 1/2 predicts a 9."""
+    output, _ = forward_pass(X, weight_matrices, biases, activations)
+    loss, _ = logistic_loss(output, y)
+    return float(loss.mean()), float(np.mean((output > 0.5) == y))
 
-    One difference: the core Sigmoid does not clip at 1e-15; the core BCE loss clips at machine
-    epsilon instead, so losses agree except for outputs within 1e-15 of 0 or 1.
+
+def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
+          layer_dims: Sequence[int], activations: Sequence[Activation], step_size: float = 0.1,
+          batch_size: int = 100, epochs: int = 5, seed: int = DEFAULT_SEED, eval_every: int = 1
+          ) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, list[float]]]:
+    """Mini-batch SGD (§1.2 (e)): (weights, biases, record) after `epochs` passes over (X, y).
+
+    Every epoch reshuffles the training set and cuts it into batches of `batch_size` (the last
+    one may be smaller). The record holds, for every step, the batch's mean loss and accuracy,
+    and every `eval_every` steps the test set's (`test_step` says after which step).
     """
-    layers = []
-    for W, b, activation_fn in zip(weight_matrices, biases, activations, strict=True):
-        # b is (1, d) in hw2 and (d,) in the core; the reshape must be a view to share updates.
-        flat = b.reshape(-1)
-        if not np.shares_memory(flat, b):
-            raise ValueError("each bias must be a contiguous (1, d) array so it can be shared")
-        layers += [Linear.from_params(W, flat), _LAYERS[activation_fn]()]
-    return Net(layers)
+    weights = [W.astype(X.dtype) for W in create_weight_matrices(layer_dims, seed)]
+    biases = [b.astype(X.dtype) for b in create_bias_vectors(layer_dims)]
+    rng = np.random.default_rng([seed, 1])  # shuffling: a stream apart from the weights' draw
+    record: dict[str, list[float]] = {key: [] for key in (
+        "train_loss", "train_acc", "test_step", "test_loss", "test_acc")}
+    step = 0
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            output, caches = forward_pass(X[batch], weights, biases, activations)
+            loss, dL_dg = logistic_loss(output, y[batch])
+            grad_Ws, grad_bs = backward_pass(dL_dg, caches)
+            sgd_update(weights, biases, grad_Ws, grad_bs, step_size)
+            step += 1
+            record["train_loss"].append(float(loss.mean()))
+            record["train_acc"].append(float(np.mean((output > 0.5) == y[batch])))
+            if step % eval_every == 0:
+                test_loss, test_acc = evaluate(X_test, y_test, weights, biases, activations)
+                record["test_step"].append(step)
+                record["test_loss"].append(test_loss)
+                record["test_acc"].append(test_acc)
+    return weights, biases, record
