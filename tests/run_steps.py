@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from report import registry  # noqa: E402
 from report.config import load_config  # noqa: E402
 from report.pipeline import Builder  # noqa: E402
-from report.registry import load  # noqa: E402
 from report.workers import workers_die_with_build  # noqa: E402
 
 if __name__ == "__main__":
