@@ -92,7 +92,11 @@ def clean_docstring(text: str) -> str:
     # \hat y is y_hat, as the code names it: dropping the hat would leave (y - y).
     text = re.sub(r"\\hat\s*\{?([A-Za-z])\}?", r"\1_hat", text)
     # LaTeX commands outside $...$ (raw docstrings); two letters at least, so \n stays.
-    return re.sub(r"\\([A-Za-z]{2,})", lambda m: _TEX_WORDS.get(m[1], m[1]), text)
+    text = re.sub(r"\\([A-Za-z]{2,})", lambda m: _TEX_WORDS.get(m[1], m[1]), text)
+    # e^{...} is TeX's exponent; in code it reads exp(...). Innermost braces first.
+    while (plain := re.sub(r"\be\^\{([^{}]*)\}", r"exp(\1)", text)) != text:
+        text = plain
+    return text
 
 
 def _docstring_spans(tree: ast.AST) -> list[tuple[int, int]]:

@@ -177,3 +177,9 @@ def outline_items(pdf: Path) -> int:
 def test_every_section_and_question_is_a_bookmark(typeset_pdf):
     pdf, _ = typeset_pdf
     assert outline_items(pdf) == 6  # Numbers, (a), (b), Code, (c), Provenance
+
+
+def test_clean_docstring_spells_tex_exponents_as_exp():
+    cleaned = listings.clean_docstring(r"Computed as e^{\min(x, 0)} / (1 + e^{-|x|}); e^{e^{x}}")
+    assert cleaned == "Computed as exp(min(x, 0)) / (1 + exp(-|x|)); exp(exp(x))"
+    assert "^{" not in listings.clean_docstring(r"y_i = e^{o_i} / \sum_j e^{o_j}")
