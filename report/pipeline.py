@@ -10,7 +10,7 @@ import textwrap
 import time
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,7 +194,12 @@ class Builder:
         return self.workdir(report) / "figures" / f"{figure.name}.pdf"
 
     def plot(self, report: Report, records: dict[str, Record], only: str | None = None) -> None:
-        """Draw figures whose code or inputs changed (or just `only`, unconditionally)."""
+        """Draw figures whose code or inputs changed (or just `only`, unconditionally).
+
+        Several figures to draw go to worker processes (`--jobs`, the sweep's; one BLAS
+        thread each), which import matplotlib once and are kept for the next report.
+        """
+        todo = []
         for figure in report.figures:
             if only is not None and figure.name != only:
                 continue
@@ -206,12 +211,27 @@ class Builder:
             ).hexdigest()
             if only is None and out.exists() and stamp.exists() and stamp.read_text() == key:
                 continue
-            with step(report.id, "plot", figure.name):
-                try:
-                    figure.fn({n: records[n].result for n in figure.needs}, out)
-                except Exception as err:
-                    raise _user_code_error(err, f"{report.id}: figure {figure.name!r}") from None
-                stamp.write_text(key)
+            todo.append((figure, out, stamp, key))
+        calls = [(figure.fn, {n: records[n].result for n in figure.needs}, out,
+                  f"{report.id}: figure {figure.name!r}") for figure, out, _, _ in todo]
+        jobs = _plot_jobs()
+        if len(todo) > 1 and jobs > 1:
+            import joblib
+
+            from report.workers import workers_die_with_build
+
+            with workers_die_with_build():
+                # Same n_jobs as the sweep's: joblib then reuses its worker processes.
+                drawn = joblib.Parallel(n_jobs=jobs, return_as="generator")(
+                    joblib.delayed(_draw)(*call, one_thread=True) for call in calls)
+                for (figure, _, stamp, key), seconds in zip(todo, drawn, strict=True):
+                    log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
+                    stamp.write_text(key)
+            return
+        for (figure, _, stamp, key), call in zip(todo, calls, strict=True):
+            seconds = _draw(*call)
+            log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
+            stamp.write_text(key)
 
     # -- render ----------------------------------------------------------------------------
     def render(self, report: Report, records: dict[str, Record]) -> Path:
@@ -337,6 +357,28 @@ class Builder:
             if page_map:
                 log.info("%s page map:\n%s", report.id, page_map)
             return pdf
+
+
+def _plot_jobs() -> int:
+    """Processes for drawing figures: the sweep's `--jobs` (local cores, even with a cluster)."""
+    from report import sweep
+
+    return sweep.SETTINGS.jobs
+
+
+def _draw(fn: Any, inputs: dict[str, Any], out: Path, what: str, one_thread: bool = False) -> float:
+    """Draw one figure, here or in a worker; its seconds. A programming error in the figure's
+    code comes back as the BuildError with its frames, formatted where the traceback is."""
+    from threadpoolctl import threadpool_limits
+
+    start = time.perf_counter()
+    # One BLAS thread per worker, so that N drawing processes use N cores, not N x cores.
+    with threadpool_limits(1, user_api="blas") if one_thread else nullcontext():
+        try:
+            fn(inputs, out)
+        except Exception as err:
+            raise _user_code_error(err, what) from None
+    return time.perf_counter() - start
 
 
 def _config_lines(config: dict, width: int = 95) -> list[str]:
