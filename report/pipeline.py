@@ -155,12 +155,15 @@ class Builder:
     def derive(self, report: Report) -> dict[str, dict[str, Any]]:
         """Verify every derivation the report shows (cached by code, SymPy version, name)."""
         code = code_hash(_verify_derivation)  # the same for every derivation: computed once
+        builders = self._derivation_codes()
         # Only this report's verdicts, fresh: render shows nothing a derive step did not check.
         self._derived = {}
         for name, where in self.shown_derivations(report).items():
             try:
+                config = ({"name": name, "code": builders[name]} if name in builders
+                          else _derivation_config(name))  # an unknown name: the KeyError
                 record = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
-                                                   _derivation_config(name)), code=code)
+                                                   config), code=code)
             except Exception as err:
                 if isinstance(err, KeyError) and str(err.args[0]).startswith("no derivation"):
                     raise BuildError(f"{where}: {err.args[0]}") from None  # lists valid names
@@ -170,6 +173,38 @@ class Builder:
                      name, state, record.key)
             self._derived[name] = record.result
         return self._derived
+
+    def _derivation_codes(self) -> dict[str, str]:
+        """name -> code hash of its builder, for every derivation: `_derivation_config`'s codes.
+
+        Finding a builder by name means building every derivation (seconds of SymPy), so the
+        name each builder gives is kept in the cache folder under the builder's code hash. That
+        hash covers everything the builder runs, and the name is a literal of that code: a
+        builder edited or new hashes differently, and then all are built to learn the names.
+        """
+        import derivations
+
+        memo_file = self.build_dir / "cache" / "derivation-names.json"
+        try:
+            memo = json.loads(memo_file.read_text())
+        except (OSError, ValueError):
+            memo = {}
+        codes = [code_hash(builder)[0] for builder in derivations.builders()]
+        names = [memo.get(code) for code in codes]
+        if None not in names and len(set(names)) == len(names):
+            return dict(zip(names, codes, strict=True))
+        # Builds them all; two builders of one name raise DerivationError here, as before.
+        found = {name: code_hash(derivations.builder_of(name))[0] for name in derivations.names()}
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo_file.with_name(f".{memo_file.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({code: name for name, code in found.items()}, indent=1))
+            os.replace(tmp, memo_file)
+        except OSError:
+            pass  # a memo not written costs the next build time, nothing else
+        finally:
+            tmp.unlink(missing_ok=True)
+        return found
 
     # -- run -------------------------------------------------------------------------------
     def run(self, report: Report, experiments: list[Experiment] | None = None) -> dict[str, Record]:

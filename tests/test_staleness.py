@@ -107,19 +107,19 @@ def test_comment_in_another_reports_module_reruns_nothing(project):
 def test_model_module_reruns_only_the_experiment_that_uses_it(project):
     project.edit("model/tiny_extra.py", "return 1.0", "return 10.0")
     assert project.reran() == {("tiny-a", "run", "extra")}
-    assert "extra $11.000$" in project.tex.read_text()
+    assert r"extra \num{11.000}" in project.tex.read_text()
 
 
 def test_module_imported_in_a_function_body_is_followed(project):
     project.edit("model/tiny_inner.py", "SCALE = 2.0", "SCALE = 3.0")
     assert project.reran() == {("tiny-a", "run", "inner")}
-    assert "inner $3.000$" in project.tex.read_text()
+    assert r"inner \num{3.000}" in project.tex.read_text()
 
 
 def test_helper_module_change_reruns_its_callers(project):
     project.edit("report/assignments/tiny_helpers.py", "2 * x", "3 * x")
     assert project.reran() == {("tiny-a", "run", "plain"), ("tiny-a", "plot", "tiny_a_fig")}
-    assert "Plain $20.250$" in project.tex.read_text()
+    assert r"Plain \num{20.250}" in project.tex.read_text()
 
 
 def test_figure_function_change_redraws_only_that_figure(project):
@@ -138,7 +138,7 @@ def test_template_change_reruns_nothing_and_changes_the_tex(project):
 def test_experiment_config_value_reruns_that_experiment(project):
     project.edit("report/assignments/tiny_a.py", '{"x": 1.5}', '{"x": 2.5}')
     assert project.reran() == {("tiny-a", "run", "plain"), ("tiny-a", "plot", "tiny_a_fig")}
-    assert "Squared $56.250$" in project.tex.read_text()
+    assert r"Squared \num{56.250}" in project.tex.read_text()
 
 
 def test_front_matter_config_value_changes_the_tex_only(project):
