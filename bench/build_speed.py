@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ("derive", "run", "plot", "render", "compile")
-LINE = re.compile(r"^(\S+)\s+(derive|run|plot|render|compile|total)\s+([\d.]+) s", re.M)
+LINE = re.compile(r"^(\S+)\s+(derive|run|plot|figures|render|compile|total)\s+([\d.]+) s", re.M)
 
 
 def build(args: list[str], build_dir: Path, config: Path) -> tuple[float, dict, int, str]:
@@ -30,9 +30,15 @@ def build(args: list[str], build_dir: Path, config: Path) -> tuple[float, dict, 
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    per: dict[tuple[str, str], float] = defaultdict(float)
+    for report, name, seconds in LINE.findall(proc.stderr + proc.stdout):
+        per[report, name] += float(seconds)
     steps: dict[str, float] = defaultdict(float)
-    for _, name, seconds in LINE.findall(proc.stderr + proc.stdout):
-        steps[name] += float(seconds)
+    for (report, name), seconds in per.items():
+        # Figures drawn in parallel: the step's wall time ("figures"), not the workers' sum.
+        if name == "plot" and (report, "figures") in per:
+            continue
+        steps["plot" if name == "figures" else name] += seconds
     lines = (proc.stderr or proc.stdout).strip().splitlines()
     return wall, steps, proc.returncode, lines[-1] if lines else ""
 

@@ -255,7 +255,9 @@ class Builder:
 
             from report.workers import workers_die_with_build
 
-            with workers_die_with_build():
+            # The figures' own lines add up worker time; this one is the step's wall time.
+            with workers_die_with_build(), step(report.id, "figures",
+                                                f"{len(todo)} drawn in {jobs} processes"):
                 # Same n_jobs as the sweep's: joblib then reuses its worker processes.
                 drawn = joblib.Parallel(n_jobs=jobs, return_as="generator")(
                     joblib.delayed(_draw)(*call, one_thread=True) for call in calls)
