@@ -206,3 +206,15 @@ def test_a_bug_in_a_figure_drawn_by_a_worker_points_at_its_file_and_line(tmp_pat
     last = str(caught.value).splitlines()[-1]
     assert last == (f"tests/tiny_report.py:{line}: ZeroDivisionError: float division by zero")
     assert "figure 'fig_1'" in str(caught.value)
+
+
+def test_derivation_codes_from_the_memo_equal_those_found_by_building(tmp_path):
+    import derivations
+
+    builder = make_builder(tmp_path)
+    exact = {name: code_hash(derivations.builder_of(name))[0] for name in derivations.names()}
+    assert builder._derivation_codes() == exact  # no memo yet: built, memo written
+    assert (tmp_path / "build" / "cache" / "derivation-names.json").is_file()
+    derivations._built.cache_clear()
+    assert builder._derivation_codes() == exact  # from the memo
+    assert derivations._built.cache_info().currsize == 0  # ... without building any
