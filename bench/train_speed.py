@@ -141,7 +141,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="turns of the three runners")
     parser.add_argument("--samples", type=int, default=60000, help="training samples per epoch")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS and PyTorch threads (default: each library's own choice); "
+                             "1 gives steadier ratios on a busy machine")
     args = parser.parse_args()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        # The limit holds while this object lives, which is the whole of main().
+        _limit = threadpool_limits(args.threads, user_api="blas")
     unset = os.environ.get("NNREPORT_BENCH_UNSET")
     print(f"BLAS: {blas_kernel()}" + (f" (this process unset {unset})" if unset else ""))
     # The project's copy beside the repository if it is there; never download from a benchmark.
@@ -159,6 +167,8 @@ def main() -> None:
         import torch
 
         runners["torch"] = theirs
+        if args.threads is not None:
+            torch.set_num_threads(args.threads)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     for run in runners.values():  # warm-up: first-touch pages, BLAS buffers, torch's JIT paths
         run(99)
