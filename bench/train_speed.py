@@ -1,19 +1,29 @@
-"""How fast the NumPy core trains: one MNIST epoch through a 784-300-10 sigmoid/softmax Net.
+"""How fast the NumPy core trains a 784-300-10 sigmoid/softmax net on MNIST, float32, batch 100.
 
-Prints the BLAS kernel in use, this machine's matrix-multiply peak (measured here), and for
-float32 and float64: samples per second at batch 100, the share of the GEMM peak that reaches,
-and, when PyTorch is importable, the same network trained by PyTorch on the CPU in this process.
-Run: .venv/bin/python bench/train_speed.py  (a benchmark, not a test).
+Three runners take turns in this one process, one MNIST epoch each per repeat: the core's `fit`,
+the same network, loss and loop in PyTorch on the CPU (when importable), and the ceiling: the
+five matrix products of one training step alone, at the same shapes, for as many steps. On a
+shared machine the speed swings from one minute to the next, so only ratios taken within one
+repeat mean anything: numpy/torch and numpy/ceiling are printed with their min, median and max.
+FLOPs count only the products that run (the input's gradient is never computed).
+Run: .venv/bin/python bench/train_speed.py [--repeats 5] [--samples 60000]  (not a test).
 """
 
 import os
+import sys
 
 # Some machines set these so that old OpenBLAS builds pick a safe kernel; they slow a current
-# NumPy down. They must go before NumPy loads OpenBLAS, and only for this process.
-for _var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-    os.environ.pop(_var, None)
+# NumPy down. OpenBLAS reads them when it loads, so the script starts itself again without them
+# (for its own process only) before NumPy is imported.
+_FORCED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+if any(var in os.environ for var in _FORCED):
+    _unset = {var: os.environ[var] for var in _FORCED if var in os.environ}
+    env = {k: v for k, v in os.environ.items() if k not in _FORCED}
+    env["NNREPORT_BENCH_UNSET"] = " ".join(f"{k}={v}" for k, v in _unset.items())
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
-import sys  # noqa: E402
+import argparse  # noqa: E402
+import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -31,82 +41,82 @@ from model.data import load_mnist  # noqa: E402
 N_IN, N_HIDDEN, N_OUT = 784, 300, 10
 BATCH = 100
 LR = 0.1
-REPEATS = 5  # epochs timed per setting; the fastest counts (the others absorb noise)
+DTYPE = np.float32
 
-# FLOPs per sample of one training step, 2 per multiply-add of the three matrix products per
-# layer (forward, dW, dx). The nominal count includes dx of the first layer; the executed one
-# leaves it out, as Net.backward (and PyTorch) never compute the input's gradient.
+# FLOPs per sample of one training step, 2 per multiply-add: the forward product and dW of each
+# layer, and dx of the second layer only (nobody needs the gradient of the network's input).
 MACS = N_IN * N_HIDDEN + N_HIDDEN * N_OUT
-FLOPS_NOMINAL = 3 * 2 * MACS
 FLOPS_EXECUTED = 2 * 2 * MACS + 2 * N_HIDDEN * N_OUT
 
 
 def blas_kernel() -> str:
+    """What threadpoolctl reports about the BLAS library NumPy loaded."""
     info = [i for i in threadpool_info() if i["user_api"] == "blas"]
     return "; ".join(
-        f"{i['internal_api']} {i.get('version')} architecture={i.get('architecture')} "
-        f"num_threads={i['num_threads']}"
+        f"{i['internal_api']} {i.get('version')} kernel={i.get('architecture')} "
+        f"threads={i['num_threads']}"
         for i in info
     )
 
 
-def gemm_peak(dtype: type, n: int = 2048, repeats: int = 10) -> float:
-    """Best GFLOP/s of an n x n x n matrix product in this process."""
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((n, n)).astype(dtype)
-    b = rng.standard_normal((n, n)).astype(dtype)
-    out = np.empty((n, n), dtype=dtype)
-    np.matmul(a, b, out=out)
-    best = np.inf
-    for _ in range(repeats):
-        t = time.perf_counter()
-        np.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best / 1e9
-
-
-def numpy_epoch(x: np.ndarray, y: np.ndarray, dtype: type) -> Callable[[int], float]:
+def numpy_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
     """One epoch of the core's fit on (x, y) per call (seeded shuffle); returns its mean loss."""
     rng = np.random.default_rng(0)
-    net = Net(
-        [
-            Linear(N_IN, N_HIDDEN, rng, dtype=dtype),
-            Sigmoid(),
-            Linear(N_HIDDEN, N_OUT, rng, dtype=dtype),
-        ]
-    )
-    x = x.astype(dtype)
+    net = Net([Linear(N_IN, N_HIDDEN, rng, dtype=DTYPE), Sigmoid(),
+               Linear(N_HIDDEN, N_OUT, rng, dtype=DTYPE)])
 
     def epoch(seed: int) -> float:
-        history = fit(
-            net, SoftmaxCE(), x, y, epochs=1, lr=LR, batch_size=BATCH, seed=seed, progress=False
-        )
+        history = fit(net, SoftmaxCE(), x, y, epochs=1, lr=LR, batch_size=BATCH, seed=seed,
+                      progress=False)
         return history.epoch_loss[-1]
 
     return epoch
 
 
-def torch_epoch(x: np.ndarray, y: np.ndarray, dtype: type) -> Callable[[int], float] | None:
+def ceiling_epoch(x: np.ndarray) -> Callable[[int], float]:
+    """The five matrix products of a training step, as many steps as an epoch has, nothing else:
+    forward of both layers, dW of both, dx of the second. Written into preallocated arrays."""
+    rng = np.random.default_rng(0)
+    W1 = rng.standard_normal((N_IN, N_HIDDEN)).astype(DTYPE)
+    W2 = rng.standard_normal((N_HIDDEN, N_OUT)).astype(DTYPE)
+    h = np.empty((BATCH, N_HIDDEN), DTYPE)
+    o = np.empty((BATCH, N_OUT), DTYPE)
+    dh, dW1, dW2 = np.empty_like(h), np.empty_like(W1), np.empty_like(W2)
+    steps = len(x) // BATCH
+
+    def epoch(seed: int) -> float:
+        for s in range(steps):
+            xb = x[s * BATCH:(s + 1) * BATCH]
+            np.matmul(xb, W1, out=h)
+            np.matmul(h, W2, out=o)
+            np.matmul(h.T, o, out=dW2)
+            np.matmul(o, W2.T, out=dh)
+            np.matmul(xb.T, dh, out=dW1)
+        return float("nan")
+
+    return epoch
+
+
+def torch_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float] | None:
     """The same network, loss, optimiser and loop in PyTorch, or None without PyTorch."""
     try:
         import torch
     except ImportError:
         return None
     torch.manual_seed(0)
-    tdtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
     net = torch.nn.Sequential(
         torch.nn.Linear(N_IN, N_HIDDEN), torch.nn.Sigmoid(), torch.nn.Linear(N_HIDDEN, N_OUT)
-    ).to(tdtype)
+    )
     optimiser = torch.optim.SGD(net.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
-    xt = torch.from_numpy(x.astype(dtype))
+    xt = torch.from_numpy(x)
     yt = torch.from_numpy(y.astype(np.int64))
 
     def epoch(seed: int) -> float:
         order = torch.randperm(len(xt), generator=torch.Generator().manual_seed(seed))
         losses = []
         for start in range(0, len(xt), BATCH):
-            rows = order[start : start + BATCH]
+            rows = order[start:start + BATCH]
             xb, yb = xt[rows], yt[rows]
             optimiser.zero_grad(set_to_none=True)
             logits = net(xb)
@@ -121,64 +131,63 @@ def torch_epoch(x: np.ndarray, y: np.ndarray, dtype: type) -> Callable[[int], fl
     return epoch
 
 
-def best_times(runners: dict[str, Callable[[int], float]]) -> dict[str, tuple[float, float]]:
-    """Fastest of REPEATS epochs per runner, as (seconds, that epoch's loss), after a warm-up
-    epoch each. The runners take turns, so a busy spell on a shared machine hits them alike and
-    the minimum over the turns approaches the undisturbed time."""
-    for run in runners.values():
-        run(99)
-    best = {name: (np.inf, np.nan) for name in runners}
-    for seed in range(REPEATS):
-        for name, run in runners.items():
-            t = time.perf_counter()
-            loss = run(seed)
-            best[name] = min(best[name], (time.perf_counter() - t, loss))
-    return best
+def spread(values: list[float]) -> str:
+    """min / median / max of a list of ratios."""
+    return (f"min {min(values):.2f}x, median {statistics.median(values):.2f}x, "
+            f"max {max(values):.2f}x")
 
 
 def main() -> None:
-    print(f"BLAS: {blas_kernel()}")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="turns of the three runners")
+    parser.add_argument("--samples", type=int, default=60000, help="training samples per epoch")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS and PyTorch threads (default: each library's own choice); "
+                             "1 gives steadier ratios on a busy machine")
+    args = parser.parse_args()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        # The limit holds while this object lives, which is the whole of main().
+        _limit = threadpool_limits(args.threads, user_api="blas")
+    unset = os.environ.get("NNREPORT_BENCH_UNSET")
+    print(f"BLAS: {blas_kernel()}" + (f" (this process unset {unset})" if unset else ""))
     # The project's copy beside the repository if it is there; never download from a benchmark.
     shared = REPO.parent / "shared" / "data" / "mnist"
     folder = shared if shared.is_dir() else None
-    (x, y), _, _ = load_mnist(final=True, folder=folder, dtype=np.float32, download=False)
-    print(f"MNIST train: {len(x)} samples; network {N_IN}-{N_HIDDEN}-{N_OUT}, batch {BATCH}")
-    print(
-        f"FLOPs per sample: nominal 3x2x(784*300+300*10) = {FLOPS_NOMINAL:,}; "
-        f"executed (no input gradient) = {FLOPS_EXECUTED:,}"
-    )
-    for dtype in (np.float32, np.float64):
-        runners = {"numpy core": numpy_epoch(x, y, dtype)}
-        theirs = torch_epoch(x, y, dtype)
-        if theirs is not None:
-            runners["torch"] = theirs
-        peak_before = gemm_peak(dtype)
-        times = best_times(runners)
-        # Measured on both sides of the training runs; the better one is the machine's peak.
-        peak = max(peak_before, gemm_peak(dtype))
-        print(f"\n{np.dtype(dtype).name}: GEMM peak {peak:.1f} GFLOP/s (2048^3 matmul)")
-        seconds, loss = times["numpy core"]
-        rate = len(x) / seconds
-        print(
-            f"  numpy core: {seconds:.3f} s/epoch, {rate:,.0f} samples/s, "
-            f"{rate * FLOPS_NOMINAL / 1e9 / peak:.0%} of peak by the nominal count, "
-            f"{rate * FLOPS_EXECUTED / 1e9 / peak:.0%} by the executed one (epoch loss {loss:.4f})"
-        )
-        if theirs is None:
-            print("  torch: not importable (.venv/bin/python -m pip install torch==2.13.0)")
-            continue
-        torch_seconds, torch_loss = times["torch"]
-        torch_rate = len(x) / torch_seconds
-        print(
-            f"  torch {torch_version()}: {torch_seconds:.3f} s/epoch, {torch_rate:,.0f} samples/s "
-            f"(epoch loss {torch_loss:.4f}); numpy core / torch = {rate / torch_rate:.2f}x"
-        )
+    (x, y), _, _ = load_mnist(final=True, folder=folder, dtype=DTYPE, download=False)
+    x, y = np.ascontiguousarray(x[:args.samples]), y[:args.samples]
+    print(f"MNIST train: {len(x)} samples; network {N_IN}-{N_HIDDEN}-{N_OUT} sigmoid/softmax, "
+          f"float32, batch {BATCH}; executed FLOPs per sample {FLOPS_EXECUTED:,}")
+    runners = {"numpy core": numpy_epoch(x, y), "ceiling": ceiling_epoch(x)}
+    theirs = torch_epoch(x, y)
+    if theirs is None:
+        print("torch: not importable (.venv/bin/python -m pip install torch==2.13.0)")
+    else:
+        import torch
 
-
-def torch_version() -> str:
-    import torch
-
-    return f"{torch.__version__} ({torch.get_num_threads()} threads)"
+        runners["torch"] = theirs
+        if args.threads is not None:
+            torch.set_num_threads(args.threads)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    for run in runners.values():  # warm-up: first-touch pages, BLAS buffers, torch's JIT paths
+        run(99)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for seed in range(args.repeats):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run(seed)
+            times[name].append(time.perf_counter() - start)
+    for name, seconds in times.items():
+        rate = len(x) / min(seconds)
+        print(f"  {name}: best {min(seconds):.3f} s/epoch, {rate:,.0f} samples/s, "
+              f"{rate * FLOPS_EXECUTED / 1e9:.1f} GFLOP/s")
+    core = times["numpy core"]
+    share = [c / n for c, n in zip(times["ceiling"], core, strict=True)]
+    print(f"numpy core / ceiling (share of the five products' speed), same repeat: {spread(share)}")
+    if theirs is not None:
+        ratio = [t / n for t, n in zip(times["torch"], core, strict=True)]
+        print(f"numpy core / torch (speed ratio), same repeat: {spread(ratio)}")
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ from functools import cache
 from derivations import activations, autograd, backprop, gd2d, linear, losses, one_layer, softmax
 from derivations.core import Derivation, DerivationError, Equation, Step
 
-__all__ = ["Derivation", "DerivationError", "Equation", "Step", "all", "builder_of", "get", "names",
-           "register"]
+__all__ = ["Derivation", "DerivationError", "Equation", "Step", "all", "builder_of", "builders",
+           "get", "names", "register"]
 
 # In the order the assignments ask for them.
 _BUILDERS: tuple[Callable[[], Derivation], ...] = (
@@ -78,7 +78,7 @@ def register(builder: Callable[[], Derivation]) -> Callable[[], Derivation]:
 @cache
 def _built() -> dict[str, tuple[Derivation, Callable[[], Derivation]]]:
     built: dict[str, tuple[Derivation, Callable[[], Derivation]]] = {}
-    for build in (*_BUILDERS, *_REGISTERED.values()):
+    for build in builders():
         derivation = build()
         if derivation.name in built:
             other = built[derivation.name][1]
@@ -110,6 +110,11 @@ def get(name: str) -> Derivation:
         return _registry()[name]
     except KeyError:
         raise KeyError(f"no derivation {name!r}; valid names: {', '.join(_registry())}") from None
+
+
+def builders() -> list[Callable[[], Derivation]]:
+    """Every builder function, the core's first, without building anything."""
+    return [*_BUILDERS, *_REGISTERED.values()]
 
 
 def builder_of(name: str) -> Callable[[], Derivation]:

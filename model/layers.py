@@ -61,6 +61,8 @@ class Linear:
             raise ValueError(f"W must be (n_in, n_out) and b (n_out,); got {W.shape}, {b.shape}")
         self.W, self.b = W, b
         self.dW, self.db = np.zeros_like(W), np.zeros_like(b)
+        # Room for lr * dW (and lr * db) between steps, so a step allocates nothing.
+        self._scratch: dict[int, np.ndarray] = {}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = x W + b; x (N, n_in) -> y (N, n_out)."""
@@ -82,8 +84,10 @@ class Linear:
 
     def step(self, lr: float) -> None:
         """W <- W - lr dW, b <- b - lr db, in place (arrays shared via `from_params` follow)."""
-        self.W -= lr * self.dW
-        self.b -= lr * self.db
+        # setdefault: a layer unpickled from before the scratch arrays existed has none yet.
+        scratch = self.__dict__.setdefault("_scratch", {})
+        _descend(self.W, self.dW, lr, scratch)
+        _descend(self.b, self.db, lr, scratch)
 
     def __str__(self) -> str:
         n_in, n_out = self.W.shape
@@ -92,6 +96,25 @@ class Linear:
     def __repr__(self) -> str:
         n_in, n_out = self.W.shape
         return f"Linear({n_in}, {n_out})"
+
+
+def _descend(
+    param: np.ndarray, grad: np.ndarray, lr: float, scratch: dict[int, np.ndarray]
+) -> None:
+    """param -= lr * grad in place, the product written into a kept array of param's shape.
+
+    Same rounding as `param -= lr * grad` (the product is formed in the same type, then
+    subtracted); without the fresh W-sized temporary, which costs as much as the arithmetic.
+    A gradient of another shape or type (set by hand) takes the plain expression.
+    """
+    if grad.shape != param.shape or grad.dtype != param.dtype:
+        param -= lr * grad
+        return
+    buf = scratch.get(param.ndim)
+    if buf is None or buf.shape != param.shape or buf.dtype != param.dtype:
+        buf = scratch[param.ndim] = np.empty_like(param)
+    np.multiply(grad, lr, out=buf)
+    param -= buf
 
 
 class Activation:
@@ -134,7 +157,9 @@ class Sigmoid(Activation):
     f = staticmethod(sigmoid)
 
     def _dx(self, x: np.ndarray, dy: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return dy * y * (1 - y)
+        dx = dy * y
+        dx *= 1 - y  # (dy y)(1 - y) as written, one temporary fewer
+        return dx
 
 
 class Tanh(Activation):

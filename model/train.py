@@ -119,44 +119,62 @@ def fit(
     def evaluate(step: int, epoch: int) -> None:
         out, trace = net.forward(x_val)
         value = net.objective(loss, y_val, out, trace)[0]
+        # listing: elide
         if not math.isfinite(value):
+            bar.close()
             raise Diverged(history, step, epoch, lr)
+        # listing: end
         history.val_step.append(step)
         history.val_loss.append(value)
         history.val_acc.append(loss.accuracy(y_val, out))
 
+    # listing: elide
     bar = tqdm(total=epochs * n_batches, desc=desc, unit="step", disable=None if progress else True)
+    # listing: end
     step = 0
-    # Overflow on the way to a non-finite loss is what the guard below reports, once.
-    with bar, np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if shuffle else None
-            for b in range(n_batches):
-                rows = slice(b * size, (b + 1) * size)
-                if order is not None:
-                    rows = order[rows]
-                xb, yb = x[rows], y[rows]
-                step += 1
-                out, trace = net.forward(xb)
-                value, dout, trace = net.objective(loss, yb, out, trace)
-                if not math.isfinite(value):
-                    raise Diverged(history, step, epoch, lr)
-                if reduction == "sum":
-                    dout *= len(xb)
-                net.backward(trace, dout)
-                net.step(lr)
-                history.step_loss.append(value)
-                history.step_acc.append(loss.accuracy(yb, out))
-                if eval_every is not None and step % eval_every == 0:
-                    evaluate(step, epoch)
-                if record_every is not None and step % record_every == 0:
-                    take_probes(step)
-                bar.update()
-            history.epoch_loss.append(float(np.mean(history.step_loss[-n_batches:])))
-            history.epoch_acc.append(float(np.mean(history.step_acc[-n_batches:])))
-            if has_val and eval_every is None:
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n) if shuffle else None
+        for b in range(n_batches):
+            rows = slice(b * size, (b + 1) * size)
+            if order is not None:
+                rows = order[rows]
+            xb, yb = x[rows], y[rows]
+            step += 1
+            out, trace = net.forward(xb)
+            value, dout, trace = net.objective(loss, yb, out, trace)
+            # listing: elide
+            if not math.isfinite(value):
+                bar.close()
+                raise Diverged(history, step, epoch, lr)
+            # listing: end
+            if reduction == "sum":
+                dout *= len(xb)
+            net.backward(trace, dout)
+            net.step(lr)
+            history.step_loss.append(value)
+            history.step_acc.append(loss.accuracy(yb, out))
+            if eval_every is not None and step % eval_every == 0:
                 evaluate(step, epoch)
-            if probes and record_every is None:
+            if record_every is not None and step % record_every == 0:
                 take_probes(step)
-            bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4f}")
+            # listing: elide
+            bar.update()
+            # listing: end
+        history.epoch_loss.append(float(np.mean(history.step_loss[-n_batches:])))
+        history.epoch_acc.append(float(np.mean(history.step_acc[-n_batches:])))
+        if has_val and eval_every is None:
+            evaluate(step, epoch)
+        if probes and record_every is None:
+            take_probes(step)
+        # listing: elide
+        bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4f}")
+        # listing: end
+    # listing: elide
+    bar.close()
+    # listing: end
     return history
+
+
+# Overflow on the way to a non-finite loss is what fit's divergence guard reports, once. Applied
+# here rather than as a `with` block in the body, so that a listing of fit shows only training.
+fit = np.errstate(over="ignore", invalid="ignore")(fit)

@@ -232,6 +232,25 @@ def _definitions(tree: ast.Module, source: str) -> tuple[dict[str, list[ast.stmt
     return named, always
 
 
+_TEXTS: dict[Path, tuple[_ModuleInfo, tuple[str, list[str], dict, list]]] = {}
+
+
+def _module_text(
+    path: Path, info: _ModuleInfo
+) -> tuple[str, list[str], dict[str, list[ast.stmt]], list[ast.stmt]]:
+    """(source, its lines, `_definitions`) of a module, once per parse of the file.
+
+    Keyed by the `_ModuleInfo` that `_info` returned for the file's current (size, mtime):
+    an edited file is parsed again, gives a new info, and so its text is read again too.
+    """
+    kept = _TEXTS.get(path)
+    if kept is None or kept[0] is not info:
+        source = path.read_text()
+        kept = _TEXTS[path] = (info, (source, source.splitlines(keepends=True),
+                                      *_definitions(info.tree, source)))
+    return kept[1]
+
+
 def _segment(lines: list[str], node: ast.stmt) -> str:
     first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
     return "".join(lines[first - 1 : node.end_lineno])
@@ -260,9 +279,7 @@ def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
         # A wrapper (a decorator's inner function): what it calls is not in its own source.
         return [path.read_text(), code.co_filename], [WHOLE_PROJECT]
     info = _info(name, path)
-    source = path.read_text()
-    lines = source.splitlines(keepends=True)
-    named, always = _definitions(info.tree, source)
+    source, lines, named, always = _module_text(path, info)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     module_names = {n for n, v in namespace.items()
                     if isinstance(v, types.ModuleType) and _is_project_module(v.__name__)}
@@ -322,9 +339,22 @@ def _digest(sources: list[str], modules: list[str]) -> str:
                 digest.update(path.read_bytes())
         else:
             path = _module_file(name)
-            digest.update(path.read_bytes() if path else b"")
+            digest.update(_file_bytes(path) if path else b"")
     digest.update(repr(package_versions()).encode())
     return digest.hexdigest()[:16]
+
+
+@functools.cache
+def _stamped_bytes(path: Path, stamp: tuple[int, int]) -> bytes:
+    # `stamp` (size, mtime) is only part of the memo key, so an edited file is read afresh.
+    return path.read_bytes()
+
+
+def _file_bytes(path: Path) -> bytes:
+    """A module file's bytes, read once per (size, mtime) within a process (keys hash many
+    functions of the same modules)."""
+    st = path.stat()
+    return _stamped_bytes(path, (st.st_size, st.st_mtime_ns))
 
 
 def code_hash(fn: Callable) -> tuple[str, list[str]]:

@@ -10,7 +10,7 @@ import textwrap
 import time
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,12 +155,15 @@ class Builder:
     def derive(self, report: Report) -> dict[str, dict[str, Any]]:
         """Verify every derivation the report shows (cached by code, SymPy version, name)."""
         code = code_hash(_verify_derivation)  # the same for every derivation: computed once
+        builders = self._derivation_codes()
         # Only this report's verdicts, fresh: render shows nothing a derive step did not check.
         self._derived = {}
         for name, where in self.shown_derivations(report).items():
             try:
+                config = ({"name": name, "code": builders[name]} if name in builders
+                          else _derivation_config(name))  # an unknown name: the KeyError
                 record = self.cache.run(Experiment(f"derivation:{name}", _verify_derivation,
-                                                   _derivation_config(name)), code=code)
+                                                   config), code=code)
             except Exception as err:
                 if isinstance(err, KeyError) and str(err.args[0]).startswith("no derivation"):
                     raise BuildError(f"{where}: {err.args[0]}") from None  # lists valid names
@@ -170,6 +173,38 @@ class Builder:
                      name, state, record.key)
             self._derived[name] = record.result
         return self._derived
+
+    def _derivation_codes(self) -> dict[str, str]:
+        """name -> code hash of its builder, for every derivation: `_derivation_config`'s codes.
+
+        Finding a builder by name means building every derivation (seconds of SymPy), so the
+        name each builder gives is kept in the cache folder under the builder's code hash. That
+        hash covers everything the builder runs, and the name is a literal of that code: a
+        builder edited or new hashes differently, and then all are built to learn the names.
+        """
+        import derivations
+
+        memo_file = self.build_dir / "cache" / "derivation-names.json"
+        try:
+            memo = json.loads(memo_file.read_text())
+        except (OSError, ValueError):
+            memo = {}
+        codes = [code_hash(builder)[0] for builder in derivations.builders()]
+        names = [memo.get(code) for code in codes]
+        if None not in names and len(set(names)) == len(names):
+            return dict(zip(names, codes, strict=True))
+        # Builds them all; two builders of one name raise DerivationError here, as before.
+        found = {name: code_hash(derivations.builder_of(name))[0] for name in derivations.names()}
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo_file.with_name(f".{memo_file.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({code: name for name, code in found.items()}, indent=1))
+            os.replace(tmp, memo_file)
+        except OSError:
+            pass  # a memo not written costs the next build time, nothing else
+        finally:
+            tmp.unlink(missing_ok=True)
+        return found
 
     # -- run -------------------------------------------------------------------------------
     def run(self, report: Report, experiments: list[Experiment] | None = None) -> dict[str, Record]:
@@ -194,7 +229,12 @@ class Builder:
         return self.workdir(report) / "figures" / f"{figure.name}.pdf"
 
     def plot(self, report: Report, records: dict[str, Record], only: str | None = None) -> None:
-        """Draw figures whose code or inputs changed (or just `only`, unconditionally)."""
+        """Draw figures whose code or inputs changed (or just `only`, unconditionally).
+
+        Several figures to draw go to worker processes (`--jobs`, the sweep's; one BLAS
+        thread each), which import matplotlib once and are kept for the next report.
+        """
+        todo = []
         for figure in report.figures:
             if only is not None and figure.name != only:
                 continue
@@ -206,12 +246,29 @@ class Builder:
             ).hexdigest()
             if only is None and out.exists() and stamp.exists() and stamp.read_text() == key:
                 continue
-            with step(report.id, "plot", figure.name):
-                try:
-                    figure.fn({n: records[n].result for n in figure.needs}, out)
-                except Exception as err:
-                    raise _user_code_error(err, f"{report.id}: figure {figure.name!r}") from None
-                stamp.write_text(key)
+            todo.append((figure, out, stamp, key))
+        calls = [(figure.fn, {n: records[n].result for n in figure.needs}, out,
+                  f"{report.id}: figure {figure.name!r}") for figure, out, _, _ in todo]
+        jobs = _plot_jobs()
+        if len(todo) > 1 and jobs > 1:
+            import joblib
+
+            from report.workers import workers_die_with_build
+
+            # The figures' own lines add up worker time; this one is the step's wall time.
+            with workers_die_with_build(), step(report.id, "figures",
+                                                f"{len(todo)} drawn in {jobs} processes"):
+                # Same n_jobs as the sweep's: joblib then reuses its worker processes.
+                drawn = joblib.Parallel(n_jobs=jobs, return_as="generator")(
+                    joblib.delayed(_draw)(*call, one_thread=True) for call in calls)
+                for (figure, _, stamp, key), seconds in zip(todo, drawn, strict=True):
+                    log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
+                    stamp.write_text(key)
+            return
+        for (figure, _, stamp, key), call in zip(todo, calls, strict=True):
+            seconds = _draw(*call)
+            log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
+            stamp.write_text(key)
 
     # -- render ----------------------------------------------------------------------------
     def render(self, report: Report, records: dict[str, Record]) -> Path:
@@ -338,6 +395,28 @@ class Builder:
             if page_map:
                 log.info("%s page map:\n%s", report.id, page_map)
             return pdf
+
+
+def _plot_jobs() -> int:
+    """Processes for drawing figures: the sweep's `--jobs` (local cores, even with a cluster)."""
+    from report import sweep
+
+    return sweep.SETTINGS.jobs
+
+
+def _draw(fn: Any, inputs: dict[str, Any], out: Path, what: str, one_thread: bool = False) -> float:
+    """Draw one figure, here or in a worker; its seconds. A programming error in the figure's
+    code comes back as the BuildError with its frames, formatted where the traceback is."""
+    from threadpoolctl import threadpool_limits
+
+    start = time.perf_counter()
+    # One BLAS thread per worker, so that N drawing processes use N cores, not N x cores.
+    with threadpool_limits(1, user_api="blas") if one_thread else nullcontext():
+        try:
+            fn(inputs, out)
+        except Exception as err:
+            raise _user_code_error(err, what) from None
+    return time.perf_counter() - start
 
 
 def _config_lines(config: dict, width: int = 95) -> list[str]:

@@ -142,3 +142,18 @@ def test_layers_and_net_print_their_architecture():
     net = Net([Linear(64, 32, init=he_normal), ReLU(), Linear(32, 1), Sigmoid()])
     assert str(net) == "Linear 64x32\nReLU\nLinear 32x1\nSigmoid"
     assert repr(net) == "Net([Linear(64, 32), ReLU(), Linear(32, 1), Sigmoid()])"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_step_rounds_like_the_plain_update_and_leaves_the_gradients_alone(dtype):
+    rng = np.random.default_rng(3)
+    layer = Linear(5, 4, rng, dtype=dtype)
+    for _ in range(3):  # the kept scratch arrays are reused from the second step on
+        layer.dW = rng.standard_normal((5, 4)).astype(dtype)
+        layer.db = rng.standard_normal(4).astype(dtype)
+        dW, db = layer.dW.copy(), layer.db.copy()
+        W, b = layer.W - 0.3 * dW, layer.b - 0.3 * db
+        layer.step(0.3)
+        assert np.array_equal(layer.W, W) and np.array_equal(layer.b, b)
+        assert np.array_equal(layer.dW, dW) and np.array_equal(layer.db, db)
+        assert layer.W.dtype == layer.b.dtype == dtype

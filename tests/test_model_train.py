@@ -214,3 +214,12 @@ def test_diverged_and_history_survive_pickling():
     assert (clone.step, clone.epoch, clone.lr) == (caught.value.step, caught.value.epoch, 10.0)
     assert clone.history == caught.value.history
     assert str(clone) == str(caught.value)
+
+
+def test_listing_view_of_fit_shows_the_training_loop_without_its_machinery():
+    from report.listings import view
+
+    shown = view(fit)
+    assert "net.backward(trace, dout)" in shown
+    for machinery in ("tqdm(", "bar.", "raise Diverged", "errstate"):
+        assert machinery not in shown, machinery

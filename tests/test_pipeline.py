@@ -159,3 +159,62 @@ def test_code_hash_covers_the_project_modules_an_experiment_imports():
     _, modules = code_hash(dl2023_a1.train_digits)
     assert {"model.layers", "model.train", "model.data"} <= set(modules)
     assert "derivations" not in modules
+
+
+def _with_figures(report, *fns):
+    from dataclasses import replace
+
+    from report.spec import FigureSpec
+
+    return replace(report, figures=tuple(FigureSpec(f"fig_{i}", fn, ("tiny",))
+                                         for i, fn in enumerate(fns)))
+
+
+@pytest.fixture
+def two_jobs():
+    from report import sweep
+
+    saved = sweep.SETTINGS.jobs
+    sweep.configure(jobs=2)
+    yield
+    sweep.SETTINGS.jobs = saved
+
+
+def test_figures_drawn_in_worker_processes_are_written_with_their_stamps(tmp_path, two_jobs):
+    from tiny_report import pid_plot
+
+    builder = make_builder(tmp_path)
+    report = _with_figures(make_report(), pid_plot, pid_plot, pid_plot)
+    builder.plot(report, builder.run(report))
+    for figure in report.figures:
+        out = builder.figure_path(report, figure)
+        assert out.read_bytes().startswith(b"%PDF")
+        assert out.with_suffix(".key").read_text()
+        assert int(out.with_suffix(".pid").read_text()) != os.getpid()
+
+
+def test_a_bug_in_a_figure_drawn_by_a_worker_points_at_its_file_and_line(tmp_path, two_jobs):
+    import inspect
+
+    from tiny_report import broken_plot, tiny_plot
+
+    builder = make_builder(tmp_path)
+    report = _with_figures(make_report(), tiny_plot, broken_plot)
+    line = inspect.getsourcelines(broken_plot)[1] + 2
+    with pytest.raises(BuildError) as caught:
+        builder.plot(report, builder.run(report))
+    last = str(caught.value).splitlines()[-1]
+    assert last == (f"tests/tiny_report.py:{line}: ZeroDivisionError: float division by zero")
+    assert "figure 'fig_1'" in str(caught.value)
+
+
+def test_derivation_codes_from_the_memo_equal_those_found_by_building(tmp_path):
+    import derivations
+
+    builder = make_builder(tmp_path)
+    exact = {name: code_hash(derivations.builder_of(name))[0] for name in derivations.names()}
+    assert builder._derivation_codes() == exact  # no memo yet: built, memo written
+    assert (tmp_path / "build" / "cache" / "derivation-names.json").is_file()
+    derivations._built.cache_clear()
+    assert builder._derivation_codes() == exact  # from the memo
+    assert derivations._built.cache_info().currsize == 0  # ... without building any

@@ -27,6 +27,18 @@ def tiny_plot(r: dict, out: Path) -> None:
     save(fig, out)
 
 
+def pid_plot(r: dict, out: Path) -> None:
+    """`tiny_plot`, leaving the id of the process that drew it beside the figure."""
+    tiny_plot(r, out)
+    out.with_suffix(".pid").write_text(str(os.getpid()))
+
+
+def broken_plot(r: dict, out: Path) -> None:
+    """A figure with a programming error on its second line."""
+    scale = r["tiny"]["value"] / 0
+    raise AssertionError(scale)
+
+
 def context(r: dict) -> dict:
     claim(r["tiny"]["value"] > 1, "the square exceeds one")
     return {}
