@@ -179,7 +179,7 @@ def accuracy_heatmap(sweep: dict, key: str, label: str, out: Path) -> None:
     image = ax.imshow(mean, cmap="viridis", aspect="auto", vmin=max(0.5, mean.min()), vmax=1)
     for (i, j), value in np.ndenumerate(mean):
         ax.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=8,
-                color="white" if value < mean.max() - 0.05 else "black")
+                color=text_colour_on(image.cmap(image.norm(value))))
     ax.set_xticks(range(len(sweep["mbs"])), [str(m) for m in sweep["mbs"]])
     ax.set_yticks(range(len(sweep["lrs"])), [str(v) for v in sweep["lrs"]])
     ax.set_xlabel("minibatch size")
@@ -196,3 +196,151 @@ def save(fig, path: Path) -> None:
     fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)
     os.replace(tmp, path)
+
+
+# --- appended by t-dl2023: text on colour, curves over seeds, descent on a 2-D surface ---------
+
+
+def text_colour_on(rgba: Sequence[float]) -> str:
+    """"black" or "white", whichever contrasts more with the colour `rgba` (0-1 channels).
+
+    WCAG's relative luminance L of the sRGB colour decides: black text contrasts more exactly
+    when (L + 0.05) / 0.05 > 1.05 / (L + 0.05), i.e. when L > 0.179.
+    """
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "black" if luminance > 0.179 else "white"
+
+
+def band_curve(ax, values: Sequence[Sequence[float]], label: str, i: int = 0) -> None:
+    """One curve over seeds on `ax`: the mean per epoch as a line, min..max as a band.
+
+    values: (seeds, epochs), e.g. a loss per epoch for every seed (one seed gives no band);
+    epochs are numbered from 1; `i` picks colour and line style (`style`).
+    """
+    values = np.asarray(values, dtype=float)
+    epochs = np.arange(1, values.shape[1] + 1)
+    look = style(i)
+    ax.plot(epochs, values.mean(axis=0), color=look["color"], linestyle=look["linestyle"],
+            label=label)
+    if len(values) > 1:
+        ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=look["color"],
+                        alpha=0.2, lw=0)
+
+
+def curves_figure(out: Path, panels: dict[str, dict[str, Sequence[Sequence[float]]]], *,
+                  log: Sequence[str] = (), ylim: dict[str, tuple[float, float]] | None = None,
+                  legend: Sequence[str] | None = None, ncols: int | None = None,
+                  height: float = 2.5) -> None:
+    """Learning curves over seeds, one panel per entry of `panels`, saved to `out`.
+
+    panels: {panel title: {curve label: values (seeds, epochs)}}; every curve is a `band_curve`,
+    its style fixed by its position in the panel. Panels named in `log` get a log y axis, in
+    `ylim` those y limits; `legend` names the panels with a legend (default: all). `ncols`
+    (default: all panels in one row) wraps the panels into rows that share their x axis.
+    """
+    ncols = ncols or len(panels)
+    nrows = -(-len(panels) // ncols)
+    fig, axes = new_figure(ncols, nrows, height=height, squeeze=False, sharex=True)
+    for ax, (title, curves) in zip(axes.flat, panels.items(), strict=True):
+        for i, (label, values) in enumerate(curves.items()):
+            band_curve(ax, values, label, i)
+        if title in log:
+            log_axes(ax)
+        ax.set_ylim(*(ylim or {}).get(title, (None, None)))
+        ax.set_title(title)
+        if legend is None or title in legend:
+            ax.legend(fontsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch")
+    save(fig, out)
+
+
+View = tuple[tuple[float, float], tuple[float, float]]
+
+
+def draw_surface(ax, fn, minima: Sequence[dict], view: View, *, top: float | None = None,
+                 colorbar: bool = True, n_levels: int = 31) -> None:
+    """Filled contours of the 2-D function `fn(x, y)` over `view` ((x0, x1), (y0, y1)), with
+    its `minima` (dicts with x, y; the first is the global one) marked.
+
+    The colours run from the lowest value in view to `top` (default: the highest), so a view
+    of the basins is not washed out by the rim; values above `top` share the last colour.
+    """
+    (x0, x1), (y0, y1) = view
+    xx, yy = np.meshgrid(np.linspace(x0, x1, 281), np.linspace(y0, y1, 221))
+    zz = fn(xx, yy)
+    levels = np.linspace(zz.min(), zz.max() if top is None else top, n_levels)
+    filled = ax.contourf(xx, yy, zz, levels, cmap="viridis", extend="max")
+    ax.contour(xx, yy, zz, levels, colors="black", linewidths=0.2, alpha=0.4)
+    if colorbar:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.figure.colorbar(filled, ax=ax, fraction=0.046, pad=0.03, label="f(x, y)",
+                           ticks=MaxNLocator(6))
+    others = minima[1:]
+    ax.plot([m["x"] for m in others], [m["y"] for m in others], "o", color="white",
+            markeredgecolor="black", markersize=4, linestyle="none", label="local minima")
+    ax.plot(minima[0]["x"], minima[0]["y"], marker="*", color="white", markersize=11,
+            markeredgecolor="black", linestyle="none", label="global minimum")
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y", aspect="equal")
+    ax.grid(False)
+
+
+def draw_path(ax, run: dict, *, start: bool = True, last: int = 0) -> None:
+    """A descent path (run x_hist, y_hist) as dots joined by lines; its start, and its `last`
+    points (the cycle a run ends in, say), marked."""
+    ax.plot(run["x_hist"], run["y_hist"], ".-", color=PALETTE["red"], markersize=3, lw=0.8,
+            label="path")
+    if start:
+        ax.plot(run["x_hist"][0], run["y_hist"][0], "o", color=PALETTE["red"], label="start")
+    if last:
+        ax.plot(run["x_hist"][-last:], run["y_hist"][-last:], "o", color=PALETTE["green"],
+                markeredgecolor="black", linestyle="none", label=f"last {last} points")
+
+
+def draw_objective(ax, runs: dict[str, dict], f_min: float, *, gap: bool = False,
+                   linthresh: float | None = None) -> None:
+    """f after each step of every run ({label: run with f_hist}), against the global minimum.
+
+    With `gap`, f - f_min on a log axis (how far from the minimum); otherwise f itself with
+    f_min as a dashed line. `linthresh` makes the step axis logarithmic past that step (the
+    default does so past step 1 for runs longer than 100 steps, whose first steps would
+    otherwise be squeezed against the axis).
+    """
+    for i, (label, run) in enumerate(runs.items()):
+        values = np.array(run["f_hist"]) - (f_min if gap else 0.0)
+        ax.plot(values, ".-", color=style(i + 1)["color"], markersize=3, lw=0.8, label=label)
+    n = max(len(run["f_hist"]) for run in runs.values())
+    linthresh = linthresh or (1 if n > 101 else None)
+    if linthresh:
+        ax.set_xscale("symlog", linthresh=linthresh)
+        ax.set_xlim(0, n - 1)
+    if gap:
+        log_axes(ax)
+    else:
+        ax.axhline(f_min, color="black", ls="--", lw=0.8, label="global minimum")
+    ax.set(xlabel="step", ylabel="f - global minimum" if gap else "f")
+    ax.legend()
+
+
+def descent_figure(out: Path, fn, minima: Sequence[dict], runs: Sequence[dict], *,
+                   titles: Sequence[str], view: View = ((-3, 4), (-2.5, 3)),
+                   top: float | None = 25, objective: bool = True, last: int = 0,
+                   linthresh: float | None = None, height: float = 2.8) -> None:
+    """Gradient descent on `fn`: each run's path on the contours (`draw_surface`, `draw_path`),
+    titled by `titles`; with `objective` (one run), f per step beside it (`draw_objective`)."""
+    if objective and len(runs) != 1:
+        raise ValueError(f"the objective panel is drawn for one run, not {len(runs)}")
+    fig, axes = new_figure(len(runs) + objective, height=height, squeeze=False)
+    for ax, run, title in zip(axes[0], runs, titles, strict=False):
+        draw_surface(ax, fn, minima, view, top=top, colorbar=objective)
+        draw_path(ax, run, start=objective, last=last)
+        ax.set_title(title)
+        if objective:
+            ax.legend(loc="lower left", fontsize=7)
+    if objective:
+        draw_objective(axes[0, 1], {"f after each step": runs[0]}, minima[0]["f"],
+                       linthresh=linthresh)
+        axes[0, 1].set_title(titles[1])
+    save(fig, out)

@@ -6,84 +6,48 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import PALETTE, accuracy_heatmap, image_strip, new_figure, save, tex_num
+from figures.common import (
+    PALETTE,
+    accuracy_heatmap,
+    curves_figure,
+    descent_figure,
+    image_strip,
+    new_figure,
+    save,
+    tex_num,
+)
 from model.optim2d import f
 
 
-def _contours(ax, minima: list[dict], colorbar: bool = True) -> None:
-    # The view and colour range follow the paths, so the basins show rather than the rim.
-    xx, yy = np.meshgrid(np.linspace(-3, 4, 281), np.linspace(-2.5, 3, 221))
-    zz = f(xx, yy)
-    levels = np.linspace(zz.min(), 25, 31)
-    filled = ax.contourf(xx, yy, zz, levels, cmap="viridis", extend="max")
-    ax.contour(xx, yy, zz, levels, colors="black", linewidths=0.2, alpha=0.4)
-    if colorbar:
-        ticks = [0, 5, 10, 15, 20, 25]
-        bar = ax.figure.colorbar(filled, ax=ax, fraction=0.046, pad=0.03, ticks=ticks)
-        bar.set_label("f(x, y)")
-    others = minima[1:]
-    ax.plot([m["x"] for m in others], [m["y"] for m in others], "o", color="white",
-            markeredgecolor="black", markersize=4, linestyle="none", label="local minima")
-    ax.plot(minima[0]["x"], minima[0]["y"], marker="*", color="white", markersize=11,
-            markeredgecolor="black", linestyle="none", label="global minimum")
-    ax.set_xlim(-3, 4)
-    ax.set_ylim(-2.5, 3)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_aspect("equal")
-    ax.grid(False)
-
-
-def _path_and_curve(run: dict, minima: list[dict], title: str, out: Path) -> None:
-    fig, (left, right) = new_figure(2, height=2.8, layout="constrained")
-    _contours(left, minima)
-    left.plot(run["x_hist"], run["y_hist"], ".-", color=PALETTE["red"], markersize=4, lw=1,
-              label="path")
-    left.plot(run["x_hist"][0], run["y_hist"][0], "o", color=PALETTE["red"], label="start")
-    left.legend(loc="lower left", framealpha=0.9, fontsize=7)
-    left.set_title(title)
-    steps = np.arange(len(run["f_hist"]))
-    right.plot(steps, run["f_hist"], ".-", color=PALETTE["red"], markersize=4)
-    if len(steps) > 100:  # a long run's first steps, where f falls, would be squeezed to the axis
-        right.set_xscale("symlog", linthresh=1)
-    right.axhline(minima[0]["f"], color="black", ls="--", lw=0.8, label="global minimum")
-    right.set_xlabel("step")
-    right.set_ylabel("f")
-    right.set_title(f"final $f = {run['f']:.4f}$")
-    right.legend()
-    save(fig, out)
+def _one_run(run: dict, minima: list[dict], title: str, out: Path) -> None:
+    descent_figure(out, f, minima, [run], titles=[title, f"final $f = {run['f']:.4f}$"])
 
 
 def gd_path_b(r: dict, out: Path) -> None:
-    """§1.1 (b): the prescribed run on the contours, and its learning curve."""
+    """§1.1 (b): the prescribed run on the contours, and f after each step."""
     run = r["gd_b"]
-    _path_and_curve(run, r["minima"]["minima"], f"step {run['step_size']}, {run['steps']} steps",
-                    out)
+    _one_run(run, r["minima"]["minima"], f"step {run['step_size']}, {run['steps']} steps", out)
 
 
 def gd_path_d(r: dict, out: Path) -> None:
     """§1.1 (d): the best run of the tuning grid."""
-    best = r["gd_grid"]["best_config"]
-    title = f"step {best['step_size']}, {best['steps']} steps"
-    _path_and_curve(r["gd_grid"]["best"], r["minima"]["minima"], title, out)
+    run = r["gd_grid"]["best"]
+    _one_run(run, r["minima"]["minima"], f"step {run['step_size']}, {run['steps']} steps", out)
 
 
 def gd_path_decay(r: dict, out: Path) -> None:
     """§1.1 (h): the run with a decaying step size."""
     run = r["gd_decay"]
     title = f"decaying step from {run['step_size']}, {run['steps']} steps"
-    _path_and_curve(run, r["minima"]["minima"], title, out)
+    _one_run(run, r["minima"]["minima"], title, out)
 
 
 def gd_step_sizes(r: dict, out: Path) -> None:
     """§1.1 (e): paths for a too small, a good and a too large step size, side by side."""
     runs = r["gd_compare"]
-    fig, axes = new_figure(len(runs), height=2.2, layout="constrained")
-    for ax, (eta, run) in zip(axes, runs.items(), strict=True):
-        _contours(ax, r["minima"]["minima"], colorbar=False)
-        ax.plot(run["x_hist"], run["y_hist"], ".-", color=PALETTE["red"], markersize=3, lw=0.8)
-        ax.set_title(f"step {eta}: final $f = {run['f']:.3f}$")
-    save(fig, out)
+    descent_figure(out, f, r["minima"]["minima"], list(runs.values()), objective=False,
+                   titles=[f"step {eta}: final $f = {run['f']:.3f}$" for eta, run in runs.items()],
+                   height=2.2)
 
 
 def fd_eps(r: dict, out: Path) -> None:
@@ -96,8 +60,7 @@ def fd_eps(r: dict, out: Path) -> None:
     best = int(np.argmin(run["central"]))
     ax.plot(run["eps"][best], run["central"][best], "o", mfc="none", ms=10, color="black",
             label=rf"best central: $\epsilon$ = {tex_num(run['eps'][best], 1)}")
-    ax.set_xlabel(r"step $\epsilon$")
-    ax.set_ylabel(r"largest $|$numerical $-$ exact$|$")
+    ax.set(xlabel=r"step $\epsilon$", ylabel=r"largest $|$numerical $-$ exact$|$")
     ax.legend()
     save(fig, out)
 
@@ -107,7 +70,7 @@ def activations(r: dict, out: Path) -> None:
     from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 
     x = np.linspace(-10, 10, 401)
-    fig, axes = new_figure(2, 2, height=1.9, sharex=True, layout="constrained")
+    fig, axes = new_figure(2, 2, height=1.9, sharex=True)
     panels = [(sigmoid, "sigmoid"), (relu, "ReLU"), (sigmoid_grad, "sigmoid gradient"),
               (relu_grad, "ReLU gradient")]
     for ax, (fn, label) in zip(axes.flat, panels, strict=True):
@@ -130,40 +93,18 @@ def sweep_heatmap(r: dict, out: Path) -> None:
     accuracy_heatmap(r["sweep"], "test_acc", "test accuracy", out)
 
 
-def _curves(axes, run: dict, color: str | None = None, label: str = "") -> None:
-    epochs = np.arange(1, len(run["train_loss"]) + 1)
-    for ax, key in zip(axes, ("loss", "acc"), strict=True):
-        ax.plot(epochs, run[f"train_{key}"], "-", color=color, label=f"{label}train".strip())
-        ax.plot(epochs, run[f"test_{key}"], "--", color=color, label=f"{label}test".strip())
-
-
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (b): learning curves of the tuned 64-32-1 network."""
-    fig, axes = new_figure(2, height=2.4, layout="constrained")
-    _curves(axes, r["tuned"])
-    axes[0].set_yscale("log")
-    axes[0].set_title("BCE loss")
-    axes[1].set_title("accuracy")
-    for ax in axes:
-        ax.set_xlabel("epoch")
-        ax.legend()
-    save(fig, out)
+    run = r["tuned"]
+    curves_figure(out, {title: {phase: [run[f"{phase}_{key}"]] for phase in ("train", "test")}
+                        for title, key in (("BCE loss", "loss"), ("accuracy", "acc"))},
+                  log=["BCE loss"], height=2.4)
 
 
 def curves_variants(r: dict, out: Path) -> None:
     """§1.6 (d)-(i): learning curves of every architecture (mean over seeds, band = min..max)."""
-    fig, axes = new_figure(2, height=2.7, layout="constrained")
-    for (arch, runs), color in zip(r["variants"].items(), ("C0", "C1", "C2", "C3"), strict=True):
-        for ax, key in zip(axes, ("train_loss", "test_acc"), strict=True):
-            values = np.array([run[key] for run in runs])
-            epochs = np.arange(1, values.shape[1] + 1)
-            ax.plot(epochs, values.mean(axis=0), color=color, label=arch)
-            ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color,
-                            alpha=0.2, lw=0)
-    axes[0].set_yscale("log")
-    axes[0].set_title("training loss")
-    axes[1].set_title("test accuracy")
-    for ax in axes:
-        ax.set_xlabel("epoch")
-    axes[1].legend(loc="lower right")
-    save(fig, out)
+    curves_figure(out, {title: {arch: [run[key] for run in runs]
+                                for arch, runs in r["variants"].items()}
+                        for title, key in (("training loss", "train_loss"),
+                                           ("test accuracy", "test_acc"))},
+                  log=["training loss"], legend=["test accuracy"], height=2.7)

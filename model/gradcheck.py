@@ -106,3 +106,22 @@ def check_net(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray) -> list[GradCh
         GradCheck.of(name, a, numeric_grad(f, p))
         for (name, p), a in zip(net.parameters(), analytic, strict=True)
     ]
+
+
+def check_layer(layer: object, x: np.ndarray, dy: np.ndarray, name: str = "") -> list[GradCheck]:
+    """Check a layer's backward pass at the batch x for the upstream gradient dy.
+
+    The checked function is sum(dy * layer.forward(x)), whose gradients are what
+    `layer.backward(x, dy)` returns (dx) and stores (d<param> for each of `layer.params`); a dy
+    other than all ones catches a backward pass that ignores its upstream gradient. Returns the
+    rows "<name> dx" and "<name> d<param>" (name defaults to the layer's class name).
+    """
+    name = name or type(layer).__name__
+
+    def total(_: np.ndarray) -> float:
+        return float(np.sum(dy * layer.forward(x)))
+
+    dx = layer.backward(x, dy)
+    rows = [GradCheck.of(f"{name} d{param}", getattr(layer, f"d{param}"),
+                         numeric_grad(total, getattr(layer, param))) for param in layer.params]
+    return [GradCheck.of(f"{name} dx", dx, numeric_grad(total, x)), *rows]

@@ -164,3 +164,23 @@ def matrix(values: np.ndarray, digits: int = 4, trim: bool = False) -> NoEscape:
 
     cells = np.vectorize(cell, otypes=[object])(values)
     return NoEscape(Matrix(cells, mtype="b").dumps())
+
+
+def checks_table(checks: Sequence, header: str = "check", **kwargs: object) -> NoEscape:
+    """`gradcheck_table` with one row per `model.gradcheck.GradCheck`, named by its `name`, with
+    its max |a - n| and relative error; keyword arguments go to `gradcheck_table`."""
+    return gradcheck_table({header: [c.name for c in checks]}, [c.rel_error for c in checks],
+                           abs_error=[c.abs_error for c in checks], **kwargs)
+
+
+def entrywise_table(check: object, label: str, at: Sequence[float], **kwargs: object) -> NoEscape:
+    """`gradcheck_table` of one `GradCheck` entry by entry: a row per entry of the checked
+    array, labelled by the input value `at` it belongs to (4 decimals), with that entry's a, n,
+    |a - n| and relative error; keyword arguments go to `gradcheck_table`."""
+    from model.gradcheck import rel_error
+    from report.numbers import num
+
+    a, n = np.ravel(check.analytic), np.ravel(check.numeric)
+    return gradcheck_table({label: [num(v, 4) for v in at]},
+                           [rel_error(p, q) for p, q in zip(a, n, strict=True)],
+                           abs_error=np.abs(a - n), analytic=a, numeric=n, **kwargs)

@@ -173,3 +173,17 @@ def per_seed(fn: Callable[[dict], T], config: Mapping[str, Any], desc: str = "ru
     place of the list (so adding a seed runs only that seed)."""
     common = {key: value for key, value in config.items() if key != "seeds"}
     return sweep(fn, grid(common, seed=config["seeds"]), desc)
+
+
+def stack(runs: Sequence[Mapping[str, Any]], shape: tuple[int, ...], key: str,
+          index: int | None = None) -> Any:
+    """run[key] (or run[key][index], e.g. -1 for the last epoch) of every run of a sweep, as a
+    NumPy array of the sweep's `shape` followed by the value's own shape.
+
+    `runs` are in `grid` order (last axis fastest), so `shape` lists the axes' lengths in the
+    order they were given to `grid`, e.g. (learning rates, minibatch sizes, seeds).
+    """
+    import numpy as np
+
+    values = [run[key] if index is None else run[key][index] for run in runs]
+    return np.array(values).reshape(shape + np.shape(values[0]))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from model.optim2d import f, grad_x_f, grad_y_f, optimize_f
-from report.assignments.dl2023_a1 import (
-    GD_B,
-    GD_DECAY,
-    _decay_facts,
-    _ends,
-    _nearest,
+from model.optim2d import (
+    decay_facts,
+    f,
     find_minima,
+    grad_x_f,
+    grad_y_f,
+    grid_ends,
+    grid_reached,
+    nearest_minimum,
+    optimize_f,
     run_gd,
     run_gd_grid,
 )
+from report.assignments.dl2023_a1 import GD_B, GD_DECAY
 
 
 def test_one_step_moves_x_downhill_by_a_small_amount():
@@ -62,8 +66,8 @@ def test_global_minimum_is_stable_only_below_its_bound_near_0_18():
 def test_step_0_2_two_cycles_around_the_global_minimum_and_0_3_settles_in_the_local_one():
     config = {"x": 3.0, "y": 2.0, "step_sizes": [0.1, 0.2, 0.3, 0.5], "steps": [1000]}
     minima = find_minima({"box": 5.0, "starts_per_axis": 9})["minima"]
-    ends = _ends(run_gd_grid(config), minima)
-    local = _nearest(minima, 0.606, -0.303)
+    ends = grid_ends(run_gd_grid(config), minima)
+    local = nearest_minimum(minima, 0.606, -0.303)
     assert ends[0.2]["period"] == 2 and ends[0.2]["near"] == 0
     assert ends[0.3]["period"] == 1 and ends[0.3]["near"] == local
     assert ends[0.1]["period"] == 1 and ends[0.1]["near"] == local
@@ -72,6 +76,20 @@ def test_step_0_2_two_cycles_around_the_global_minimum_and_0_3_settles_in_the_lo
 
 def test_decayed_run_falls_below_the_bound_after_two_steps():
     minima = find_minima({"box": 5.0, "starts_per_axis": 9})["minima"]
-    facts = _decay_facts(run_gd(GD_DECAY), minima)
+    facts = decay_facts(run_gd(GD_DECAY), minima)
     assert facts["stable_from"] == 2  # 0.2 * 0.95^2 = 0.1805 < 0.1811 < 0.2 * 0.95
     assert facts["in_basin_from"] < GD_DECAY["steps"]
+
+
+def test_only_the_grid_points_that_end_at_the_target_are_reached():
+    grid = {"step_sizes": [0.1, 0.2], "steps": [10, 100],
+            "final_f": np.array([[1.0, -2.0], [-2.0005, 3.0]])}
+    assert grid_reached(grid, -2.0) == [(0.1, 100), (0.2, 10)]
+    assert grid_reached(grid, -2.0, tol=1e-4) == [(0.1, 100)]
+
+
+def test_a_decay_that_never_gets_below_the_bound_has_no_stable_step():
+    minima = [{"x": 0.0, "y": 0.0, "bound": 0.1}]
+    run = {"step_size": 0.2, "decay": 1.0, "steps": 3, "x_hist": [0.0] * 4, "y_hist": [0.0] * 4}
+    assert decay_facts(run, minima) == {"stable_from": None, "in_basin_from": 0}
+    assert decay_facts(run | {"decay": 0.5}, minima)["stable_from"] == 2  # 0.2 * 0.5^2 < 0.1
