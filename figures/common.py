@@ -259,6 +259,12 @@ def curves_figure(out: Path, panels: dict[str, dict[str, Sequence[Sequence[float
 View = tuple[tuple[float, float], tuple[float, float]]
 
 
+def in_view(view: View, x: float, y: float) -> bool:
+    """Whether the point (x, y) lies inside `view` ((x0, x1), (y0, y1))."""
+    (x0, x1), (y0, y1) = view
+    return x0 <= x <= x1 and y0 <= y <= y1
+
+
 def draw_surface(ax, fn, minima: Sequence[dict], view: View, *, top: float | None = None,
                  colorbar: bool = True, n_levels: int = 31) -> None:
     """Filled contours of the 2-D function `fn(x, y)` over `view` ((x0, x1), (y0, y1)), with
@@ -278,9 +284,10 @@ def draw_surface(ax, fn, minima: Sequence[dict], view: View, *, top: float | Non
 
         ax.figure.colorbar(filled, ax=ax, fraction=0.046, pad=0.03, label="f(x, y)",
                            ticks=MaxNLocator(6))
-    others = minima[1:]
-    ax.plot([m["x"] for m in others], [m["y"] for m in others], "o", color="white",
-            markeredgecolor="black", markersize=4, linestyle="none", label="local minima")
+    others = [m for m in minima[1:] if in_view(view, m["x"], m["y"])]
+    if others:  # a zoomed view without them keeps them out of the legend too
+        ax.plot([m["x"] for m in others], [m["y"] for m in others], "o", color="white",
+                markeredgecolor="black", markersize=4, linestyle="none", label="local minima")
     ax.plot(minima[0]["x"], minima[0]["y"], marker="*", color="white", markersize=11,
             markeredgecolor="black", linestyle="none", label="global minimum")
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y", aspect="equal")
@@ -327,20 +334,23 @@ def draw_objective(ax, runs: dict[str, dict], f_min: float, *, gap: bool = False
 def descent_figure(out: Path, fn, minima: Sequence[dict], runs: Sequence[dict], *,
                    titles: Sequence[str], view: View = ((-3, 4), (-2.5, 3)),
                    top: float | None = 25, objective: bool = True, last: int = 0,
-                   linthresh: float | None = None, height: float = 2.8) -> None:
+                   linthresh: float | None = None, ylim: tuple[float, float] | None = None,
+                   height: float = 2.8) -> None:
     """Gradient descent on `fn`: each run's path on the contours (`draw_surface`, `draw_path`),
-    titled by `titles`; with `objective` (one run), f per step beside it (`draw_objective`)."""
+    titled by `titles`; with `objective` (one run), f per step beside it (`draw_objective`),
+    titled by the next title, within `ylim` if given. `last` marks a run's last points."""
     if objective and len(runs) != 1:
         raise ValueError(f"the objective panel is drawn for one run, not {len(runs)}")
     fig, axes = new_figure(len(runs) + objective, height=height, squeeze=False)
     for ax, run, title in zip(axes[0], runs, titles, strict=False):
         draw_surface(ax, fn, minima, view, top=top, colorbar=objective)
-        draw_path(ax, run, start=objective, last=last)
+        draw_path(ax, run, start=objective and in_view(view, run["x_hist"][0], run["y_hist"][0]),
+                  last=last)
         ax.set_title(title)
         if objective:
             ax.legend(loc="lower left", fontsize=7)
     if objective:
         draw_objective(axes[0, 1], {"f after each step": runs[0]}, minima[0]["f"],
                        linthresh=linthresh)
-        axes[0, 1].set_title(titles[1])
+        axes[0, 1].set(title=titles[1], ylim=ylim)
     save(fig, out)

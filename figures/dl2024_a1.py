@@ -10,7 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import PALETTE, accuracy_heatmap, new_figure, save
+from figures.common import (
+    CYCLE_COLOURS,
+    PALETTE,
+    accuracy_heatmap,
+    descent_figure,
+    draw_objective,
+    new_figure,
+    save,
+)
 from model.optim2d import f
 
 ARCH_COLOURS = ("C0", "C1", "C2", "C3")
@@ -18,66 +26,25 @@ ARCH_COLOURS = ("C0", "C1", "C2", "C3")
 
 def gd_bounce(r: dict, out: Path) -> None:
     """§1.1 (f): step size 0.2 crosses into the global basin, then bounces across it forever."""
-    run, minima = r["gd_bounce"], r["minima"]["minima"]
-    best = minima[0]
-    fig, (left, right) = new_figure(2, height=2.8, layout="constrained")
-    xx, yy = np.meshgrid(np.linspace(-2.0, -0.2, 241), np.linspace(-0.4, 1.4, 241))
-    zz = f(xx, yy)
-    levels = np.linspace(zz.min(), zz.min() + 3, 25)
-    filled = left.contourf(xx, yy, zz, levels, cmap="viridis", extend="max")
-    left.contour(xx, yy, zz, levels, colors="black", linewidths=0.2, alpha=0.4)
-    ticks = np.arange(np.ceil(zz.min() * 2) / 2, zz.min() + 3, 0.5)
-    fig.colorbar(filled, ax=left, fraction=0.046, pad=0.03, label="f(x, y)", ticks=ticks)
-    xs, ys = np.array(run["x_hist"]), np.array(run["y_hist"])
-    inside = (xs > -2.0) & (xs < -0.2)
-    left.plot(xs[inside], ys[inside], ".-", color=PALETTE["red"], lw=0.6, markersize=3,
-              label="path")
-    left.plot(xs[-2:], ys[-2:], "o", color=PALETTE["green"], markeredgecolor="black",
-              label="last two points")
-    left.plot(best["x"], best["y"], marker="*", color="white", markersize=12,
-              markeredgecolor="black", linestyle="none", label="global minimum")
-    left.set_xlim(-2.0, -0.2)
-    left.set_ylim(-0.4, 1.4)
-    left.set_aspect("equal")
-    left.grid(False)
-    left.set_xlabel("x")
-    left.set_ylabel("y")
-    left.set_title("the global basin, zoomed in")
-    left.legend(loc="upper right", fontsize=7, framealpha=0.9)
-    steps = np.arange(len(run["f_hist"]))
-    right.plot(steps, run["f_hist"], ".-", color=PALETTE["red"], lw=0.6, markersize=2,
-               label="f after each step")
-    right.axhline(best["f"], color="black", ls="--", lw=0.8, label="global minimum")
-    right.set_xscale("symlog", linthresh=10)
-    right.set_xlim(0, steps[-1])
-    right.set_ylim(best["f"] - 0.3, 2)
-    right.set_xlabel("step")
-    right.set_ylabel("f")
-    right.set_title("f never falls below the cycle's values")
-    right.legend()
-    fig.get_layout_engine().set(wspace=0.12)
-    save(fig, out)
+    best = r["minima"]["minima"][0]
+    descent_figure(out, f, r["minima"]["minima"], [r["gd_bounce"]],
+                   titles=["the global basin, zoomed in", "f never falls below the cycle's values"],
+                   view=((-2.0, -0.2), (-0.4, 1.4)), top=best["f"] + 3, last=2, linthresh=10,
+                   ylim=(best["f"] - 0.3, 2))
 
 
 def schedules(r: dict, out: Path) -> None:
     """§1.1 (g): the intended decay against a compounded one, same eta_0 and d."""
-    runs, best = r["schedules"], r["minima"]["minima"][0]
-    fig, (left, right) = new_figure(2, height=2.5, layout="constrained")
-    styles = {"intended": (PALETTE["blue"], r"$\eta_0 d^t$"),
-              "compounded": (PALETTE["red"], r"$\eta_0 d^{t(t+1)/2}$")}
-    for key, (colour, label) in styles.items():
-        run = runs[key]
-        left.semilogy(np.arange(len(run["etas"])), run["etas"], ".-", color=colour, label=label)
-        right.semilogy(np.array(run["f_hist"]) - best["f"], ".-", color=colour, label=label,
-                       markersize=3)
-    left.set_xlabel("step t")
-    left.set_ylabel("step size")
-    left.set_title("step size per step")
+    runs = {r"$\eta_0 d^t$": r["schedules"]["intended"],
+            r"$\eta_0 d^{t(t+1)/2}$": r["schedules"]["compounded"]}
+    fig, (left, right) = new_figure(2, height=2.5)
+    for i, (label, run) in enumerate(runs.items()):
+        # The colours of draw_objective's curves, so each schedule keeps its colour.
+        left.semilogy(run["etas"], ".-", color=CYCLE_COLOURS[i + 1], label=label)
+    left.set(xlabel="step t", ylabel="step size", title="step size per step")
     left.legend()
-    right.set_xlabel("step")
-    right.set_ylabel("f - global minimum")
+    draw_objective(right, runs, r["minima"]["minima"][0]["f"], gap=True)
     right.set_title("distance from the global minimum")
-    right.legend()
     save(fig, out)
 
 
