@@ -331,14 +331,24 @@ def draw_objective(ax, runs: dict[str, dict], f_min: float, *, gap: bool = False
     ax.legend()
 
 
+def run_title(run: dict) -> str:
+    """A descent run's settings in a few words: "step 0.1, 10 steps", or "decaying step from
+    0.2, 50 steps" when its step size decays."""
+    step = "step" if run["decay"] == 1 else "decaying step from"
+    return f"{step} {run['step_size']}, {run['steps']} steps"
+
+
 def descent_figure(out: Path, fn, minima: Sequence[dict], runs: Sequence[dict], *,
-                   titles: Sequence[str], view: View = ((-3, 4), (-2.5, 3)),
+                   titles: Sequence[str] | None = None, view: View = ((-3, 4), (-2.5, 3)),
                    top: float | None = 25, objective: bool = True, last: int = 0,
                    linthresh: float | None = None, ylim: tuple[float, float] | None = None,
                    height: float = 2.8) -> None:
     """Gradient descent on `fn`: each run's path on the contours (`draw_surface`, `draw_path`),
     titled by `titles`; with `objective` (one run), f per step beside it (`draw_objective`),
-    titled by the next title, within `ylim` if given. `last` marks a run's last points."""
+    titled by the next title, within `ylim` if given. `last` marks a run's last points. The
+    default titles are each run's `run_title`, and its final f over the objective panel.
+    """
+    titles = titles or [*map(run_title, runs), f"final $f = {runs[-1]['f']:.4f}$"]
     if objective and len(runs) != 1:
         raise ValueError(f"the objective panel is drawn for one run, not {len(runs)}")
     fig, axes = new_figure(len(runs) + objective, height=height, squeeze=False)
@@ -353,4 +363,35 @@ def descent_figure(out: Path, fn, minima: Sequence[dict], runs: Sequence[dict], 
         draw_objective(axes[0, 1], {"f after each step": runs[0]}, minima[0]["f"],
                        linthresh=linthresh)
         axes[0, 1].set(title=titles[1], ylim=ylim)
+    save(fig, out)
+
+
+def error_vs_step(out: Path, steps: Sequence[float], errors: dict[str, Sequence[float]], *,
+                  ylabel: str, mark_best: str | None = None, height: float = 2.8) -> None:
+    """Finite-difference error against the step on log-log axes, one curve per entry of
+    `errors` ({label: error per step}); `mark_best` circles that curve's smallest error."""
+    fig, ax = new_figure(height=height)
+    for i, (label, values) in enumerate(errors.items()):
+        ax.loglog(steps, values, ".-", color=CYCLE_COLOURS[i], label=label)
+    if mark_best is not None:
+        best = int(np.argmin(errors[mark_best]))
+        ax.plot(steps[best], errors[mark_best][best], "o", mfc="none", ms=10, color="black",
+                label=rf"best {mark_best}: $\epsilon$ = {tex_num(steps[best], 1)}")
+    log_axes(ax, x=True)
+    ax.set(xlabel=r"step $\epsilon$", ylabel=ylabel)
+    ax.legend()
+    save(fig, out)
+
+
+def function_panels(out: Path, panels: dict[str, object], x: np.ndarray, *, ncols: int = 2,
+                    height: float = 1.9) -> None:
+    """Functions of one variable, one panel each ({title: fn}, fn elementwise on x), in rows
+    of `ncols` sharing their x axis; a panel's colour follows its column."""
+    nrows = -(-len(panels) // ncols)
+    fig, axes = new_figure(ncols, nrows, height=height, squeeze=False, sharex=True)
+    for k, (ax, (title, fn)) in enumerate(zip(axes.flat, panels.items(), strict=False)):
+        ax.plot(x, fn(x), color=CYCLE_COLOURS[k % ncols])
+        ax.set_title(title)
+    for ax in axes[-1]:
+        ax.set_xlabel("x")
     save(fig, out)

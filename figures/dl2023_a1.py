@@ -7,39 +7,29 @@ from pathlib import Path
 import numpy as np
 
 from figures.common import (
-    PALETTE,
     accuracy_heatmap,
     curves_figure,
     descent_figure,
+    error_vs_step,
+    function_panels,
     image_strip,
-    new_figure,
-    save,
-    tex_num,
 )
 from model.optim2d import f
 
 
-def _one_run(run: dict, minima: list[dict], title: str, out: Path) -> None:
-    descent_figure(out, f, minima, [run], titles=[title, f"final $f = {run['f']:.4f}$"])
-
-
 def gd_path_b(r: dict, out: Path) -> None:
     """§1.1 (b): the prescribed run on the contours, and f after each step."""
-    run = r["gd_b"]
-    _one_run(run, r["minima"]["minima"], f"step {run['step_size']}, {run['steps']} steps", out)
+    descent_figure(out, f, r["minima"]["minima"], [r["gd_b"]])
 
 
 def gd_path_d(r: dict, out: Path) -> None:
     """§1.1 (d): the best run of the tuning grid."""
-    run = r["gd_grid"]["best"]
-    _one_run(run, r["minima"]["minima"], f"step {run['step_size']}, {run['steps']} steps", out)
+    descent_figure(out, f, r["minima"]["minima"], [r["gd_grid"]["best"]])
 
 
 def gd_path_decay(r: dict, out: Path) -> None:
     """§1.1 (h): the run with a decaying step size."""
-    run = r["gd_decay"]
-    title = f"decaying step from {run['step_size']}, {run['steps']} steps"
-    _one_run(run, r["minima"]["minima"], title, out)
+    descent_figure(out, f, r["minima"]["minima"], [r["gd_decay"]])
 
 
 def gd_step_sizes(r: dict, out: Path) -> None:
@@ -53,32 +43,17 @@ def gd_step_sizes(r: dict, out: Path) -> None:
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (d): error of finite differences against the step size, on log-log axes."""
     run = r["fd_eps"]
-    fig, ax = new_figure(height=2.8)
-    ax.loglog(run["eps"], run["central"], ".-", label="central difference", color=PALETTE["blue"])
-    ax.loglog(run["eps"], run["forward"], ".-", label="forward difference", color=PALETTE["green"],
-              alpha=0.7)
-    best = int(np.argmin(run["central"]))
-    ax.plot(run["eps"][best], run["central"][best], "o", mfc="none", ms=10, color="black",
-            label=rf"best central: $\epsilon$ = {tex_num(run['eps'][best], 1)}")
-    ax.set(xlabel=r"step $\epsilon$", ylabel=r"largest $|$numerical $-$ exact$|$")
-    ax.legend()
-    save(fig, out)
+    error_vs_step(out, run["eps"], {"central difference": run["central"],
+                                    "forward difference": run["forward"]},
+                  ylabel=r"largest $|$numerical $-$ exact$|$", mark_best="central difference")
 
 
 def activations(r: dict, out: Path) -> None:
     """§1.2 (g): the sigmoid and ReLU and their gradients, 2 x 2."""
     from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 
-    x = np.linspace(-10, 10, 401)
-    fig, axes = new_figure(2, 2, height=1.9, sharex=True)
-    panels = [(sigmoid, "sigmoid"), (relu, "ReLU"), (sigmoid_grad, "sigmoid gradient"),
-              (relu_grad, "ReLU gradient")]
-    for ax, (fn, label) in zip(axes.flat, panels, strict=True):
-        ax.plot(x, fn(x), color=PALETTE["blue"] if "sigmoid" in label else PALETTE["red"])
-        ax.set_title(label)
-    for ax in axes[1]:
-        ax.set_xlabel("x")
-    save(fig, out)
+    function_panels(out, {"sigmoid": sigmoid, "ReLU": relu, "sigmoid gradient": sigmoid_grad,
+                          "ReLU gradient": relu_grad}, np.linspace(-10, 10, 401))
 
 
 def digits_strip(r: dict, out: Path) -> None:

@@ -125,3 +125,13 @@ def check_layer(layer: object, x: np.ndarray, dy: np.ndarray, name: str = "") ->
     rows = [GradCheck.of(f"{name} d{param}", getattr(layer, f"d{param}"),
                          numeric_grad(total, getattr(layer, param))) for param in layer.params]
     return [GradCheck.of(f"{name} dx", dx, numeric_grad(total, x)), *rows]
+
+
+def difference_errors(fn: Callable[[np.ndarray], np.ndarray], exact: np.ndarray, x: np.ndarray,
+                      steps: np.ndarray) -> dict[str, np.ndarray]:
+    """For each step e: the largest error, over the points x, of the central difference
+    (fn(x + e/2) - fn(x - e/2)) / e and of the forward difference (fn(x + e) - fn(x)) / e of
+    the elementwise `fn` against its `exact` derivative at x. Returns {"central", "forward"}."""
+    central = [np.max(np.abs((fn(x + e / 2) - fn(x - e / 2)) / e - exact)) for e in steps]
+    forward = [np.max(np.abs((fn(x + e) - fn(x)) / e - exact)) for e in steps]
+    return {"central": np.array(central), "forward": np.array(forward)}

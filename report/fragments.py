@@ -184,3 +184,25 @@ def entrywise_table(check: object, label: str, at: Sequence[float], **kwargs: ob
     return gradcheck_table({label: [num(v, 4) for v in at]},
                            [rel_error(p, q) for p, q in zip(a, n, strict=True)],
                            abs_error=np.abs(a - n), analytic=a, numeric=n, **kwargs)
+
+
+def columns_table(header: Sequence, columns: Sequence[Sequence[float]],
+                  digits: int = 6) -> NoEscape:
+    """Values side by side, one column per sequence (x, f(x), f'(x), say): `digits` decimals,
+    whole numbers (labels, a ReLU's 0 and 1) without any."""
+    from report.numbers import num
+
+    return table(header, [[int(v) if float(v).is_integer() else num(v, digits) for v in row]
+                          for row in zip(*columns, strict=True)])
+
+
+def matrix_table(corner: str, rows: Sequence, columns: Sequence, values: np.ndarray,
+                 digits: int = 4, missing: str = "diverged") -> NoEscape:
+    """A table of `values` (len(rows), len(columns)) labelled by its row and column values (a
+    grid of step sizes x numbers of steps, say), `corner` naming both; a non-finite value
+    shows as the word `missing`."""
+    from report.numbers import num
+
+    return table([corner, *columns],
+                 [[row, *(num(v, digits) if np.isfinite(v) else missing for v in line)]
+                  for row, line in zip(rows, values, strict=True)])

@@ -7,25 +7,16 @@ from typing import Any
 import numpy as np
 
 from figures import dl2023_a1 as fig
-from model import BCE, Linear, ReLU, Sigmoid, fit
+from model import BCE, Linear, ReLU, Sigmoid, fit, optim2d
 from model.assignments.dl2023 import linear, network, one_layer
 from model.data import digits_split, load_digits_binary
 from model.diagnostics import dead_relu_fraction, saturated_fraction
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
-from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, check_layer
+from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, check_layer, difference_errors
 from model.losses import bce_loss, bce_loss_grad
-from model.optim2d import (
-    decay_facts,
-    find_minima,
-    grid_ends,
-    grid_reached,
-    nearest_minimum,
-    run_gd,
-    run_gd_compare,
-    run_gd_grid,
-)
-from report.fragments import checks_table, entrywise_table, table
-from report.latex import NoEscape, fmt_num
+from model.optim2d import find_minima, run_gd, run_gd_compare, run_gd_grid
+from report.fragments import checks_table, columns_table, entrywise_table, matrix_table, table
+from report.latex import fmt_num
 from report.numbers import pm
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import grid, over_seeds, stack, sweep
@@ -47,8 +38,8 @@ MINIMA = {"box": 5.0, "starts_per_axis": 21}
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the minima the answers compare with, how the grid's runs end, the grid's table."""
     minima, grid_run = r["minima"]["minima"], r["gd_grid"]
-    b_near = minima[nearest_minimum(minima, r["gd_b"]["x"], r["gd_b"]["y"])]
-    reached = grid_reached(grid_run, minima[0]["f"])
+    b_near = minima[optim2d.nearest_minimum(minima, r["gd_b"]["x"], r["gd_b"]["y"])]
+    reached = optim2d.grid_reached(grid_run, minima[0]["f"])
     etas = sorted({eta for eta, _ in reached})
     last = grid_run["final_f"][:, -1]
     smaller = [v for eta, v in zip(grid_run["step_sizes"], last, strict=True)
@@ -57,12 +48,11 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
         "global_min": minima[0], "minima": minima, "b_near": b_near,
         "local_index": minima.index(b_near), "reached": reached, "reached_etas": etas,
         "smaller_end_local": all(abs(v - b_near["f"]) < 0.1 for v in smaller),
-        "ends": grid_ends(grid_run, minima), "decay": decay_facts(r["gd_decay"], minima),
+        "ends": optim2d.grid_ends(grid_run, minima),
+        "decay": optim2d.decay_facts(r["gd_decay"], minima),
         "compare": dict(zip(("small", "good", "large"), r["gd_compare"].values(), strict=True)),
-        "grid_table": table(["step size / steps", *grid_run["steps"]],
-                            [[eta, *(fmt_num(v, 4) if np.isfinite(v) else "diverged" for v in row)]
-                             for eta, row in zip(grid_run["step_sizes"], grid_run["final_f"],
-                                                 strict=True)]),
+        "grid_table": matrix_table("step size / steps", grid_run["step_sizes"],
+                                   grid_run["steps"], grid_run["final_f"]),
     }
 
 
@@ -74,14 +64,13 @@ FD_EPS = {"x": [-3.0, -0.5, 0.7, 2.0], "eps_exponents": [-15.0, 0.0], "points": 
 
 def run_components(config: dict) -> dict[str, Any]:
     """The values §1.2 prints for its seeded inputs, and their central-difference checks."""
-    def rng() -> np.random.Generator:
-        return np.random.default_rng(config["seed"])
-
-    x, x_fd = rng().uniform(-10, 10, size=5), rng().uniform(-2, 2, size=5)
-    labels = rng()
+    x, x_fd = (np.random.default_rng(config["seed"]).uniform(-a, a, size=5) for a in (10, 2))
+    labels = np.random.default_rng(config["seed"])
     y, y_hat = labels.integers(2, size=5).astype(float), labels.uniform(0, 1, size=5)
     return {
         "x": x, "x_fd": x_fd, "y": y, "y_hat": y_hat, "bce": bce_loss(y, y_hat),
+        "sigmoid": sigmoid(x), "sigmoid_grad": sigmoid_grad(x), "relu": relu(x),
+        "relu_grad": relu_grad(x),
         "sigmoid_fd": check_function(lambda v: np.sum(sigmoid(v)), sigmoid_grad, x_fd.copy()),
         "relu_fd": check_function(lambda v: np.sum(relu(v)), relu_grad, x.copy()),
         "bce_fd": check_function(lambda v: np.sum(bce_loss(y, v)), lambda v: bce_loss_grad(y, v),
@@ -91,12 +80,8 @@ def run_components(config: dict) -> dict[str, Any]:
 
 def run_fd_eps(config: dict) -> dict[str, Any]:
     """Error of forward and central differences of the sigmoid against its exact derivative."""
-    x = np.array(config["x"])
-    eps = np.logspace(*config["eps_exponents"], config["points"])
-    exact = sigmoid_grad(x)
-    central = [np.max(np.abs((sigmoid(x + e / 2) - sigmoid(x - e / 2)) / e - exact)) for e in eps]
-    forward = [np.max(np.abs((sigmoid(x + e) - sigmoid(x)) / e - exact)) for e in eps]
-    return {"eps": eps, "central": np.array(central), "forward": np.array(forward)}
+    x, eps = np.array(config["x"]), np.logspace(*config["eps_exponents"], config["points"])
+    return {"eps": eps} | difference_errors(sigmoid, sigmoid_grad(x), x, eps)
 
 
 def run_one_layer(config: dict) -> dict[str, Any]:
@@ -137,22 +122,16 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
     comp, eps_run = r["components"], r["fd_eps"]
     eps, central, forward = eps_run["eps"], eps_run["central"], eps_run["forward"]
     best = int(np.argmin(central))
-
-    def values(header: list[str], columns: list, digits: int = 6) -> NoEscape:
-        # Whole numbers (labels, a ReLU's 0 and 1) without decimals.
-        return table(header, [[int(v) if float(v).is_integer() else fmt_num(v, digits)
-                               for v in row] for row in zip(*columns, strict=True)])
-
     symbolic = {"analytic_is": "the symbolic derivative"}
     return {
         "fd_grows_both_sides": bool(min(central[0], central[-1]) > 100 * central[best]),
         "sigmoid_peak": float(sigmoid_grad(np.linspace(-10, 10, 2001)).max()),
-        "sigmoid_values": values(["x", "sigmoid(x)", "sigmoid_grad(x)"],
-                                 [comp["x"], sigmoid(comp["x"]), sigmoid_grad(comp["x"])]),
-        "relu_values": values(["x", "relu(x)", "relu_grad(x)"],
-                              [comp["x"], relu(comp["x"]), relu_grad(comp["x"])], 4),
-        "bce_values": values(["y", "y_hat", "bce_loss(y, y_hat)"],
-                             [comp["y"], comp["y_hat"], comp["bce"]]),
+        "sigmoid_values": columns_table(["x", "sigmoid(x)", "sigmoid_grad(x)"],
+                                        [comp[k] for k in ("x", "sigmoid", "sigmoid_grad")]),
+        "relu_values": columns_table(["x", "relu(x)", "relu_grad(x)"],
+                                     [comp[k] for k in ("x", "relu", "relu_grad")], 4),
+        "bce_values": columns_table(["y", "y_hat", "bce_loss(y, y_hat)"],
+                                    [comp[k] for k in ("y", "y_hat", "bce")]),
         "sigmoid_fd": entrywise_table(comp["sigmoid_fd"], "x", comp["x_fd"], **symbolic),
         "relu_fd": entrywise_table(comp["relu_fd"], "x", comp["x"], **symbolic),
         "bce_fd": entrywise_table(comp["bce_fd"], "y_hat", comp["y_hat"], **symbolic),
@@ -180,17 +159,11 @@ ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
              "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 0}
 
 
-def _digits() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The notebook's split, labels as a column as its network's output is."""
-    (x, y), (x_test, y_test) = digits_split(**DIGITS)
-    return (x, y[:, None]), (x_test, y_test[:, None])
-
-
 def run_digits_stats(config: dict) -> dict[str, Any]:
     """What the notebook prints about the data, and the first ten images for the strip (an
     image shows the same standardised as raw: both are drawn from their own min to max)."""
     x, y = load_digits_binary(ddof=config["ddof"])
-    (x_train, _), (x_test, _) = _digits()
+    (x_train, _), (x_test, _) = digits_split(**config)
     return {"shape_x": x.shape, "shape_y": y.shape, "min": float(x.min()), "max": float(x.max()),
             "labels": np.unique(y), "first_ten": x[:10], "first_ten_labels": y[:10],
             "n_train": len(x_train), "n_test": len(x_test)}
@@ -200,9 +173,10 @@ def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits as the notebook's fit does; return its curves.
 
     Like the notebook: minibatches in order, the last partial one dropped, the gradient of the
-    batch sum, and the test set evaluated after every epoch.
+    batch sum, and the test set evaluated after every epoch. Labels are a column, as the
+    network's output is.
     """
-    (x, y), (x_test, y_test) = _digits()
+    (x, y), (x_test, y_test) = ((part, labels[:, None]) for part, labels in digits_split(**DIGITS))
     net = network(config["arch"], np.random.default_rng(config["seed"]))
     linears = [layer for layer in net.layers if isinstance(layer, Linear)]
     if config.get("init") == "zeros":
@@ -254,15 +228,13 @@ def _fast_runs(sweep: dict) -> dict[str, Any]:
     what their networks look like after training next to those that do not fail."""
     acc, dead, saturated = sweep["test_acc"][-1], sweep["dead"][-1], sweep["out_saturated"][-1]
     failed = acc < 0.9
-
-    def top(values: np.ndarray) -> float:
-        return float(values.max()) if values.size else 0.0
-
+    # The initial values stand for "no such run" (fractions lie in [0, 1]).
     return {"n_failed": int(failed.sum()), "n_runs": int(failed.size),
             "failed_mbs": sorted({sweep["mbs"][j] for j in np.argwhere(failed)[:, 0]}),
-            "failed_dead_min": -top(-dead[failed]), "failed_dead_max": top(dead[failed]),
-            "failed_saturated": top(saturated[failed]), "ok_dead_max": top(dead[~failed]),
-            "mb_acc": acc.mean(axis=-1)}
+            "failed_dead_min": float(dead[failed].min(initial=1.0)),
+            "failed_dead_max": float(dead[failed].max(initial=0.0)),
+            "failed_saturated": float(saturated[failed].max(initial=0.0)),
+            "ok_dead_max": float(dead[~failed].max(initial=0.0)), "mb_acc": acc.mean(axis=-1)}
 
 
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
