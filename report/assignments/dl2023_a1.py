@@ -110,9 +110,9 @@ def run_layer_checks(config: dict) -> dict[str, Any]:
     v = rng.uniform(-10, 10, size=(3, 5))
     for act, low in ((Sigmoid(), -10.0), (ReLU(), 1.0)):  # no ReLU input within h of its kink
         out, grad = act.forward(v), act.backward(v, np.ones_like(v))
-        checks[type(act).__name__] = out.shape == grad.shape == v.shape and (
-            type(act) is ReLU or bool(np.all((out > 0) & (out < 1))))
-        u = np.random.default_rng(config["seed"]).uniform(low, 10, size=(3, 5))
+        in_range = isinstance(act, ReLU) or bool(np.all((out > 0) & (out < 1)))
+        checks[type(act).__name__] = out.shape == grad.shape == v.shape and in_range
+        u = np.random.default_rng(config["seed"]).uniform(low, 10, size=(3, 5))  # as 1.2's input
         rows += check_layer(act, u, 2 * np.ones((3, 5)))
     return {"rows": rows, "checks": checks}
 
