@@ -196,3 +196,15 @@ def save(fig, path: Path) -> None:
     fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)
     os.replace(tmp, path)
+
+
+def mean_band(ax, values: np.ndarray, label: str, x: np.ndarray | None = None,
+              **line) -> None:
+    """Curves over seeds (seeds, steps) as their mean line and a band from the lowest to the
+    highest seed, in the line's colour; `x` defaults to 1, 2, ... (epochs). Appended by t-dl2024.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    x = np.arange(1, values.shape[1] + 1) if x is None else x
+    (mean,) = ax.plot(x, values.mean(axis=0), label=label, **line)
+    ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=mean.get_color(), alpha=0.2,
+                    lw=0)

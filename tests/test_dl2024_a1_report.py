@@ -119,9 +119,13 @@ def test_cli_claims_lists_the_reports_claims_all_held(built):
     assert "explanations without a claim" not in proc.stdout
 
 
-def test_a_copy_accuracy_far_outside_our_range_is_a_differs_verdict():
-    assert a24._verdict(0.90, np.array([0.95, 0.97]), 0.005) == "differs"
-    assert a24._verdict(0.948, np.array([0.95, 0.97]), 0.005) == "agrees"
+def test_copy_accuracies_far_outside_our_range_differ_and_fail_the_build(built):
+    r = copy.deepcopy(built["r"])
+    for runs in r["student_training"]["runs"].values():
+        for run in runs:
+            run["val_acc"][-1] = 0.5
+    with pytest.raises(ClaimError, match="most of the copy's accuracies lie in our range"):
+        a24.context_student(r)
 
 
 def test_a_worst_run_without_dead_relus_fails_the_build(built):

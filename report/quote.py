@@ -1,0 +1,69 @@
+"""A student copy's printed values checked against our runs: one `Quote` per printed value.
+
+A TA grading another copy of an assignment records what it printed (as data) and reruns its
+settings; `quote(printed, ours, tol)` compares the printed value with ours (one value, or one per
+seed) and gives the verdict, how far outside our range it lies, and the cells of a table row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pylatex.utils import NoEscape
+
+from report.numbers import num, pm
+
+__all__ = ["Quote", "quote", "verdict"]
+
+
+def verdict(agrees: bool) -> str:
+    """The word every report's verdict column uses."""
+    return "agrees" if agrees else "differs"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A printed value, our values (one per seed, or one), and the tolerance of the comparison.
+
+    The printed value agrees when it lies within [min(ours) - tol, max(ours) + tol]: the range
+    our seeds span, widened by what the copy's rounding (and more) allows.
+    """
+
+    printed: float
+    ours: np.ndarray
+    tol: float
+
+    @property
+    def agrees(self) -> bool:
+        return bool(self.ours.min() - self.tol <= self.printed <= self.ours.max() + self.tol)
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.agrees)
+
+    @property
+    def outside(self) -> float:
+        """How far the printed value lies outside our (unwidened) range; 0 inside it."""
+        return float(max(self.ours.min() - self.printed, self.printed - self.ours.max(), 0.0))
+
+    @property
+    def spread(self) -> float:
+        """The width of our range (max - min over seeds)."""
+        return float(np.ptp(self.ours))
+
+    def range_cell(self, digits: int = 3) -> NoEscape:
+        """Our values as `min--max` (a single value as itself)."""
+        if self.spread == 0:
+            return num(self.ours[0], digits)
+        return NoEscape(f"{num(self.ours.min(), digits)}--{num(self.ours.max(), digits)}")
+
+    def pm_cell(self, digits: int = 3) -> NoEscape:
+        """Our values as mean ± population standard deviation, in math mode."""
+        return NoEscape(f"${pm(self.ours, digits)}$")
+
+
+def quote(printed: float, ours: float | Sequence[float] | np.ndarray, tol: float) -> Quote:
+    """A `Quote` of `printed` against `ours` (a number, or one value per seed)."""
+    return Quote(float(printed), np.atleast_1d(np.asarray(ours, dtype=float)), float(tol))
