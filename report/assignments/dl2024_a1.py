@@ -423,71 +423,41 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     def nearest(run: dict) -> dict:
         return min(minima, key=lambda m: np.hypot(run["x"] - m["x"], run["y"] - m["y"]))
 
-    b, b_near, bounce, decay = r["gd_b"], nearest(r["gd_b"]), r["gd_bounce"], r["gd_decay"]
-    g = r["gd_grid"]
+    g, bounce, sched = r["gd_grid"], r["gd_bounce"], r["schedules"]
     final = g["final_f"]
     reached = [(eta, steps) for i, eta in enumerate(g["step_sizes"])
                for j, steps in enumerate(g["steps"]) if abs(final[i, j] - best["f"]) < 1e-3]
-    small, good, large = (r["gd_compare"][str(eta)] for eta in GD_COMPARE["step_sizes"])
-    claim(b["f"] - best["f"] > 1, "(c) the prescribed run ends far above the global minimum")
-    claim(b_near is not best and b["f"] - b_near["f"] < 0.1,
-          "(c) the prescribed run ends close to a local minimum, not the global one")
-    claim(small["f"] > good["f"] + 1, "(e) a too small step size is still far from a minimum")
-    claim(abs(good["f"] - best["f"]) < 1e-3, "(e) the good step size reaches the global minimum")
-    claim(large["f"] - best["f"] > 1, "(e) a too large step size does not settle")
-    claim(len(reached) > 0, "(f) some fixed step size in the grid reaches the global minimum")
-
     ten = final[g["step_sizes"].index(GD_BOUNCE["step_size"]), g["steps"].index(10)]
-    grad_end = float(np.hypot(grad_x_f(bounce["x"], bounce["y"]),
-                              grad_y_f(bounce["x"], bounce["y"])))
     cycle = detect_cycle(np.column_stack([bounce["x_hist"], bounce["y_hist"]]), tol=1e-9)
-    claim(-1.9 < ten < -1.8, "(f) step size 0.2 is at f near -1.82 after 10 steps")
-    claim(nearest(bounce) is best and bounce["f"] - best["f"] > 0.3,
-          "(f) step size 0.2 stays in the global basin but well above its bottom")
-    claim(all(abs(m["f"] - ten) > 0.3 for m in minima), "(f) -1.82 is not the value of any minimum")
-    claim(grad_end > 1, "(f) the gradient at the end of the 0.2 run is far from zero")
-    claim(cycle is not None and cycle.period == 2
-          and abs(cycle.points[0][0] - cycle.points[1][0]) > 0.1,
-          "(f) the 0.2 run has settled into a two-step cycle across the basin")
-    # Gradient descent settles into a minimum only if eta < 2 / (largest Hessian eigenvalue);
-    # find_minima gives both, from the Hessian SymPy differentiates.
-    limit = best["bound"]
-    claim(GD_COMPARE["step_sizes"][1] < limit < GD_BOUNCE["step_size"],
-          "(f) the stability bound lies between the good step size and 0.2")
-    claim(all(eta < limit for eta, _ in reached), "(f) every step size that reached the global "
-                                                 "minimum is below the bound")
-
-    sched = r["schedules"]
     intended, compounded = sched["intended"], sched["compounded"]
-    claim(sched["shrink_ratio"] > 5, "(g) the assignment's shrinking-step check holds")
-    claim(sched["optimize_f"]["x"] == intended["x"] and sched["optimize_f"]["y"] == intended["y"],
-          "(g) optimize_f's decay is exactly eta_0 d^t")
     claim(intended["f"] < compounded["f"] - 0.1,
           "(g) the compounded schedule ends clearly higher than the intended one")
-    claim(abs(compounded["x_hist"][-1] - compounded["x_hist"][10]) < 1e-3,
-          "(g) the compounded run has stopped moving after 10 steps")
-    claim(abs(intended["f"] - best["f"]) < 0.01, "(g) the intended schedule ends near the global "
-                                                 "minimum")
-    eta_end = GD_DECAY["step_size"] * GD_DECAY["decay"] ** (GD_DECAY["steps"] - 1)
-    claim(GD_DECAY["step_size"] > limit > eta_end,
-          "(h) the decayed step size starts above the stability bound and ends below it")
-    claim(decay["f"] < -2 and abs(decay["f"] - best["f"]) < 1e-3,
-          "(h) the decayed run gets below -2, to the global minimum")
     tail = bounce["f_hist"][-2:]
     return {
         "start": f"({START['x']:g}, {START['y']:g})",
-        "global_min": best, "minima": minima, "b_near": b_near, "reached": reached,
+        "global_min": best, "minima": minima, "b_near": nearest(r["gd_b"]), "reached": reached,
         "grid_best": g["best_config"] | {"f": g["best"]["f"]},
-        "compare": {"small": small, "good": good, "large": large},
+        "compare": dict(zip(("small", "good", "large"), (r["gd_compare"][str(eta)] for eta in
+                                                          GD_COMPARE["step_sizes"]))),
         "compare_sizes": GD_COMPARE["step_sizes"],
         "grid_table": table(["step size / steps", *g["steps"]],
                             [[eta, *(num(v, 4) for v in row)]
                              for eta, row in zip(g["step_sizes"], final, strict=True)]),
-        "bounce": {"ten": ten, "end": bounce["f"], "grad": grad_end, "low": min(tail),
-                   "high": max(tail), "x_a": cycle.points[0][0], "x_b": cycle.points[1][0]},
-        "hessian": {"lam": best["eigenvalues"][-1], "limit": limit},
+        "bounce": {"ten": ten, "ten_gap": min(abs(m["f"] - ten) for m in minima),
+                   "near": nearest(bounce), "end": bounce["f"], "low": min(tail),
+                   "high": max(tail), "period": cycle.period if cycle else None,
+                   "x_a": bounce["x_hist"][-2], "x_b": bounce["x_hist"][-1],
+                   "grad": float(np.hypot(grad_x_f(bounce["x"], bounce["y"]),
+                                          grad_y_f(bounce["x"], bounce["y"])))},
+        # Gradient descent settles into a minimum only if eta < 2 / (largest Hessian
+        # eigenvalue); find_minima gives both, from the Hessian SymPy differentiates.
+        "hessian": {"lam": best["eigenvalues"][-1], "limit": best["bound"]},
+        "decay_eta_end": GD_DECAY["step_size"] * GD_DECAY["decay"] ** (GD_DECAY["steps"] - 1),
         "shrink": {"ratio": sched["shrink_ratio"]},
         "sched": {"intended": intended, "compounded": compounded,
+                  "frozen": abs(compounded["x_hist"][-1] - compounded["x_hist"][10]),
+                  "same_point": (sched["optimize_f"]["x"], sched["optimize_f"]["y"])
+                  == (intended["x"], intended["y"]),
                   "eta_last": {k: float(sched[k]["etas"][-1]) for k in ("intended", "compounded")},
                   "eta_total": {k: float(np.sum(sched[k]["etas"]))
                                 for k in ("intended", "compounded")}},
