@@ -437,8 +437,8 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
         "start": f"({START['x']:g}, {START['y']:g})",
         "global_min": best, "minima": minima, "b_near": nearest(r["gd_b"]), "reached": reached,
         "grid_best": g["best_config"] | {"f": g["best"]["f"]},
-        "compare": dict(zip(("small", "good", "large"), (r["gd_compare"][str(eta)] for eta in
-                                                          GD_COMPARE["step_sizes"]))),
+        "compare": {k: r["gd_compare"][str(eta)] for k, eta in
+                    zip(("small", "good", "large"), GD_COMPARE["step_sizes"], strict=True)},
         "compare_sizes": GD_COMPARE["step_sizes"],
         "grid_table": table(["step size / steps", *g["steps"]],
                             [[eta, *(num(v, 4) for v in row)]
