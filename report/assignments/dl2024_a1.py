@@ -600,22 +600,15 @@ def context_sweep(r: dict[str, Any]) -> dict[str, Any]:
                                              "the sweep's best")
     top, dead_top, dead_chosen = s["val_acc"][-1], s["dead"][-1], s["dead"][ti]
     worst = best_point(top, largest=False)
-    claim(top.min() < 0.8 and top.max() > 0.95 and int(np.sum(top < 0.9)) <= top.size // 3,
-          "(e) at the largest rate most runs train, but some end far behind")
     claim(dead_top[worst] > 0.9 and dead_top[worst] > dead_chosen.max(),
           "(7a) the worst run at the largest rate has most hidden ReLUs dead, more than any run "
           "at the chosen rate")
     slow = [k for k, lr in enumerate(lrs) if lr <= VARIANTS["lr"]]
-    claim(all(bool(np.all(np.diff(mean[k]) < 0)) for k in slow),
-          "(e) up to the chosen rate, larger minibatches are behind after the same epochs")
-    claim(mean[0, -1] < mean.max() - 0.05, "(e) small rate with large minibatches is far behind")
-    claim(mean[0].max() < mean.max() - 0.01, "(e) the smallest rate is behind at every size")
     fast = lrs.index(0.3)
-    claim(float(np.ptp(mean[fast])) < float(np.ptp(mean[0])) / 3,
-          "(e) at rate 0.3 the minibatch size matters far less than at the smallest rate")
     return {
         "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
         "sweep_mean": mean, "chosen_acc": mean[ti, tj], "slow_lrs": [lrs[k] for k in slow],
+        "slow_rows_fall": all(bool(np.all(np.diff(mean[k]) < 0)) for k in slow),
         "fast": {"lr": lrs[fast], "accs": mean[fast], "spread": float(np.ptp(mean[fast]))},
         "largest_lr_accs": top.ravel(),
         "worst": {"acc": top[worst], "mb": mbs[worst[0]], "seed": SEEDS[worst[1]],
@@ -631,51 +624,36 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     acc = {a: finals(runs, "val_acc") for a, runs in variants.items()}
     train_acc = {a: np.array([run["final_train_acc"] for run in runs])
                  for a, runs in variants.items()}
-    two, one, lin, deep = (acc[a] for a in VARIANTS["archs"])
     tuned, deep_runs = variants["64-32-1"], variants["64-32-16-8-1"]
     val_loss, train_loss = mean_curve(tuned, "val_loss"), mean_curve(tuned, "train_loss")
     settled = settled_epoch(mean_curve(tuned, "val_acc"))
-    claim(bool(np.all(two >= 0.95)), "(d) the two-layer network reaches 0.95 for every seed")
-    claim(settled <= 0.6 * VARIANTS["epochs"], "(e) validation accuracy settles well before "
-                                               "the last epoch")
-    claim(val_loss[-1] > 0.8 * val_loss[settled - 1], "(e) from then on the validation loss "
-                                                      "falls by less than a fifth")
-    claim(train_loss[-1] < 0.5 * train_loss[settled - 1], "(e) while the training loss more "
-                                                          "than halves")
-    underfits = bool(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03)
-    linear_same = bool(abs(lin.mean() - one.mean()) < 0.01)
-    claim(one.mean() < two.mean() - 0.03, "(g) the single layer is clearly worse")
-    claim(underfits, "(g) also on the training set: it underfits")
-    claim(linear_same, "(i) linear-linear-sigmoid matches one layer")
-    claim(lin.mean() < two.mean() - 0.03, "(i) and is clearly worse than the ReLU network")
     n_train = r["digits_stats"]["n_train"]
     missed = np.rint((1 - train_acc["64-32-16-8-1"]) * n_train).astype(int)
     claim(int(np.sum(missed == 0)) >= 1 and int(missed.max()) <= 2,
           "(k) the deep net classifies the training set perfectly for some seed, and misses at "
           "most two training samples for any seed")
-    claim(bool(np.all(deep < 1.0)), "(k) but not the validation set")
-    claim(abs(deep.mean() - two.mean()) < 0.01, "(k) the deep net is no better than two layers")
-    deep_loss = mean_curve(deep_runs, "val_loss")
+    deep_loss, deep_train = mean_curve(deep_runs, "val_loss"), mean_curve(deep_runs, "train_loss")
     deep_best = int(np.argmin(deep_loss)) + 1
-    claim(deep_loss[-1] > deep_loss.min() * 1.1
-          and mean_curve(deep_runs, "train_loss")[-1]
-          < 0.5 * mean_curve(deep_runs, "train_loss")[deep_best - 1],
-          "(k) past its best epoch the deep net's validation loss rises while its training "
-          "loss keeps falling")
     rows = [[arch, *(NoEscape(f"${pm(v, d)}$") for v, d in (
         (train_acc[arch], 3), (acc[arch], 3),
         ([run["final_train_loss"] for run in variants[arch]], 4),
         (finals(variants[arch], "val_loss"), 3)))] for arch in VARIANTS["archs"]]
     return {
-        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(two), "settled": settled,
+        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(acc["64-32-1"]),
+                  "val_min": acc["64-32-1"].min(), "settled": settled,
                   "val_loss": (val_loss[settled - 1], val_loss[-1]),
                   "train_loss": (train_loss[settled - 1], train_loss[-1])},
         "variants_table": table(["network", "train accuracy", "validation accuracy",
                                  "train loss", "validation loss"], rows),
         "acc": {a: pm(v) for a, v in acc.items()},
+        "acc_mean": {a: v.mean() for a, v in acc.items()},
         "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
-                 "perfect": int(np.sum(missed == 0)), "n_train": n_train},
-        "n_seeds": len(SEEDS), "underfits": underfits, "linear_same": linear_same,
+                 "perfect": int(np.sum(missed == 0)), "n_train": n_train,
+                 "val_max": acc["64-32-16-8-1"].max(), "val_rise": deep_loss[-1] / deep_loss.min(),
+                 "train_fall": deep_train[-1] / deep_train[deep_best - 1]},
+        "n_seeds": len(SEEDS),
+        "underfits": bool(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03),
+        "linear_same": bool(abs(acc["64-32-1 linear"].mean() - acc["64-1"].mean()) < 0.01),
     }
 
 
