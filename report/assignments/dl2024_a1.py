@@ -695,58 +695,38 @@ def context_gradcheck(r: dict[str, Any]) -> dict[str, Any]:
 
 def context_student(r: dict[str, Any]) -> dict[str, Any]:
     """The copy's printed values against our reruns at its settings, each with a verdict."""
-    gd = r["student_gd"]
-    gap = max(abs(gd["grid"][k] - v) for k, v in PRINTED_GD_GRID.items())
-    first = gd["first"]
-    claim(gap < 1e-9, "§1.1 (d) our runs at the copy's grid reproduce every value it printed")
-    claim(first["compounded"] is not None and first["compounded"][:3] == PRINTED_SEARCH,
-          "§1.1 (h) the copy's search, rerun with its compounding code, stops where it printed")
-    claim(gd["theirs"]["intended"] < gd["theirs"]["compounded"],
-          "§1.1 (h) at the copy's settings the intended schedule ends lower than its own")
-    st = r["student_training"]["runs"]
+    gd, st = r["student_gd"], r["student_training"]["runs"]
     rows, quotes = [], []
     for question, arch, epochs, lr, mb, printed in STUDENT_RUNS:
-        q = quote(printed[3], finals(st[f"{arch}|{epochs}|{lr}|{mb}|{INITS[2]}"], "val_acc"),
-                  STUDENT_TOL)
-        he = quote(printed[3], finals(st[f"{arch}|{epochs}|{lr}|{mb}|{INITS[0]}"], "val_acc"),
-                   STUDENT_TOL)
+        q, he = (quote(printed[3], finals(st[f"{arch}|{epochs}|{lr}|{mb}|{init}"], "val_acc"),
+                       STUDENT_TOL) for init in (INITS[2], INITS[0]))
         quotes.append(q)
         rows.append([question, arch, f"{epochs}, {lr:g}, {mb}", num(printed[1], 3),
                      num(printed[3], 3), q.range_cell(3), he.pm_cell(3), q.verdict])
     differ = [q for q in quotes if not q.agrees]
-    outside, widest = max((q.outside for q in differ), default=0.0), max(q.spread for q in quotes)
-    claim(outside < widest,
-          "1.6 each differing accuracy lies closer to our range than our widest seed range")
-    claim(len(quotes) - len(differ) >= len(quotes) // 2,
-          "1.6 most of the copy's accuracies lie in our range")
     deep = mean_curve(st[f"64-32-16-8-1|100|0.1|70|{INITS[2]}"], "val_acc")
-    deep_settled = settled_epoch(deep)
-    claim(abs(deep[19] - deep[-1]) < 0.01 and deep_settled > 20,
-          "1.6 (k) the copy's deep run is within a point of its end at epoch 20, within half a "
-          "point only later")
     sweep_mean = r["sweep"]["val_acc"].mean(axis=-1)
-    claim(bool(sweep_mean[-1, 0] < sweep_mean[-1, 1:].min() - 0.05),
-          "1.6 (e) at the largest rate the smallest minibatch is clearly worst")
     untrained = r["student_training"]["untrained"]
     theirs, he = (np.array(untrained[init]["loss"]) for init in (INITS[2], INITS[0]))
-    claim(untrained[INITS[2]]["acc"] == untrained[INITS[0]]["acc"],
-          "1.6 (b) scaling each layer's weights leaves the untrained accuracy unchanged")
     claim(abs(PRINTED_UNTRAINED[0] - theirs.mean()) < abs(PRINTED_UNTRAINED[0] - he.mean())
           and theirs.max() < he.min(),
           "1.6 (b) the copy's untrained loss is near ours with its initialisation, far below He's")
     return {
-        "student_gd": {"gap": gap, "first": first, "compounded": gd["theirs"]["compounded"],
+        "student_gd": {"gap": max(abs(gd["grid"][k] - v) for k, v in PRINTED_GD_GRID.items()),
+                       "first": gd["first"], "compounded": gd["theirs"]["compounded"],
                        "intended": gd["theirs"]["intended"], "printed": PRINTED_SEARCH},
         "student_runs_table": table(
             ["", "network", "epochs, rate, batch", "train", "val", "ours: their init", "ours: He",
              "verdict"], rows, "lllSSlll"),
         "student_runs": {"n": len(rows), "agree": len(quotes) - len(differ),
-                         "n_differ": len(differ), "outside": outside, "widest": widest},
-        "student_deep": {"settled": deep_settled, "at20": deep[19], "end": deep[-1]},
+                         "n_differ": len(differ), "widest": max(q.spread for q in quotes),
+                         "outside": max((q.outside for q in differ), default=0.0)},
+        "student_deep": {"settled": settled_epoch(deep), "at20": deep[19], "end": deep[-1]},
         "student_small_batch": {"lr": r["sweep"]["lrs"][-1], "mb": r["sweep"]["mbs"][0],
                                 "acc": sweep_mean[-1, 0], "others": sweep_mean[-1, 1:]},
         "student_untrained": {"printed": PRINTED_UNTRAINED, "theirs": pm(theirs), "he": pm(he),
-                              "acc": pm(untrained[INITS[0]]["acc"])},
+                              "acc": pm(untrained[INITS[0]]["acc"]),
+                              "same_acc": untrained[INITS[2]]["acc"] == untrained[INITS[0]]["acc"]},
     }
 
 
