@@ -495,24 +495,15 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
     tolerance = 5e-5 * (1 + sigmoid_grad(c["x"]))
     claim(bool(np.all(np.abs(c["sigmoid"] - PRINTED_SIGMOID) <= tolerance)),
           "(a) our sigmoid of the printed inputs agrees with the printed outputs within rounding")
-    ext, naive, clipped = c["sigmoid_extremes"], c["naive"], c["clipped"]
-    claim(ext[0] == 0.5 and ext[2] == 1.0, "(a) sigmoid(0) is exactly 1/2 and sigmoid(100) is 1")
-    claim(0 < ext[1] < 1e-40 and abs(ext[1] / math.exp(-100) - 1) < 1e-12,
-          "(a) sigmoid(-100) is e^-100 to double precision, tiny but not zero")
+    naive, clipped = c["naive"], c["clipped"]
     claim(bool(np.all(c["relu"] == np.maximum(c["x"], 0))) and bool(np.all(c["relu"] >= 0)),
           "(b) relu keeps the positive inputs and zeroes the negative ones")
-    claim(list(c["relu_extremes"]) == [0.0, 0.0, 5.0], "(b) relu(0) = relu(-5) = 0, relu(5) = 5")
-    claim(abs(c["bce"] - PRINTED_BCE) < 5e-5, "(e) our BCE of the printed example rounds to the "
-                                              "printed loss")
     claim(bool(np.all(np.isnan(naive[:2]))), "(f) the formula as written gives nan for both "
                                              "perfect predictions")
     claim(bool(np.all(np.isinf(naive[2:]))), "(f) and inf for both completely wrong ones")
     claim(bool(np.all(clipped[:2] < 1e-6)) and bool(np.all(clipped[2:] > 10)),
           "(g) ours: below 1e-6 for perfect predictions, above 10 for wrong ones")
     claim(bool(np.all(np.isfinite(clipped))), "(g) ours is finite in every case")
-    claim(abs(c["flip"][0] - c["flip"][1]) < 1e-6, "(g) flipping label and prediction keeps the "
-                                                   "loss")
-    claim(c["mean_of_two"] == c["flip"][0], "(g) the loss of two equal samples is their mean")
 
     def show(v: float) -> NoEscape:
         return num(v, 2) if not np.isfinite(v) or v >= 1e-3 else num(v, 3, sci=True)
@@ -526,7 +517,7 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
                                    "relu(x), ours"], values),
         "bce_table": table(["y", "y_hat", "prediction", "formula as written", "bce_loss (ours)"],
                            rows),
-        "printed_bce": PRINTED_BCE,
+        "printed_bce": PRINTED_BCE, "exp_minus_100": math.exp(-100),
     }
 
 
