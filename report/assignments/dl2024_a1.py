@@ -523,10 +523,6 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
 
 def context_layers(r: dict[str, Any]) -> dict[str, Any]:
     """§1.4 and §1.5: model1, the network's output shape, and He initialisation's scale."""
-    m = r["model1"]
-    claim(m["shape"] == () and abs(m["y_hat"] - m["direct"]) < 1e-15,
-          "§1.4 model1 returns one number equal to sigma(x . w + b)")
-    claim(r["network"]["shape"] == (2,), "§1.5 (a) two samples give two outputs")
     rows = r["he_table"]["rows"]
     for row in rows:
         # The sample variance of n normal draws has relative standard error sqrt(2 / n).
@@ -536,8 +532,6 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
               row["shape"] == (row["d0"], row["d1"]), "§1.5 (b) shapes, and zero biases")
     by_shape = {(row["d0"], row["d1"]): row for row in rows}
     text_mean, text_std = by_shape[(100000, 1)]["mean"], by_shape[(100000, 2)]["std"]
-    claim(abs(text_mean) < 1e-2 and abs(text_std - 1) < 1e-2, "§1.5 (b) the text's own mean "
-                                                              "and scale checks hold")
     scale = r["he_scale"]
     for d1, s in zip(scale["d1s"], scale["stds"], strict=True):
         claim(abs(s / math.sqrt(2 / d1) - 1) < 0.02, f"§1.5 (b) d1 = {d1}: std is sqrt(2/d1)")
@@ -561,8 +555,6 @@ def context_data(r: dict[str, Any]) -> dict[str, Any]:
     s = r["digits_stats"]
     for key in ("shape_x", "shape_y", "labels", "n_train", "n_val"):
         claim(s[key] == PRINTED_DIGITS[key], f"§1.6 our {key} is the printed one")
-    ones = s["label_one_digits"]
-    claim(ones == list(range(ones[0], ones[-1] + 1)), "§1.6 label 1 marks a range of digits")
     for key in ("min", "max"):
         claim(round(s[key], 12) == round(PRINTED_DIGITS[key], 12),
               f"§1.6 our {key} agrees with the printed one to 12 decimals")
