@@ -57,3 +57,28 @@ def test_mean_band_draws_the_mean_and_the_seed_range_in_one_colour():
     assert band[:, 1].min() == 1.0 and band[:, 1].max() == 6.0
     assert tuple(ax.collections[0].get_facecolor()[0][:3]) == pytest.approx(
         (0x44 / 255, 0x77 / 255, 0xAA / 255))
+
+
+def test_rerun_reads_a_shorter_setting_off_the_longer_run_of_the_same_settings(monkeypatch):
+    from report import sweep
+    from report.quote import rerun
+
+    monkeypatch.setattr(sweep.SETTINGS, "jobs", 1)  # in this process, so the calls can be counted
+    CALLS.clear()
+    settings = [{"lr": 0.5, "epochs": 2}, {"lr": 0.5, "epochs": 4}, {"lr": 0.1, "epochs": 3}]
+    runs = rerun(_count_epochs, settings, [0, 1], ("loss",))
+    assert sorted(CALLS) == [(0.1, 3), (0.1, 3), (0.5, 4), (0.5, 4)]  # no 2-epoch run
+    assert [len(per_seed) for per_seed in runs] == [2, 2, 2]
+    assert runs[0][1]["loss"] == [1.5, 2.0] and runs[1][1]["loss"] == [1.5, 2.0, 2.5, 3.0]
+    assert runs[2][0]["loss"] == pytest.approx([0.1, 0.2, 0.3])
+    assert set(runs[0][0]) == {"loss"}  # nothing recorded after the longer run's end
+
+
+CALLS: list[tuple[float, int]] = []
+
+
+def _count_epochs(config: dict) -> dict:
+    """A stand-in training run whose loss after epoch e is seed + lr * e; it logs each call."""
+    CALLS.append((config["lr"], config["epochs"]))
+    loss = [config["seed"] + config["lr"] * e for e in range(1, config["epochs"] + 1)]
+    return {"loss": loss, "final": loss[-1]}

@@ -39,7 +39,7 @@ from report.assignments.dl2023_a1 import find_minima, run_gd, run_gd_compare, ru
 from report.fragments import gradcheck_table, table
 from report.latex import NoEscape
 from report.numbers import num, pm
-from report.quote import quote, verdict
+from report.quote import quote, rerun, verdict
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import grid, over_seeds, sweep
 
@@ -375,26 +375,17 @@ PRINTED_SEARCH = (0.2, 10, 0.9)
 
 def run_student_training(config: dict) -> dict[str, Any]:
     """Every training run the copy printed, at its settings, with its initialisation and with
-    He's, over our seeds; and the untrained network under both. A run of fewer epochs than
-    another at the same settings is read off the longer one's first epochs: the same steps."""
-    longest: dict[tuple, int] = {}
-    for arch, epochs, lr, mb in config["runs"]:
-        longest[arch, lr, mb] = max(epochs, longest.get((arch, lr, mb), 0))
-    points = [{"arch": arch, "epochs": epochs, "lr": lr, "mb": mb, "init": init, "seed": seed}
-              for (arch, lr, mb), epochs in longest.items() for init in config["inits"]
-              for seed in config["seeds"]]
-    runs = sweep(train_digits, points, "student runs")
-    histories = ("train_loss", "train_acc", "val_loss", "val_acc")
-    out: dict[str, list] = {}
-    for arch, epochs, lr, mb in config["runs"]:
-        for init in config["inits"]:
-            out[f"{arch}|{epochs}|{lr}|{mb}|{init}"] = [
-                {key: run[key][:epochs] for key in histories}
-                for p, run in zip(points, runs, strict=True)
-                if (p["arch"], p["lr"], p["mb"], p["init"]) == (arch, lr, mb, init)]
+    He's, over our seeds (its shorter runs read off its longer ones, `report.quote.rerun`); and
+    the untrained network under both."""
+    settings = [{"arch": arch, "epochs": epochs, "lr": lr, "mb": mb, "init": init}
+                for arch, epochs, lr, mb in config["runs"] for init in config["inits"]]
+    runs = rerun(train_digits, settings, config["seeds"],
+                 ("train_loss", "train_acc", "val_loss", "val_acc"), "student runs")
     untrained = {init: run_untrained({"arch": "64-32-1", "init": init, "seeds": config["seeds"]})
                  for init in config["inits"]}
-    return {"runs": out, "untrained": untrained}
+    return {"runs": {"|".join(map(str, s.values())): run for s, run in zip(settings, runs,
+                                                                          strict=True)},
+            "untrained": untrained}
 
 
 def run_student_gd(config: dict) -> dict[str, Any]:
