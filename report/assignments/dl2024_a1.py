@@ -326,8 +326,10 @@ def run_variants(config: dict) -> dict[str, Any]:
 def run_zero_init(config: dict) -> dict[str, Any]:
     """§1.7 (c): all-zero weights against He weights (biases are zero in every case)."""
     common = {key: config[key] for key in ("lr", "mb", "epochs", "seed")}
-    runs = sweep(train_digits, [common | {"arch": arch, "init": init}
-                                for arch, init in config["cases"]], "zero init")
+    # He weights are the default: unnamed, that case is a point the variants ran (cached).
+    points = [common | {"arch": arch} | ({"init": init} if init != INITS[0] else {})
+              for arch, init in config["cases"]]
+    runs = sweep(train_digits, points, "zero init")
     return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
 
 
