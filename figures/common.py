@@ -212,19 +212,22 @@ def text_colour_on(rgba: Sequence[float]) -> str:
     return "black" if luminance > 0.179 else "white"
 
 
-def band_curve(ax, values: Sequence[Sequence[float]], label: str, i: int = 0) -> None:
-    """One curve over seeds on `ax`: the mean per epoch as a line, min..max as a band.
+def band_curve(ax, values: Sequence[Sequence[float]], label: str, i: int = 0,
+               x: Sequence[float] | None = None, **line) -> None:
+    """One curve over seeds on `ax`: the mean per step as a line, min..max as a band.
 
-    values: (seeds, epochs), e.g. a loss per epoch for every seed (one seed gives no band);
-    epochs are numbered from 1; `i` picks colour and line style (`style`).
+    values: (seeds, steps), e.g. a loss per epoch for every seed (one seed gives no band);
+    `x` defaults to 1, 2, ... (epochs); `i` picks colour and line style (`style`), and `line`
+    (color=, ls=, ...) overrides them; the band takes the line's colour.
     """
     values = np.asarray(values, dtype=float)
-    epochs = np.arange(1, values.shape[1] + 1)
-    look = style(i)
-    ax.plot(epochs, values.mean(axis=0), color=look["color"], linestyle=look["linestyle"],
-            label=label)
+    x = np.arange(1, values.shape[1] + 1) if x is None else x
+    look = {"color": style(i)["color"], "linestyle": style(i)["linestyle"]}
+    if "ls" in line:
+        look.pop("linestyle")
+    (mean,) = ax.plot(x, values.mean(axis=0), label=label, **(look | line))
     if len(values) > 1:
-        ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=look["color"],
+        ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=mean.get_color(),
                         alpha=0.2, lw=0)
 
 

@@ -14,12 +14,14 @@ from figures.common import (
     CYCLE_COLOURS,
     PALETTE,
     accuracy_heatmap,
+    band_curve,
     descent_figure,
     draw_objective,
     new_figure,
     save,
 )
 from model.optim2d import f
+from model.runstats import curves
 
 ARCH_COLOURS = ("C0", "C1", "C2", "C3")
 
@@ -51,28 +53,23 @@ def schedules(r: dict, out: Path) -> None:
 def he_scale(r: dict, out: Path) -> None:
     """§1.5 (b): the sample std of make_layer's weights against sqrt(2/d1), and a histogram."""
     run = r["he_scale"]
-    d1 = np.array(run["d1s"], dtype=float)
+    d0, d1, d1s = run["d0"], run["hist_d1"], np.array(run["d1s"], dtype=float)
     fig, (left, right) = new_figure(2, height=2.6, layout="constrained")
-    grid = np.geomspace(d1.min(), d1.max(), 100)
+    grid = np.geomspace(d1s.min(), d1s.max(), 100)
     left.loglog(grid, np.sqrt(2 / grid), color="black", lw=1, label="sqrt(2 / d1)")
     left.loglog(grid, 2 / grid, color=PALETTE["red"], ls="--", lw=1, label="2 / d1 used as the std")
-    left.loglog(d1, run["stds"], "o", color=PALETTE["blue"], label="make_layer, sample std")
-    left.set_xlabel("output width d1")
-    left.set_ylabel("standard deviation of w")
-    left.set_title(f"std of the weights (d0 = {run['d0']})")
-    left.legend(fontsize=7)
+    left.loglog(d1s, run["stds"], "o", color=PALETTE["blue"], label="make_layer, sample std")
+    left.set(xlabel="output width d1", ylabel="standard deviation of w",
+             title=f"std of the weights (d0 = {d0})")
     edges = np.array(run["edges"])
-    centres = (edges[:-1] + edges[1:]) / 2
-    d0, d1 = run["d0"], run["hist_d1"]
-    var = 2 / d1
+    centres, var = (edges[:-1] + edges[1:]) / 2, 2 / d1
     right.bar(centres, run["hist"], width=np.diff(edges), color=PALETTE["blue"], alpha=0.6,
               label=f"make_layer({d0}, {d1})")
     right.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var),
                color="black", lw=1, label=f"N(0, {var:g}) density")
-    right.set_xlabel("w")
-    right.set_ylabel("density")
-    right.set_title(f"d1 = {d1}: variance 2/d1 = {var:g}")
-    right.legend(fontsize=7)
+    right.set(xlabel="w", ylabel="density", title=f"d1 = {d1}: variance 2/d1 = {var:g}")
+    for ax in (left, right):
+        ax.legend(fontsize=7)
     save(fig, out)
 
 
@@ -81,30 +78,17 @@ def sweep_heatmap(r: dict, out: Path) -> None:
     accuracy_heatmap(r["sweep"], "val_acc", "validation accuracy", out)
 
 
-def _mean_band(ax, values: np.ndarray, colour: str, style: str, label: str) -> None:
-    """Mean over seeds as a line, the range from the lowest to the highest seed as a band."""
-    epochs = np.arange(1, values.shape[1] + 1)
-    ax.plot(epochs, values.mean(axis=0), style, color=colour, label=label)
-    ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2,
-                    lw=0)
-
-
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (d)/(e): learning curves of the tuned 64-32-1 network over its seeds."""
     runs = r["variants"]["64-32-1"]
     fig, axes = new_figure(2, height=2.5, layout="constrained")
     for ax, key, title in zip(axes, ("loss", "acc"), ("BCE loss", "accuracy"), strict=True):
-        for phase, colour, style in (("train", PALETTE["blue"], "-"),
-                                     ("val", PALETTE["green"], "--")):
-            values = np.array([run[f"{phase}_{key}"] for run in runs])
-            name = "training" if phase == "train" else "validation"
-            _mean_band(ax, values, colour, style, name)
-        ax.set_title(title)
-        ax.set_xlabel("epoch")
+        band_curve(ax, curves(runs, f"train_{key}"), "training", color=PALETTE["blue"])
+        band_curve(ax, curves(runs, f"val_{key}"), "validation", color=PALETTE["green"], ls="--")
+        ax.set(title=title, xlabel="epoch")
+        ax.legend(fontsize=7)
     axes[0].set_yscale("log")
     axes[1].set_ylim(0.85, 1.005)
-    for ax in axes:
-        ax.legend(fontsize=7)
     save(fig, out)
 
 
@@ -114,13 +98,9 @@ def curves_variants(r: dict, out: Path) -> None:
     for (arch, runs), colour in zip(r["variants"].items(), ARCH_COLOURS, strict=True):
         for col, phase in enumerate(("train", "val")):
             for row, key in enumerate(("loss", "acc")):
-                values = np.array([run[f"{phase}_{key}"] for run in runs])
-                _mean_band(axes[row, col], values, colour, "-", arch)
+                band_curve(axes[row, col], curves(runs, f"{phase}_{key}"), arch, color=colour)
     for col, phase in enumerate(("training", "validation")):
-        axes[0, col].set_title(f"{phase} BCE loss")
-        axes[0, col].set_yscale("log")
-        axes[1, col].set_title(f"{phase} accuracy")
-        axes[1, col].set_ylim(0.8, 1.005)
-        axes[1, col].set_xlabel("epoch")
+        axes[0, col].set(title=f"{phase} BCE loss", yscale="log")
+        axes[1, col].set(title=f"{phase} accuracy", ylim=(0.8, 1.005), xlabel="epoch")
     axes[1, 1].legend(loc="lower right", fontsize=7)
     save(fig, out)

@@ -87,9 +87,9 @@ def test_section_1_2_reproduces_the_printed_autograd_gradients(built):
 @needs_tex
 def test_the_student_copys_runs_are_quoted_with_a_verdict_each(built):
     flat = built["flat"]
-    verdicts = a24.context_student(built["r"])["student_verdicts"]
-    assert len(verdicts) == len(a24.STUDENT_RUNS)
-    assert flat.count("agrees") + flat.count("differs") >= len(verdicts)
+    runs = a24.context_student(built["r"])["student_runs"]
+    assert runs["n"] == len(a24.STUDENT_RUNS) and runs["agree"] + runs["n_differ"] == runs["n"]
+    assert flat.count("agrees") + flat.count("differs") >= runs["n"]
     for *_, printed in a24.STUDENT_RUNS:
         assert _fix(printed[3], 3) in flat
 
@@ -119,9 +119,14 @@ def test_cli_claims_lists_the_reports_claims_all_held(built):
     assert "explanations without a claim" not in proc.stdout
 
 
-def test_a_copy_accuracy_far_outside_our_range_is_a_differs_verdict():
-    assert a24._verdict(0.90, np.array([0.95, 0.97]), 0.005) == "differs"
-    assert a24._verdict(0.948, np.array([0.95, 0.97]), 0.005) == "agrees"
+def test_copy_accuracies_far_outside_our_range_get_a_differs_verdict(built):
+    r = copy.deepcopy(built["r"])
+    for runs in r["student_training"]["runs"].values():
+        for run in runs:
+            run["val_acc"][-1] = 0.5
+    runs = a24.context_student(r)["student_runs"]
+    assert runs["agree"] == 0 and runs["n_differ"] == len(a24.STUDENT_RUNS)
+    assert "agrees" not in str(a24.context_student(r)["student_runs_table"])
 
 
 def test_a_worst_run_without_dead_relus_fails_the_build(built):

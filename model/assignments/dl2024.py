@@ -143,16 +143,13 @@ def fit(params: Sequence[Layer], x: dict[str, np.ndarray], y: dict[str, np.ndarr
     """Train on x["train"], y["train"] for `epochs` epochs, evaluating x["val"] after each;
     the loss and accuracy histories of both phases (keys train_loss, ..., val_acc)."""
     rng = np.random.default_rng(seed)
-    history: dict[str, list[float]] = {k: [] for k in ("train_loss", "train_acc", "val_loss",
-                                                       "val_acc")}
+    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "val_loss": [],
+                                       "val_acc": []}
     for _ in range(epochs):
-        for key, value in zip(("train_loss", "train_acc"),
-                              train_epoch(params, x["train"], y["train"], learning_rate,
-                                          batch_size, rng), strict=True):
+        train = train_epoch(params, x["train"], y["train"], learning_rate, batch_size, rng)
+        for key, value in zip(history, (*train, *evaluate(params, x["val"], y["val"])),
+                              strict=True):
             history[key].append(value)
-        val_loss, val_acc = evaluate(params, x["val"], y["val"])
-        history["val_loss"].append(val_loss)
-        history["val_acc"].append(val_acc)
     return history
 
 
