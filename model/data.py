@@ -574,3 +574,16 @@ def fingerprint(name: str) -> str:
         known = "mnist, digits, synth, five_points, toy_batch"
         raise ValueError(f"unknown data set {name!r}; known: {known}")
     return hashlib.sha256(f"{name}:{content}".encode()).hexdigest()[:16]
+
+
+def square_grid(lim: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An n x n grid over [-lim, lim]^2, to evaluate a classifier on for a decision-boundary plot.
+
+    Returns:
+        axis: (n,) the coordinates along either axis.
+        points: (n * n, 2); row r * n + c is (axis[c], axis[r]), so outputs reshaped to (n, n)
+            are what `contourf(axis, axis, out)` reads.
+    """
+    axis = np.linspace(-lim, lim, n)
+    xx, yy = np.meshgrid(axis, axis)
+    return axis, np.column_stack([xx.ravel(), yy.ravel()])

@@ -203,3 +203,45 @@ def detect_divergence(path: np.ndarray, bound: float = 1e6) -> int | None:
         bad = ~np.all(np.isfinite(p), axis=1) | (np.linalg.norm(np.nan_to_num(p, nan=np.inf),
                                                                 axis=1) > bound)
     return int(np.argmax(bad)) if bad.any() else None
+
+
+# --- statistics over seeded runs and linear separability (appended by t-lab4) ----------------
+
+
+def first_below(values: Sequence[float], threshold: float) -> int | None:
+    """The first index whose value is below `threshold` (the update a loss curve gets there),
+    or None when no value is."""
+    below = np.flatnonzero(np.asarray(values) < threshold)
+    return int(below[0]) if below.size else None
+
+
+def disagreement(masks: Sequence[np.ndarray]) -> float:
+    """How much seeds' decisions differ: the mean over all pairs of boolean maps (one per seed,
+    e.g. output > 0.5 on a grid) of the fraction of entries on which the pair differs."""
+    if len(masks) < 2:
+        raise ValueError(f"need at least two maps to compare, got {len(masks)}")
+    return float(np.mean([np.mean(masks[i] != masks[j])
+                          for i in range(len(masks)) for j in range(i + 1, len(masks))]))
+
+
+def linearly_separable(x: np.ndarray, labels: np.ndarray) -> bool:
+    """Whether some hyperplane w . x + b = 0 has the 1s strictly on one side and the 0s on the
+    other: the linear feasibility problem sign_i (w . x_i + b) >= 1, solved by linprog."""
+    from scipy.optimize import linprog  # only the data questions need scipy's LP solver
+
+    sign = 2 * np.asarray(labels, dtype=float) - 1
+    lhs = -sign[:, None] * np.column_stack([x, np.ones(len(x))])
+    found = linprog(np.zeros(lhs.shape[1]), A_ub=lhs, b_ub=-np.ones(len(x)),
+                    bounds=[(None, None)] * lhs.shape[1])
+    return found.status == 0
+
+
+def best_linear_accuracy(x: np.ndarray, labels: np.ndarray) -> float:
+    """The highest accuracy any linear classifier (a hyperplane, or one class for all) reaches on
+    (x, labels), by trying every labelling of the points: for a handful of points only."""
+    labels = np.asarray(labels, dtype=float)
+    if len(labels) > 16:
+        raise ValueError(f"{len(labels)} points: 2^n labellings are too many to try")
+    return max(float(np.mean(np.array(guess) == labels))
+               for guess in np.ndindex(*[2] * len(labels))
+               if len(set(guess)) == 1 or linearly_separable(x, np.array(guess)))

@@ -10,7 +10,7 @@ from itertools import pairwise
 import numpy as np
 from numpy.typing import DTypeLike
 
-from model.init import Initialiser, glorot_uniform, normal, zeros
+from model.init import Initialiser, glorot_uniform
 from model.layers import Linear, Sigmoid, Tanh
 from model.losses import MSE
 from model.net import Net
@@ -85,13 +85,3 @@ def train(
         net.step(lr)
     return net, losses
 
-
-def initialiser(name: str) -> Initialiser:
-    """'glorot_uniform', 'zeros' or 'normal(std)': the weight initialiser of `model.init`."""
-    if name.startswith("normal(") and name.endswith(")"):
-        return normal(float(name[len("normal("):-1]))
-    named = {"glorot_uniform": glorot_uniform, "zeros": zeros}
-    if name not in named:
-        raise ValueError(f"unknown initialiser {name!r}; expected one of "
-                         f"{', '.join(named)} or normal(STD)")
-    return named[name]
