@@ -8,6 +8,7 @@ import numpy as np
 
 from figures import common
 from figures.common import PALETTE, new_figure, save, tex_num
+from model.data import five_points
 
 SHOWN_SEEDS = 3  # rows of seeds in the boundary grids: enough to see them differ
 # Math in both places a label appears: the report's tables (LaTeX) and the figures (mathtext).
@@ -23,30 +24,25 @@ def label(vary: str, value) -> str:
     return INIT_LABELS[value] if vary == "init" else f"{value:g}"
 
 
-def _labels(variation: dict) -> list[str]:
-    return [label(variation["vary"], value) for value in variation["values"]]
-
-
-def _losses(variation: dict) -> list[np.ndarray]:
-    """Per swept value, the loss curves of its seeds as one (seeds, updates + 1) array."""
-    return [np.array([run["loss"] for run in runs]) for runs in variation["runs"]]
-
-
-def _colours(variation: dict) -> list:
-    return common.sweep_colours(len(variation["values"]), ordered=variation["vary"] != "init")
+def _sweep(variation: dict) -> tuple[list[np.ndarray], list[str], list]:
+    """Per swept value: its seeds' loss curves as one (seeds, updates + 1) array, its label and
+    its colour (viridis along an ordered sweep, the palette for the initialisations)."""
+    return ([np.array([run["loss"] for run in runs]) for runs in variation["runs"]],
+            [label(variation["vary"], value) for value in variation["values"]],
+            common.sweep_colours(len(variation["values"]), ordered=variation["vary"] != "init"))
 
 
 def boundary_start(r: dict, out: Path) -> None:
     """In [4]: the output of the untrained network over the square, with the five points."""
     base = r["base"]
-    common.boundary_figure(base["axis"], base["start"]["grid"], *r["data"]["xy"],
+    common.boundary_figure(base["axis"], base["start"]["grid"], *five_points(),
                            "before training", out)
 
 
 def boundary_trained(r: dict, out: Path) -> None:
     """In [7]: the same after 2500 full-batch updates."""
-    base = r["base"]
-    common.boundary_figure(base["axis"], base["grid"], *r["data"]["xy"], "after training", out)
+    common.boundary_figure(r["base"]["axis"], r["base"]["grid"], *five_points(),
+                           "after training", out)
 
 
 def loss_curve(r: dict, out: Path) -> None:
@@ -61,40 +57,41 @@ def loss_curve(r: dict, out: Path) -> None:
     save(fig, out)
 
 
-def _boundaries(variation: dict, data: dict, out: Path) -> None:
+def _boundaries(variation: dict, out: Path) -> None:
     """Columns: the swept values; rows: the first seeds. Each panel is one trained network."""
     panels = [[(runs[s]["axis"], runs[s]["grid"]) for runs in variation["runs"]]
               for s in range(SHOWN_SEEDS)]
-    common.boundary_grid(panels, *data["xy"], _labels(variation),
-                  [f"seed {seed}" for seed in variation["seeds"][:SHOWN_SEEDS]], out)
+    common.boundary_grid(panels, *five_points(), _sweep(variation)[1],
+                         [f"seed {seed}" for seed in variation["seeds"][:SHOWN_SEEDS]], out)
 
 
 def depth_boundaries(r: dict, out: Path) -> None:
     """Decision boundaries for 1 to 4 hidden layers of 8 units, three seeds each."""
-    _boundaries(r["variations"]["depth"], r["data"], out)
+    _boundaries(r["variations"]["depth"], out)
 
 
 def width_boundaries(r: dict, out: Path) -> None:
     """Decision boundaries for one hidden layer of 2 to 32 units, three seeds each."""
-    _boundaries(r["variations"]["width"], r["data"], out)
+    _boundaries(r["variations"]["width"], out)
 
 
 def init_boundaries(r: dict, out: Path) -> None:
     """Decision boundaries after training from each initialisation, three seeds each."""
-    _boundaries(r["variations"]["init"], r["data"], out)
+    _boundaries(r["variations"]["init"], out)
 
 
-def _loss_axes(ax, title: str) -> None:
+def _curves(ax, variation: dict, title: str, prefix: str = "", log_x: bool = False) -> None:
+    """Median loss over the seeds per swept value, with a band from the lowest to the highest."""
+    curves, labels, colours = _sweep(variation)
+    common.band_curves(ax, curves, [prefix + name for name in labels], colours, log_x=log_x)
     ax.set(yscale="log", xlabel="update", ylabel="mean squared error", title=title)
 
 
 def arch_curves(r: dict, out: Path) -> None:
-    """Loss curves for the depth and the width sweeps (median and range over the seeds)."""
+    """Loss curves for the depth and the width sweeps."""
     fig, (left, right) = new_figure(2, height=2.6, sharey=True)
     for ax, name in ((left, "depth"), (right, "width")):
-        variation = r["variations"][name]
-        common.band_curves(ax, _losses(variation), _labels(variation), _colours(variation))
-        _loss_axes(ax, name)
+        _curves(ax, r["variations"][name], name)
         ax.legend(fontsize=7)
     right.set_ylabel("")  # the axes share the left one's
     save(fig, out)
@@ -103,25 +100,23 @@ def arch_curves(r: dict, out: Path) -> None:
 def lr_speed(r: dict, out: Path) -> None:
     """Loss curves per learning rate (log-log), and the updates each seed needs to reach the
     threshold loss."""
-    variation = r["variations"]["lr"]
-    epochs, threshold = len(variation["runs"][0][0]["loss"]) - 1, r["variations"]["threshold"]
+    variation, threshold = r["variations"]["lr"], r["variations"]["threshold"]
+    epochs = len(variation["runs"][0][0]["loss"]) - 1
     fig, (left, right) = new_figure(2, height=2.7)
-    common.band_curves(left, _losses(variation), [f"lr {name}" for name in _labels(variation)],
-                _colours(variation), log_x=True)
-    _loss_axes(left, "loss per learning rate")
+    _curves(left, variation, "loss per learning rate", "lr ", log_x=True)
     left.set(xscale="log", xlim=(1, epochs))
     fig.legend(*left.get_legend_handles_labels(), loc="outside lower center",
                ncol=len(variation["values"]), fontsize=7)
-    updates = {lr: [run["updates_to_threshold"] for run in runs]
-               for lr, runs in zip(variation["values"], variation["runs"], strict=True)}
-    reached = [(lr, n) for lr, ns in updates.items() for n in ns if n is not None]
-    missed = [lr for lr, ns in updates.items() for n in ns if n is None]
+    updates = {rate: [run["updates_to_threshold"] for run in runs]
+               for rate, runs in zip(variation["values"], variation["runs"], strict=True)}
+    reached = [(rate, n) for rate, ns in updates.items() for n in ns if n is not None]
+    missed = [rate for rate, ns in updates.items() for n in ns if n is None]
     right.scatter(*zip(*reached, strict=True), s=14, color=PALETTE["blue"], alpha=0.7,
                   label="one seed")
     right.scatter(missed, np.full(len(missed), 1.6 * epochs), marker="x", color=PALETTE["red"],
                   label=f"not below {tex_num(threshold)} in {epochs}")
     rates = np.array(variation["values"], dtype=float)
-    c = float(np.mean([lr * np.mean(ns) for lr, ns in updates.items() if None not in ns]))
+    c = float(np.mean([rate * np.mean(ns) for rate, ns in updates.items() if None not in ns]))
     right.plot(rates, c / rates, "--", color="gray", lw=1, label=f"{c:.0f} / lr")
     right.set(xscale="log", yscale="log", xlabel="learning rate",
               ylabel=f"updates until loss $<$ {tex_num(threshold)}", title="convergence speed")
@@ -133,11 +128,9 @@ def init_curves(r: dict, out: Path) -> None:
     """Loss curves per initialisation, and final loss against the saturated share at the start."""
     variation = r["variations"]["init"]
     fig, (left, right) = new_figure(2, height=2.7)
-    common.band_curves(left, _losses(variation), _labels(variation), _colours(variation))
-    _loss_axes(left, "loss per initialisation")
+    _curves(left, variation, "loss per initialisation")
     left.legend(fontsize=7)
-    for runs, name, colour in zip(variation["runs"], _labels(variation), _colours(variation),
-                                  strict=True):
+    for runs, name, colour in zip(variation["runs"], *_sweep(variation)[1:], strict=True):
         right.scatter([100 * run["start"]["saturated"][0] for run in runs],
                       [run["loss"][-1] for run in runs], color=colour, s=18, label=name,
                       edgecolors="black", linewidths=0.4)

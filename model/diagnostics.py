@@ -245,3 +245,19 @@ def best_linear_accuracy(x: np.ndarray, labels: np.ndarray) -> float:
     return max(float(np.mean(np.array(guess) == labels))
                for guess in np.ndindex(*[2] * len(labels))
                if len(set(guess)) == 1 or linearly_separable(x, np.array(guess)))
+
+
+def seed_summary(runs: Sequence[dict], curve: str, threshold: float | None = None,
+                 scalars: Sequence[str] = ()) -> dict:
+    """One setting's seeded runs as arrays over the seeds: `final` (each run's last value of
+    its curve `runs[i][curve]`), `mean_curve`, each key of `scalars`, and with a `threshold` the
+    step each run's curve first gets below it (`settled`, for the runs that do; `n_settled`,
+    `all_settled`)."""
+    curves = np.array([run[curve] for run in runs], dtype=float)
+    summary = {"final": curves[:, -1], "mean_curve": curves.mean(axis=0)}
+    summary |= {key: np.array([run[key] for run in runs]) for key in scalars}
+    if threshold is not None:
+        settled = [s for s in (first_below(c, threshold) for c in curves) if s is not None]
+        summary |= {"settled": np.array(settled, dtype=float), "n_settled": len(settled),
+                    "all_settled": len(settled) == len(runs)}
+    return summary

@@ -164,3 +164,11 @@ def matrix(values: np.ndarray, digits: int = 4, trim: bool = False) -> NoEscape:
 
     cells = np.vectorize(cell, otypes=[object])(values)
     return NoEscape(Matrix(cells, mtype="b").dumps())
+
+
+def records_table(records: Sequence, columns: Mapping[str | NoEscape, object],
+                  align: str | None = None) -> NoEscape:
+    """A `table` with one row per record (a run, a swept setting, ...): `columns` maps each
+    header to the function that makes that column's cell from a record."""
+    return table(list(columns), [[cell(record) for cell in columns.values()]
+                                 for record in records], align)

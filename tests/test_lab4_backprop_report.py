@@ -181,10 +181,10 @@ def _tamper(path: tuple, value):
     _tamper(("data", "separable"), True),
     _tamper(("data", "best_line_acc"), 1.0),
     _tamper(("variations", "init", "runs", 0, 0, "max_abs_inner"), 1e-3),
-    _tamper(("variations", "lr", "runs", 0, 0, "updates_to_threshold"), 2400),
+    _tamper(("variations", "lr", "runs", 0, 0, "loss"), np.full(2501, 1e-3)),
     _tamper(("variations", "depth", "runs", 3, 0, "acc"), 0.8),
-    _tamper(("variations", "lr", "runs", 6, 0, "wrong_slopes"), [0.5]),
-    _tamper(("untrained", "runs", 0, "grid"), 0.45),
+    _tamper(("variations", "lr", "runs", 6, 0, "out"), np.array([0.3, 0.96, 0.02, 0.01, 0.02])),
+    _tamper(("untrained", "runs", 0, "grid"), np.full((81, 81), 0.95, dtype=np.float32)),
 ], ids=["trained-net-misses-a-point", "data-separable", "a-line-fits", "zero-init-moves",
         "smallest-lr-converges", "deep-net-misses-a-point", "stuck-output-not-saturated",
         "shown-seed-not-flattest"])

@@ -21,15 +21,9 @@ class NeuralNetwork:
     sigmoid after the last. Weights from `init` (Glorot uniform by default) drawn from
     default_rng(seed); biases zero. Inputs x (N, input_size), outputs (N, output_size)."""
 
-    def __init__(
-        self,
-        input_size: int,
-        output_size: int,
-        hidden_sizes: Sequence[int],
-        seed: int = 0,
-        init: Initialiser = glorot_uniform,
-        dtype: DTypeLike = np.float64,
-    ) -> None:
+    def __init__(self, input_size: int, output_size: int, hidden_sizes: Sequence[int],
+                 seed: int = 0, init: Initialiser = glorot_uniform,
+                 dtype: DTypeLike = np.float64) -> None:
         rng = np.random.default_rng(seed)
         sizes = [input_size, *hidden_sizes, output_size]
         layers = []
@@ -68,13 +62,9 @@ class NeuralNetwork:
         """One gradient-descent update, W <- W - lr dW, with the gradients of `backward`."""
         self.net.step(lr)
 
-    def __str__(self) -> str:
-        return str(self.net)
 
-
-def train(
-    x: np.ndarray, y: np.ndarray, net: NeuralNetwork, epochs: int, lr: float
-) -> tuple[NeuralNetwork, np.ndarray]:
+def train(x: np.ndarray, y: np.ndarray, net: NeuralNetwork, epochs: int,
+          lr: float) -> tuple[NeuralNetwork, np.ndarray]:
     """lab4's `train`: `epochs` full-batch gradient-descent steps on all of (x, y).
 
     Returns the network (trained in place) and the loss before each update, shape (epochs,).

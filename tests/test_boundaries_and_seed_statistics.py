@@ -1,0 +1,86 @@
+"""The core's small-data helpers: seed statistics, linear separability, the square grid, the
+initialiser names, and the decision-boundary and curves-over-seeds figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from figures.common import band_curves, boundary_figure, boundary_grid, new_figure
+from model.data import five_points, square_grid, xor
+from model.diagnostics import (
+    best_linear_accuracy,
+    disagreement,
+    first_below,
+    linearly_separable,
+)
+
+
+def test_first_below_is_the_first_index_under_the_threshold_or_none():
+    assert first_below([0.5, 0.2, 0.05, 0.2, 0.01], 0.1) == 2
+    assert first_below([0.5, 0.2], 0.1) is None
+    assert first_below([0.1, 0.05], 0.1) == 1  # strictly below
+
+
+def test_disagreement_is_the_mean_pairwise_share_of_differing_entries():
+    a, b, c = np.array([1, 1, 0, 0], bool), np.array([1, 0, 0, 0], bool), np.zeros(4, bool)
+    # pairs: a-b 1/4, a-c 2/4, b-c 1/4
+    assert disagreement([a, b, c]) == pytest.approx(1 / 3)
+    assert disagreement([a, a]) == 0.0
+    with pytest.raises(ValueError, match="at least two"):
+        disagreement([a])
+
+
+def test_xor_and_the_five_points_are_not_linearly_separable_but_and_is():
+    x, y = xor()
+    assert not linearly_separable(x, y[:, 0])
+    assert linearly_separable(x, np.array([0.0, 0.0, 0.0, 1.0]))  # AND
+    points, labels = five_points()
+    assert not linearly_separable(points, labels[:, 0])
+
+
+def test_best_linear_accuracy_on_xor_is_three_of_four_and_one_when_separable():
+    x, y = xor()
+    assert best_linear_accuracy(x, y[:, 0]) == 0.75
+    assert best_linear_accuracy(x, np.array([0.0, 1.0, 1.0, 1.0])) == 1.0  # OR
+    with pytest.raises(ValueError, match="too many"):
+        best_linear_accuracy(np.zeros((17, 2)), np.zeros(17))
+
+
+def test_square_grid_rows_are_what_contourf_reads_after_a_reshape():
+    axis, points = square_grid(2.0, 5)
+    assert axis.tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert points.shape == (25, 2)
+    r, c = 1, 3  # grid[r, c] sits at (axis[c], axis[r])
+    assert points[r * 5 + c].tolist() == [axis[c], axis[r]]
+
+
+def test_band_curves_draw_the_median_over_seeds_and_the_range_as_a_band():
+    curves = [np.array([[3.0, 2.0, 1.0], [5.0, 4.0, 1.5], [4.0, 2.5, 0.5]])]
+    fig, ax = new_figure()
+    band_curves(ax, curves, ["net"], centre="median")
+    (line,) = ax.get_lines()
+    assert line.get_xdata().tolist() == [0, 1, 2]
+    assert line.get_ydata().tolist() == [4.0, 2.5, 1.0]
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() == 0.5 and band[:, 1].max() == 5.0
+    band_curves(ax, curves, ["mean"], centre="mean")
+    assert ax.get_lines()[1].get_ydata().tolist() == [4.0, pytest.approx(17 / 6), 1.0]
+
+
+def test_band_curves_on_a_log_axis_skip_step_zero_and_thin_long_curves():
+    fig, ax = new_figure()
+    band_curves(ax, [np.ones((2, 5001))], ["x"], log_x=True, points=100)
+    steps = ax.get_lines()[0].get_xdata()
+    assert steps[0] == 1 and steps[-1] == 5000 and len(steps) <= 100
+
+
+def test_boundary_figures_are_written(tmp_path):
+    axis, points = square_grid(2.5, 21)
+    x, y = five_points()
+    out = (points[:, 0] * points[:, 1] < 0).astype(float).reshape(21, 21)
+    boundary_figure(axis, out, x, y, "a boundary", tmp_path / "one.pdf")
+    boundary_grid([[(axis, out), (axis, np.full_like(out, 0.4))]] * 2, x, y, ["a", "constant"],
+                  ["seed 0", "seed 1"], tmp_path / "grid.pdf")
+    assert (tmp_path / "one.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "grid.pdf").read_bytes().startswith(b"%PDF")
