@@ -9,6 +9,7 @@ import numpy as np
 from figures import common
 from figures.common import PALETTE, new_figure, save, tex_num
 from model.data import five_points
+from model.diagnostics import first_below
 
 SHOWN_SEEDS = 3  # rows of seeds in the boundary grids: enough to see them differ
 # Math in both places a label appears: the report's tables (LaTeX) and the figures (mathtext).
@@ -107,7 +108,7 @@ def lr_speed(r: dict, out: Path) -> None:
     left.set(xscale="log", xlim=(1, epochs))
     fig.legend(*left.get_legend_handles_labels(), loc="outside lower center",
                ncol=len(variation["values"]), fontsize=7)
-    updates = {rate: [run["updates_to_threshold"] for run in runs]
+    updates = {rate: [first_below(run["loss"], threshold) for run in runs]
                for rate, runs in zip(variation["values"], variation["runs"], strict=True)}
     reached = [(rate, n) for rate, ns in updates.items() for n in ns if n is not None]
     missed = [rate for rate, ns in updates.items() for n in ns if n is None]

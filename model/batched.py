@@ -9,7 +9,7 @@ network: every weight matrix becomes a stack W (K, n_in, n_out) and each step is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -151,3 +151,21 @@ def _history(loss: np.ndarray, acc: np.ndarray) -> History:
     return History(steps_per_epoch=1, step_loss=steps, step_acc=accs,
                    epoch_loss=list(steps), epoch_acc=list(accs))
 
+
+
+def fit_recorded(nets: Sequence[Net], loss: Loss, x: np.ndarray, y: np.ndarray, *,
+                 probe: Callable[[Net], dict] | None = None,
+                 **fit: float | Sequence[float]) -> list[dict]:
+    """`fit_many(nets, loss, x, y, **fit)` (`fit`: its `epochs` and `lr`), with what a report
+    quotes of each run: one record per net.
+
+    A record holds `loss`, the loss after each of 0..epochs updates (epochs + 1 values: those
+    `fit_many` measured before each update, then `loss.value` after the last), `probe(net)`
+    measured before training as `start`, and `probe(net)` after training merged in.
+    """
+    probe = probe or (lambda net: {})
+    starts = [probe(net) for net in nets]
+    histories = fit_many(nets, loss, x, y, **fit)
+    return [probe(net) | {"start": start, "loss": np.append(history.step_loss,
+                                                            loss.value(y, net.forward(x)[0]))}
+            for net, start, history in zip(nets, starts, histories, strict=True)]

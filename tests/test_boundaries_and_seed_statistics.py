@@ -3,17 +3,23 @@ initialiser names, and the decision-boundary and curves-over-seeds figures."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
 from figures.common import band_curves, boundary_figure, boundary_grid, new_figure
-from model.data import five_points, square_grid, xor
+from model import MSE, Linear, Net, Sigmoid, Tanh
+from model.batched import fit_many, fit_recorded
+from model.data import five_points, square_grid, square_symmetries, xor
 from model.diagnostics import (
     best_linear_accuracy,
     disagreement,
     first_below,
     linearly_separable,
+    seed_summary,
 )
+from report.fragments import records_table
 
 
 def test_first_below_is_the_first_index_under_the_threshold_or_none():
@@ -84,3 +90,45 @@ def test_boundary_figures_are_written(tmp_path):
                   ["seed 0", "seed 1"], tmp_path / "grid.pdf")
     assert (tmp_path / "one.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "grid.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_seed_summary_gives_finals_mean_curve_and_the_step_each_seed_settles():
+    runs = [{"loss": [1.0, 0.5, 0.05], "acc": 1.0}, {"loss": [1.0, 0.08, 0.01], "acc": 0.8},
+            {"loss": [1.0, 0.9, 0.8], "acc": 0.6}]
+    summary = seed_summary(runs, "loss", 0.1, ["acc"])
+    assert summary["final"].tolist() == [0.05, 0.01, 0.8]
+    assert summary["mean_curve"].tolist() == pytest.approx([1.0, 1.48 / 3, 0.86 / 3])
+    assert summary["acc"].tolist() == [1.0, 0.8, 0.6]
+    assert summary["settled"].tolist() == [2, 1]
+    assert summary["n_settled"] == 2 and not summary["all_settled"]
+    assert "settled" not in seed_summary(runs, "loss")
+
+
+def test_records_table_has_one_row_per_record_and_a_column_per_header():
+    records = [{"name": "a", "v": 0.5}, {"name": "b", "v": 0.25}]
+    tex = records_table(records, {"name": lambda r: r["name"], "value": lambda r: r["v"]})
+    assert "name&value" in tex
+    assert "a&0.5" in tex and "b&0.25" in tex
+
+
+def test_five_points_have_no_symmetry_of_the_square_and_centred_xor_has_three():
+    x, y = five_points()
+    assert square_symmetries(x, y) == 0
+    centred = xor()[0] - 0.5  # XOR's corners around the origin: every symmetry maps the set
+    # onto itself; the labels survive the rotations by 180 degrees and the two diagonal mirrors.
+    assert square_symmetries(centred, xor()[1]) == 3
+
+
+def test_fit_recorded_is_fit_many_plus_a_probe_before_and_after_and_the_final_loss():
+    x, y = xor()
+    nets = [Net([Linear(2, 3, np.random.default_rng(s)), Tanh(),
+                 Linear(3, 1, np.random.default_rng(s + 1)), Sigmoid()]) for s in (0, 1)]
+    twins = copy.deepcopy(nets)
+    records = fit_recorded(nets, MSE(), x, y, epochs=50, lr=0.5,
+                           probe=lambda net: {"w": float(net.layers[0].W[0, 0])})
+    histories = fit_many(twins, MSE(), x, y, epochs=50, lr=0.5)
+    for record, twin, history, seed in zip(records, twins, histories, (0, 1), strict=True):
+        assert record["loss"][:-1].tolist() == history.step_loss
+        assert record["loss"][-1] == MSE().value(y, twin.forward(x)[0])
+        assert record["w"] == twin.layers[0].W[0, 0]
+        assert record["start"]["w"] == Linear(2, 3, np.random.default_rng(seed)).W[0, 0]

@@ -3,7 +3,6 @@ configs, the runs and what they record, and the facts the template's claims test
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -12,12 +11,13 @@ import derivations.backprop
 from figures import lab4_backprop as fig
 from model import diagnostics as diag
 from model.assignments.lab4 import NeuralNetwork, train
-from model.batched import fit_many
-from model.data import five_points, square_grid
+from model.batched import fit_recorded
+from model.data import five_points, square_grid, square_symmetries
 from model.functional import sigmoid
 from model.gradcheck import SMOOTH_BAND, check_net
 from model.init import by_name
-from model.losses import mse_loss
+from model.losses import MSE, mse_loss
+from model.net import Net
 from report.fragments import gradcheck_table, records_table, table
 from report.latex import NoEscape
 from report.numbers import num, pct, pm
@@ -50,9 +50,6 @@ VARIATIONS = SEEDED | {"sweeps": {
     "lr": ["lr", [0.01, 0.05, 0.25, 1.0, 4.0, 16.0, 64.0]],
     "init": ["init", ["zeros", "normal(0.01)", "glorot_uniform", "normal(1)", "normal(10)"]],
 }}
-# The eight symmetries of the square (signed permutations), as matrices acting on row vectors.
-SQUARE = [np.diag(s) @ p for p in (np.eye(2), np.eye(2)[::-1])
-          for s in itertools.product([1, -1], repeat=2)]
 
 
 def run_data(config: dict) -> dict[str, Any]:
@@ -63,12 +60,10 @@ def run_data(config: dict) -> dict[str, Any]:
     starts = np.random.default_rng(0).normal(0, 3, size=(config["starts"], 3))
     floor = min(minimize(lambda p: mse_loss(LABELS, sigmoid(design @ p)), start,
                          method="BFGS").fun for start in starts)
-    labelled = [{(tuple(p), label) for p, label in zip((X @ m).tolist(), LABELS, strict=True)}
-                for m in SQUARE]  # SQUARE[0] is the identity
     return {"separable": diag.linearly_separable(X, LABELS),
             "best_line_acc": diag.best_linear_accuracy(X, LABELS),
             "sigmoid_line_floor": float(floor),
-            "symmetries": sum(points == labelled[0] for points in labelled[1:])}
+            "symmetries": square_symmetries(X, LABELS)}
 
 
 def _net(config: dict, seed: int) -> NeuralNetwork:
@@ -78,48 +73,38 @@ def _net(config: dict, seed: int) -> NeuralNetwork:
 def run_untrained(config: dict) -> dict[str, Any]:
     """Untrained networks' outputs over the square, for many seeds."""
     return {"seeds": config["seeds"],
-            "runs": [_state(_net(config, seed), config) for seed in config["seeds"]]}
+            "runs": [_state(_net(config, seed).net, config) for seed in config["seeds"]]}
 
 
-def _state(net: NeuralNetwork, config: dict) -> dict[str, Any]:
-    """The outputs on the points and over the square, the hidden tanh units saturated (share per
-    hidden layer, see model.diagnostics.SATURATION) and every parameter's gradient norm."""
+def _state(net: Net, config: dict) -> dict[str, Any]:
+    """The outputs on the points (and whether they are right) and over the square, the hidden
+    tanh units saturated (share per hidden layer, see model.diagnostics.SATURATION), every
+    parameter's gradient norm, and the largest weight or bias but the output bias."""
     axis, points = square_grid(**config["grid"])
-    net.backward(X, Y)
-    return {"out": net.forward(X)[:, 0], "axis": axis,
-            "grid": net.forward(points).reshape(len(axis), -1).astype(np.float32),
-            "saturated": diag.saturated_fraction(net.net, X)[:-1],
-            "grads": diag.gradient_norms(net.net)}
-
-
-def _record(net: NeuralNetwork, losses: np.ndarray, start: dict, config: dict) -> dict[str, Any]:
-    """What the answers quote of one trained network; `losses` are those before each update."""
-    end = _state(net, config)
-    loss = np.append(losses, net.get_loss(X, Y))  # entry k: the loss after k updates
-    return end | {"start": start, "loss": loss,
-                  "acc": float(np.mean((end["out"] > 0.5) == (LABELS > 0.5))),
-                  "updates_to_threshold": diag.first_below(loss, config["threshold"]),
-                  # All but the output bias: the zero initialisation should leave it all at 0.
-                  "max_abs_inner": max(float(np.abs(p).max())
-                                       for _, p in net.net.parameters()[:-1])}
+    out, trace = net.forward(X)
+    _, grad, trace = net.objective(MSE(), Y, out, trace)
+    net.backward(trace, grad)
+    return {"out": out[:, 0], "acc": float(np.mean((out[:, 0] > 0.5) == (LABELS > 0.5))),
+            "axis": axis, "grid": net.forward(points)[0].reshape(len(axis), -1).astype(np.float32),
+            "saturated": diag.saturated_fraction(net, X)[:-1], "grads": diag.gradient_norms(net),
+            # The zero initialisation should leave all of these at 0.
+            "max_abs_inner": max(float(np.abs(p).max()) for _, p in net.parameters()[:-1])}
 
 
 def train_one(config: dict) -> dict[str, Any]:
     """The lab's network from `config`, trained on the five points by the lab's `train`."""
     net = _net(config, config["seed"])
-    start = _state(net, config)
-    return _record(*train(X, Y, net, config["epochs"], config["lr"]), start, config)
+    start = _state(net.net, config)
+    net, losses = train(X, Y, net, config["epochs"], config["lr"])
+    return _state(net.net, config) | {"start": start, "loss": np.append(losses, net.get_loss(X, Y))}
 
 
 def train_seeds(config: dict) -> list[dict[str, Any]]:
     """`train_one` for every seed of `config`, the networks trained at once by `fit_many` (the
     same arithmetic as the lab's `train`, stacked: its results are bit-identical)."""
-    nets = [_net(config, seed) for seed in config["seeds"]]
-    starts = [_state(net, config) for net in nets]
-    runs = fit_many([net.net for net in nets], nets[0].loss, X, Y, epochs=config["epochs"],
-                    lr=config["lr"])
-    return [_record(net, np.array(run.step_loss), start, config)
-            for net, run, start in zip(nets, runs, starts, strict=True)]
+    return fit_recorded([_net(config, seed).net for seed in config["seeds"]], MSE(), X, Y,
+                        epochs=config["epochs"], lr=config["lr"],
+                        probe=lambda net: _state(net, config))
 
 
 def run_variations(config: dict) -> dict[str, Any]:
@@ -208,14 +193,11 @@ def context_network(r: dict[str, Any]) -> dict[str, Any]:
         "untrained": {"grid": diag.seed_spread(spread), "logit": diag.seed_spread(
             [float(np.max(np.abs(np.log(run["grid"] / (1 - run["grid"]))))) for run in runs])},
         "untrained_rank": sum(s < spread[shown] for s in spread),  # seeds flatter than shown
-        # |output pre-activation| <= sum_j |W_j| |tanh| <= hidden * a, a Glorot's output bound.
-        "logit_bound": BASE["hidden"][0] * float(np.sqrt(6 / (BASE["hidden"][0] + 1))),
+        "base_settled": diag.first_below(base["loss"], THRESHOLD),
         "trained_margin": float(np.max(np.abs(base["out"] - LABELS))),
         "trained_corners": min(grid[-1, 0], grid[0, -1]) > 0.5 > max(grid[0, 0], grid[-1, -1]),
         "trained_centre": grid[mid, mid] < 0.5,
         "tail_drop": base["loss"][-TAIL - 1] - base["loss"][-1],
-        # MSE < t means a sum of five squared errors below 5 t, so each error is below this.
-        "threshold_margin": float(np.sqrt(len(Y) * THRESHOLD)),
         "base_label": fig.label("hidden", BASE["hidden"]),
         "backprop_net": "-".join(map(str, derivations.backprop.WIDTHS)),
         "points_table": table(
