@@ -290,3 +290,16 @@ def band_curves(ax, curves: Sequence[np.ndarray], labels: Sequence[str],
         ax.plot(steps, middle, color=colour, lw=1.2, label=label)
         ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2,
                         lw=0)
+
+
+def loss_panels(loss: Sequence[float], path: Path, ylabel: str = "loss",
+                xlabel: str = "update") -> None:
+    """One run's loss after every update, on a linear (left) and a log (right) scale, the
+    final value marked: the fall and the slow tail both readable."""
+    fig, axes = new_figure(2, height=2.3)
+    for ax, scale in zip(axes, ("linear", "log"), strict=True):
+        ax.plot(np.arange(len(loss)), loss, color=PALETTE["red"], lw=1.2)
+        ax.set(yscale=scale, xlabel=xlabel, ylabel=ylabel, title=f"{scale} scale")
+    axes[1].annotate(f"final {tex_num(loss[-1])}", (len(loss) - 1, loss[-1]),
+                     textcoords="offset points", xytext=(-60, 12), fontsize=8)
+    save(fig, path)

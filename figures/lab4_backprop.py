@@ -48,37 +48,17 @@ def boundary_trained(r: dict, out: Path) -> None:
 
 def loss_curve(r: dict, out: Path) -> None:
     """In [6]: the loss after every update of the prescribed run, on a linear and a log scale."""
-    loss = r["base"]["loss"]
-    fig, (left, right) = new_figure(2, height=2.3)
-    for ax, scale in ((left, "linear"), (right, "log")):
-        ax.plot(np.arange(len(loss)), loss, color=PALETTE["red"], lw=1.2)
-        ax.set(yscale=scale, xlabel="update", ylabel="mean squared error", title=f"{scale} scale")
-    right.annotate(f"final {tex_num(loss[-1])}", (len(loss) - 1, loss[-1]),
-                   textcoords="offset points", xytext=(-60, 12), fontsize=8)
-    save(fig, out)
+    common.loss_panels(r["base"]["loss"], out, "mean squared error")
 
 
-def _boundaries(variation: dict, out: Path) -> None:
-    """Columns: the swept values; rows: the first seeds. Each panel is one trained network."""
+def boundaries(r: dict, out: Path) -> None:
+    """The decision boundaries of the one variation in `r`: columns the swept values, rows the
+    first seeds; each panel is one trained network."""
+    (variation,) = r.values()
     panels = [[(runs[s]["axis"], runs[s]["grid"]) for runs in variation["runs"]]
               for s in range(SHOWN_SEEDS)]
     common.boundary_grid(panels, *five_points(), _sweep(variation)[1],
                          [f"seed {seed}" for seed in variation["seeds"][:SHOWN_SEEDS]], out)
-
-
-def depth_boundaries(r: dict, out: Path) -> None:
-    """Decision boundaries for 1 to 4 hidden layers of 8 units, three seeds each."""
-    _boundaries(r["variations"]["depth"], out)
-
-
-def width_boundaries(r: dict, out: Path) -> None:
-    """Decision boundaries for one hidden layer of 2 to 32 units, three seeds each."""
-    _boundaries(r["variations"]["width"], out)
-
-
-def init_boundaries(r: dict, out: Path) -> None:
-    """Decision boundaries after training from each initialisation, three seeds each."""
-    _boundaries(r["variations"]["init"], out)
 
 
 def _curves(ax, variation: dict, title: str, prefix: str = "", log_x: bool = False) -> None:
@@ -92,7 +72,7 @@ def arch_curves(r: dict, out: Path) -> None:
     """Loss curves for the depth and the width sweeps."""
     fig, (left, right) = new_figure(2, height=2.6, sharey=True)
     for ax, name in ((left, "depth"), (right, "width")):
-        _curves(ax, r["variations"][name], name)
+        _curves(ax, r[name], name)
         ax.legend(fontsize=7)
     right.set_ylabel("")  # the axes share the left one's
     save(fig, out)
@@ -101,7 +81,7 @@ def arch_curves(r: dict, out: Path) -> None:
 def lr_speed(r: dict, out: Path) -> None:
     """Loss curves per learning rate (log-log), and the updates each seed needs to reach the
     threshold loss."""
-    variation, threshold = r["variations"]["lr"], r["variations"]["threshold"]
+    variation, threshold = r["lr"], r["lr"]["threshold"]
     epochs = len(variation["runs"][0][0]["loss"]) - 1
     fig, (left, right) = new_figure(2, height=2.7)
     _curves(left, variation, "loss per learning rate", "lr ", log_x=True)
@@ -127,7 +107,7 @@ def lr_speed(r: dict, out: Path) -> None:
 
 def init_curves(r: dict, out: Path) -> None:
     """Loss curves per initialisation, and final loss against the saturated share at the start."""
-    variation = r["variations"]["init"]
+    variation = r["init"]
     fig, (left, right) = new_figure(2, height=2.7)
     _curves(left, variation, "loss per initialisation")
     left.legend(fontsize=7)

@@ -43,13 +43,11 @@ UNTRAINED = {"hidden": [8], "init": "glorot_uniform", "grid": GRID, "seeds": lis
 SEEDED = {key: value for key, value in BASE.items() if key != "seed"} | {"seeds": SEEDS}
 LINEAR = SEEDED | {"hidden": []}
 GRADCHECK = {"hiddens": [[8], [8, 8, 8]], "seed": 0}
-# The lab's suggested variations: each sweep changes one setting of BASE, for every seed.
-VARIATIONS = SEEDED | {"sweeps": {
-    "depth": ["hidden", [[8], [8, 8], [8, 8, 8], [8, 8, 8, 8]]],
-    "width": ["hidden", [[2], [4], [8], [32]]],
-    "lr": ["lr", [0.01, 0.05, 0.25, 1.0, 4.0, 16.0, 64.0]],
-    "init": ["init", ["zeros", "normal(0.01)", "glorot_uniform", "normal(1)", "normal(10)"]],
-}}
+# The lab's suggested variations: each changes one setting of BASE (name: [key, values]).
+SWEEPS = {"depth": ["hidden", [[8], [8, 8], [8, 8, 8], [8, 8, 8, 8]]],
+          "width": ["hidden", [[2], [4], [8], [32]]],
+          "lr": ["lr", [0.01, 0.05, 0.25, 1.0, 4.0, 16.0, 64.0]],
+          "init": ["init", ["zeros", "normal(0.01)", "glorot_uniform", "normal(1)", "normal(10)"]]}
 
 
 def run_data(config: dict) -> dict[str, Any]:
@@ -100,23 +98,20 @@ def train_one(config: dict) -> dict[str, Any]:
 
 
 def train_seeds(config: dict) -> list[dict[str, Any]]:
-    """`train_one` for every seed of `config`, the networks trained at once by `fit_many` (the
-    same arithmetic as the lab's `train`, stacked: its results are bit-identical)."""
+    """The lab's network from `config` for every seed, trained on the five points at once by
+    `fit_many` (the lab's `train`, stacked: bit-identical results)."""
     return fit_recorded([_net(config, seed).net for seed in config["seeds"]], MSE(), X, Y,
                         epochs=config["epochs"], lr=config["lr"],
                         probe=lambda net: _state(net, config))
 
 
-def run_variations(config: dict) -> dict[str, Any]:
-    """Every sweep: runs[value][seed] per swept value. A setting shared by several sweeps (BASE
-    itself is in all four) is trained once: `sweep` runs equal points once."""
-    common = {key: value for key, value in config.items() if key != "sweeps"}
-    runs = iter(sweep(train_seeds, [common | {vary: value} for vary, values in
-                                    config["sweeps"].values() for value in values], "variations"))
-    return {"threshold": config["threshold"]} | {
-        name: {"vary": vary, "values": values, "seeds": config["seeds"],
-               "runs": [next(runs) for _ in values]}
-        for name, (vary, values) in config["sweeps"].items()}
+def run_sweep(config: dict) -> dict[str, Any]:
+    """A variation of the lab's: one setting changed to each of several values, every seed
+    (runs[value][seed]). BASE's own setting, in every sweep, is trained once: later sweeps
+    find it in the per-point cache."""
+    common = {key: value for key, value in config.items() if key not in ("vary", "values")}
+    return config | {"runs": sweep(train_seeds, [common | {config["vary"]: value}
+                                                 for value in config["values"]], config["vary"])}
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:
@@ -263,7 +258,7 @@ def context_variations(rows: dict[str, list[dict]]) -> dict[str, Any]:
 
 
 def context(r: dict[str, Any]) -> dict[str, Any]:
-    rows = {name: summarise(r["variations"][name]) for name in ("depth", "width", "lr", "init")}
+    rows = {name: summarise(r[name]) for name in SWEEPS}
     return (context_network(r) | rows | context_variations(rows)
             | {"seeds": SEEDS, "n_seeds": len(SEEDS), "shown_seeds": fig.SHOWN_SEEDS,
                "saturation": diag.SATURATION, "tail": TAIL, "threshold": THRESHOLD,
@@ -277,12 +272,17 @@ REPORT = Report(
     experiments=tuple(Experiment(name, fn, config, data=("five_points",)) for name, fn, config in (
         ("data", run_data, DATA), ("untrained", run_untrained, UNTRAINED),
         ("base", train_one, BASE), ("linear", train_seeds, LINEAR),
-        ("gradcheck", run_gradcheck, GRADCHECK), ("variations", run_variations, VARIATIONS))),
-    figures=tuple(FigureSpec(f"lab4_{fn.__name__}", fn, needs) for fn, needs in (
-        (fig.boundary_start, ("base",)), (fig.loss_curve, ("base",)),
-        (fig.boundary_trained, ("base",)), (fig.depth_boundaries, ("variations",)),
-        (fig.width_boundaries, ("variations",)), (fig.arch_curves, ("variations",)),
-        (fig.lr_speed, ("variations",)), (fig.init_boundaries, ("variations",)),
-        (fig.init_curves, ("variations",)))),
+        ("gradcheck", run_gradcheck, GRADCHECK),
+        *((name, run_sweep, SEEDED | {"vary": vary, "values": values})
+          for name, (vary, values) in SWEEPS.items()))),
+    figures=tuple(FigureSpec(f"lab4_{name}", fn, needs) for name, fn, needs in (
+        ("boundary_start", fig.boundary_start, ("base",)),
+        ("loss_curve", fig.loss_curve, ("base",)),
+        ("boundary_trained", fig.boundary_trained, ("base",)),
+        ("depth_boundaries", fig.boundaries, ("depth",)),
+        ("width_boundaries", fig.boundaries, ("width",)),
+        ("arch_curves", fig.arch_curves, ("depth", "width")), ("lr_speed", fig.lr_speed, ("lr",)),
+        ("init_boundaries", fig.boundaries, ("init",)),
+        ("init_curves", fig.init_curves, ("init",)))),
     context=context,
 )
