@@ -169,3 +169,20 @@ def fit_recorded(nets: Sequence[Net], loss: Loss, x: np.ndarray, y: np.ndarray, 
     return [probe(net) | {"start": start, "loss": np.append(history.step_loss,
                                                             loss.value(y, net.forward(x)[0]))}
             for net, start, history in zip(nets, starts, histories, strict=True)]
+
+
+def snapshot(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray,
+             grid: np.ndarray | None = None) -> dict:
+    """What an explanation of a small classifier quotes at one moment of training (a probe
+    for `fit_recorded`): `out`, its first output on x; `acc`; `grads`, every parameter's
+    gradient norm after one backward pass of `loss` on (x, y); `saturated`, the share of
+    saturated units per sigmoid/tanh layer on x; with `grid` (points (M, d)), `grid_out`, the
+    first output there. The net keeps the gradients of that backward pass."""
+    from model.diagnostics import gradient_norms, saturated_fraction  # sympy: only when used
+
+    out, trace = net.forward(x)
+    _, grad, trace = net.objective(loss, y, out, trace)
+    net.backward(trace, grad)
+    state = {"out": out[:, 0], "acc": loss.accuracy(y, out), "grads": gradient_norms(net),
+             "saturated": saturated_fraction(net, x)}
+    return state if grid is None else state | {"grid_out": net.forward(grid)[0][:, 0]}

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
-from numpy.typing import DTypeLike
 
 from model.init import Initialiser, glorot_uniform
 from model.layers import Linear, Sigmoid, Tanh
@@ -22,13 +21,12 @@ class NeuralNetwork:
     default_rng(seed); biases zero. Inputs x (N, input_size), outputs (N, output_size)."""
 
     def __init__(self, input_size: int, output_size: int, hidden_sizes: Sequence[int],
-                 seed: int = 0, init: Initialiser = glorot_uniform,
-                 dtype: DTypeLike = np.float64) -> None:
+                 seed: int = 0, init: Initialiser = glorot_uniform) -> None:
         rng = np.random.default_rng(seed)
         sizes = [input_size, *hidden_sizes, output_size]
         layers = []
         for d_in, d_out in pairwise(sizes):
-            layers += [Linear(d_in, d_out, rng, init, dtype), Tanh()]
+            layers += [Linear(d_in, d_out, rng, init), Tanh()]
         layers[-1] = Sigmoid()
         self.net = Net(layers)
         self.loss = MSE()
