@@ -35,8 +35,7 @@ def _sweep(variation: dict) -> tuple[list[np.ndarray], list[str], list]:
 
 def boundary_start(r: dict, out: Path) -> None:
     """In [4]: the output of the untrained network over the square, with the five points."""
-    base = r["base"]
-    common.boundary_figure(base["axis"], base["start"]["grid"], *five_points(),
+    common.boundary_figure(r["base"]["axis"], r["base"]["start"]["grid"], *five_points(),
                            "before training", out)
 
 

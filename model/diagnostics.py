@@ -261,3 +261,25 @@ def seed_summary(runs: Sequence[dict], curve: str, threshold: float | None = Non
         summary |= {"settled": np.array(settled, dtype=float), "n_settled": len(settled),
                     "all_settled": len(settled) == len(runs)}
     return summary
+
+
+def linear_baseline(x: np.ndarray, labels: np.ndarray, starts: int = 10,
+                    seed: int = 0) -> dict[str, float | bool]:
+    """What a linear model can do with a small two-class set: whether a hyperplane separates it,
+    the best accuracy any hyperplane reaches, and the lowest mean squared error of
+    sigmoid(x w + b) that BFGS finds from `starts` N(0, 3^2) starting points."""
+    from scipy.optimize import minimize  # BFGS: only this baseline needs scipy's optimiser
+
+    from model.functional import sigmoid
+    from model.losses import mse_loss
+
+    design = np.column_stack([x, np.ones(len(x))])
+    labels = np.asarray(labels, dtype=float)
+
+    def mse(p: np.ndarray) -> float:
+        return mse_loss(labels, sigmoid(design @ p))
+
+    guesses = np.random.default_rng(seed).normal(0, 3, size=(starts, design.shape[1]))
+    return {"separable": linearly_separable(x, labels),
+            "best_line_acc": best_linear_accuracy(x, labels),
+            "sigmoid_line_floor": min(float(minimize(mse, p, method="BFGS").fun) for p in guesses)}

@@ -172,3 +172,16 @@ def records_table(records: Sequence, columns: Mapping[str | NoEscape, object],
     header to the function that makes that column's cell from a record."""
     return table(list(columns), [[cell(record) for cell in columns.values()]
                                  for record in records], align)
+
+
+def seed_columns(settled_header: str | NoEscape, final: str = "final loss",
+                 digits: int = 2) -> dict:
+    """The `records_table` columns of a setting run over seeds (rows from
+    `model.diagnostics.seed_summary` with `acc` among its scalars): the final value and the
+    accuracy as mean ± std, then the steps to the threshold, or how many seeds got there."""
+    from report.numbers import pm  # noqa: PLC0415 (as in gradcheck_table)
+
+    return {final: lambda row: pm(row["final"], digits, sci=True),
+            "accuracy": lambda row: pm(row["acc"], digits),
+            settled_header: lambda row: pm(row["settled"], 0) if row["all_settled"]
+            else f"{row['n_settled']} of {len(row['acc'])} seeds"}

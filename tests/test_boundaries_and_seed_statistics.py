@@ -16,10 +16,11 @@ from model.diagnostics import (
     best_linear_accuracy,
     disagreement,
     first_below,
+    linear_baseline,
     linearly_separable,
     seed_summary,
 )
-from report.fragments import records_table
+from report.fragments import records_table, seed_columns
 
 
 def test_first_below_is_the_first_index_under_the_threshold_or_none():
@@ -132,3 +133,23 @@ def test_fit_recorded_is_fit_many_plus_a_probe_before_and_after_and_the_final_lo
         assert record["loss"][-1] == MSE().value(y, twin.forward(x)[0])
         assert record["w"] == twin.layers[0].W[0, 0]
         assert record["start"]["w"] == Linear(2, 3, np.random.default_rng(seed)).W[0, 0]
+
+
+def test_linear_baseline_of_xor_finds_no_line_and_a_loss_floor_above_a_quarter_of_errors():
+    x, y = xor()
+    baseline = linear_baseline(x, y[:, 0], starts=5)
+    assert not baseline["separable"] and baseline["best_line_acc"] == 0.75
+    # The best sigmoid of a line on XOR outputs 0.5 everywhere: every squared error is 1/4.
+    assert baseline["sigmoid_line_floor"] == pytest.approx(0.25, abs=1e-6)
+    assert linear_baseline(x, np.array([0.0, 0.0, 0.0, 1.0]), starts=3)["separable"]
+
+
+def test_seed_columns_show_mean_pm_std_or_how_many_seeds_settled():
+    runs = [{"loss": [1.0, 0.05], "acc": 1.0}, {"loss": [1.0, 0.5], "acc": 0.5}]
+    columns = seed_columns("steps to 0.1")
+    row = seed_summary(runs, "loss", 0.1, ["acc"])
+    assert list(columns) == ["final loss", "accuracy", "steps to 0.1"]
+    assert columns["steps to 0.1"](row) == "1 of 2 seeds"
+    assert columns["accuracy"](row) == r"\num{0.75 +- 0.25}"
+    row = seed_summary(runs[:1], "loss", 0.1, ["acc"])
+    assert columns["steps to 0.1"](row) == r"\num{1 +- 0}"

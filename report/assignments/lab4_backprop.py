@@ -13,14 +13,13 @@ from model import diagnostics as diag
 from model.assignments.lab4 import NeuralNetwork, train
 from model.batched import fit_recorded, snapshot
 from model.data import five_points, square_grid, square_symmetries
-from model.functional import sigmoid
 from model.gradcheck import SMOOTH_BAND, check_net
 from model.init import by_name
-from model.losses import MSE, mse_loss
+from model.losses import MSE
 from model.net import Net
-from report.fragments import gradcheck_table, records_table, table
+from report.fragments import gradcheck_table, records_table, seed_columns, table
 from report.latex import NoEscape
-from report.numbers import num, pct, pm
+from report.numbers import num, pct
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import sweep
 
@@ -51,17 +50,9 @@ SWEEPS = {"depth": ["hidden", [[8], [8, 8], [8, 8, 8], [8, 8, 8, 8]]],
 
 
 def run_data(config: dict) -> dict[str, Any]:
-    """The five points, and what a linear model can do with them."""
-    from scipy.optimize import minimize  # only this experiment fits with BFGS
-
-    design = np.column_stack([X, np.ones(len(X))])
-    starts = np.random.default_rng(0).normal(0, 3, size=(config["starts"], 3))
-    floor = min(minimize(lambda p: mse_loss(LABELS, sigmoid(design @ p)), start,
-                         method="BFGS").fun for start in starts)
-    return {"separable": diag.linearly_separable(X, LABELS),
-            "best_line_acc": diag.best_linear_accuracy(X, LABELS),
-            "sigmoid_line_floor": float(floor),
-            "symmetries": square_symmetries(X, LABELS)}
+    """The five points: their symmetries, and what a linear model can do with them."""
+    return diag.linear_baseline(X, LABELS, config["starts"]) | {
+        "symmetries": square_symmetries(X, LABELS)}
 
 
 def _net(config: dict, seed: int) -> NeuralNetwork:
@@ -150,13 +141,9 @@ def _stuck(runs: list[dict]) -> dict[str, Any]:
                          default=0.0)}
 
 
-# The columns every table of a sweep ends with (`label` first, the sweep's own columns between).
+# Every table of a sweep: the swept value, the sweep's own columns, then these.
 LABEL = {"network": lambda row: row["label"]}
-SEED_COLUMNS = {
-    "final loss": lambda row: pm(row["final"], 2, sci=True),
-    "accuracy": lambda row: pm(row["acc"], 2),
-    NoEscape(rf"updates to $\mathcal{{L}} < {THRESHOLD:g}$"): lambda row: pm(row["settled"], 0)
-    if row["all_settled"] else f"{row['n_settled']} of {len(row['runs'])} seeds"}
+SEED_COLUMNS = seed_columns(NoEscape(rf"updates to $\mathcal{{L}} < {THRESHOLD:g}$"))
 
 
 def context_network(r: dict[str, Any]) -> dict[str, Any]:
