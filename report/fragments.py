@@ -185,3 +185,21 @@ def seed_columns(settled_header: str | NoEscape, final: str = "final loss",
             "accuracy": lambda row: pm(row["acc"], digits),
             settled_header: lambda row: pm(row["settled"], 0) if row["all_settled"]
             else f"{row['n_settled']} of {len(row['acc'])} seeds"}
+
+
+def gradcheck_records_table(records: Sequence[Mapping], labels: Mapping[str, str], *,
+                            rel: str = "rel_error", abs_error: str | None = "abs_error",
+                            **kwargs: object) -> NoEscape:
+    """`gradcheck_table` with one row per record (a dict per checked gradient): `labels` maps
+    each label column's header to its key in the records, and `rel`/`abs_error` name the error
+    keys. A tuple (a parameter's shape) is typeset as d1 x d2; `kwargs` go to gradcheck_table."""
+    def cell(value: object) -> object:
+        if isinstance(value, tuple):
+            return NoEscape("$" + r" \times ".join(map(str, value)) + "$")
+        return value
+
+    return gradcheck_table(
+        {header: [cell(record[key]) for record in records] for header, key in labels.items()},
+        [record[rel] for record in records],
+        abs_error=None if abs_error is None else [record[abs_error] for record in records],
+        **kwargs)

@@ -20,7 +20,7 @@ from model.diagnostics import (
     linearly_separable,
     seed_summary,
 )
-from report.fragments import records_table, seed_columns
+from report.fragments import gradcheck_records_table, records_table, seed_columns
 
 
 def test_first_below_is_the_first_index_under_the_threshold_or_none():
@@ -153,3 +153,13 @@ def test_seed_columns_show_mean_pm_std_or_how_many_seeds_settled():
     assert columns["accuracy"](row) == r"\num{0.75 +- 0.25}"
     row = seed_summary(runs[:1], "loss", 0.1, ["acc"])
     assert columns["steps to 0.1"](row) == r"\num{1 +- 0}"
+
+
+def test_gradcheck_records_table_takes_its_columns_from_the_records_and_sets_shapes_as_math():
+    rows = [{"name": "W1", "shape": (2, 8), "rel_error": 1e-9, "abs_error": 2e-10},
+            {"name": "b1", "shape": (8,), "rel_error": 3e-10, "abs_error": 1e-11}]
+    tex = gradcheck_records_table(rows, {"parameter": "name", "shape": "shape"})
+    assert "W1&$2 \\times 8$&2.0e-10&1.0e-9" in tex and "b1&$8$&1.0e-11&3.0e-10" in tex
+    assert r"$\max|a - n|$" in gradcheck_records_table(rows, {"parameter": "name"})
+    assert r"$\max|a - n|$" not in gradcheck_records_table(rows, {"parameter": "name"},
+                                                           abs_error=None)
