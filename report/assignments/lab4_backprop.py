@@ -94,8 +94,7 @@ def train_seeds(config: dict) -> list[dict[str, Any]]:
 
 def run_sweep(config: dict) -> dict[str, Any]:
     """A variation of the lab's: one setting changed to each of several values, every seed
-    (runs[value][seed]). BASE's own setting, in every sweep, is trained once: later sweeps
-    find it in the per-point cache."""
+    (runs[value][seed]). BASE's own point, in every sweep, is trained once (per-point cache)."""
     common = {key: value for key, value in config.items() if key not in ("vary", "values")}
     return config | {"runs": sweep(train_seeds, [common | {config["vary"]: value}
                                                  for value in config["values"]], config["vary"])}
@@ -133,11 +132,10 @@ def _stuck(runs: list[dict]) -> dict[str, Any]:
     """The runs that end with a point misclassified, whether every such point is confidently
     wrong, and the largest slope of the output sigmoid (share of its peak 1/4) among them."""
     stuck = [run for run in runs if run["acc"] < 1]
-    wrong = [((run["out"] > 0.5) != (LABELS > 0.5), run["out"]) for run in stuck]
-    return {"runs": stuck,
-            "confident": all(np.all(np.abs(out - LABELS)[w] > CONFIDENT) for w, out in wrong),
-            "slope": max((float(np.max(4 * out[w] * (1 - out[w]))) for w, out in wrong),
-                         default=0.0)}
+    wrong = np.concatenate([[]] + [run["out"][(run["out"] > 0.5) != (LABELS > 0.5)]
+                                   for run in stuck])  # a wrong output is off by max(y, 1 - y)
+    return {"runs": stuck, "confident": bool(np.all(np.maximum(wrong, 1 - wrong) > CONFIDENT)),
+            "slope": float(np.max(4 * wrong * (1 - wrong), initial=0.0))}
 
 
 # Every table of a sweep: the swept value, the sweep's own columns, then these.
@@ -256,12 +254,10 @@ REPORT = Report(
           for name, (vary, values) in SWEEPS.items()))),
     figures=tuple(FigureSpec(f"lab4_{name}", fn, needs) for name, fn, needs in (
         ("boundary_start", fig.boundary_start, ("base",)),
-        ("loss_curve", fig.loss_curve, ("base",)),
+        ("loss_curve", fig.loss_curve, ("base",)), ("lr_speed", fig.lr_speed, ("lr",)),
         ("boundary_trained", fig.boundary_trained, ("base",)),
-        ("depth_boundaries", fig.boundaries, ("depth",)),
-        ("width_boundaries", fig.boundaries, ("width",)),
-        ("arch_curves", fig.arch_curves, ("depth", "width")), ("lr_speed", fig.lr_speed, ("lr",)),
-        ("init_boundaries", fig.boundaries, ("init",)),
+        *((f"{name}_boundaries", fig.boundaries, (name,)) for name in ("depth", "width", "init")),
+        ("arch_curves", fig.arch_curves, ("depth", "width")),
         ("init_curves", fig.init_curves, ("init",)))),
     context=context,
 )
