@@ -398,3 +398,110 @@ def function_panels(out: Path, panels: dict[str, object], x: np.ndarray, *, ncol
     for ax in axes[-1]:
         ax.set_xlabel("x")
     save(fig, out)
+
+
+# --- decision boundaries and curves over seeds (appended by t-lab4) ---------------------------
+
+BOUNDARY_CMAP = "RdBu_r"  # output 0 blue, 1 red, 0.5 white: the boundary sits where colour fades
+
+
+def class_points(ax, x: np.ndarray, labels: np.ndarray, size: float = 40) -> None:
+    """Two-class points in the plane: class 0 blue circles, class 1 red triangles, black edges
+    (the markers tell the classes apart in greyscale too)."""
+    labels = np.ravel(labels)
+    for label, marker, colour in ((0, "o", PALETTE["blue"]), (1, "^", PALETTE["red"])):
+        pts = x[labels == label]
+        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, c=colour, edgecolors="black",
+                   linewidths=1.0, s=size, zorder=3, label=f"class {label}")
+
+
+def decision_boundary(ax, axis: np.ndarray, out: np.ndarray, x: np.ndarray, labels: np.ndarray,
+                      size: float = 40):
+    """A classifier's output in [0, 1] over a square grid (out[row, col] at (axis[col],
+    axis[row]), as `model.data.square_grid` lays it out) as filled contours, its 0.5 level as a
+    black line, and the points. Returns the contour set, for a colour bar."""
+    filled = ax.contourf(axis, axis, out, np.linspace(0, 1, 11), cmap=BOUNDARY_CMAP, vmin=0,
+                         vmax=1)
+    if out.min() < 0.5 < out.max():  # a constant output has no boundary to draw
+        ax.contour(axis, axis, out, [0.5], colors="black", linewidths=1.0)
+    class_points(ax, x, labels, size)
+    ax.set_aspect("equal")
+    ax.grid(False)
+    return filled
+
+
+def boundary_figure(axis: np.ndarray, out: np.ndarray, x: np.ndarray, labels: np.ndarray,
+                    title: str, path: Path, size: tuple[float, float] = (3.2, 2.45)) -> None:
+    """One decision boundary with its colour bar and a legend of the classes, `size` inches
+    (shown at its own size, not the text width)."""
+    fig, ax = new_figure()
+    fig.set_size_inches(*size)
+    filled = decision_boundary(ax, axis, out, x, labels)
+    fig.colorbar(filled, ax=ax, ticks=[0, 0.25, 0.5, 0.75, 1]).set_label("network output")
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2)
+    save(fig, path)
+
+
+def boundary_grid(panels: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], x: np.ndarray,
+                  labels: np.ndarray, col_titles: Sequence[str], row_titles: Sequence[str],
+                  path: Path) -> None:
+    """Decision boundaries in rows x columns (panels[row][col] = (axis, out)), e.g. swept
+    settings across and seeds down, with square panels and one colour bar."""
+    nrows, ncols = len(panels), len(panels[0])
+    # Square panels: the height follows from the width each column gets.
+    fig, axes = new_figure(ncols, nrows, height=(nrows * 4.5 / ncols + 0.6) / nrows,
+                           sharex=True, sharey=True, squeeze=False)
+    for (r, c), ax in np.ndenumerate(axes):
+        filled = decision_boundary(ax, *panels[r][c], x, labels, size=22)
+        ax.tick_params(labelsize=7)
+        ax.locator_params(nbins=3)  # small panels: three ticks per axis stay readable
+        if r == 0:
+            ax.set_title(col_titles[c])
+        if c == 0:
+            ax.set_ylabel(row_titles[r])
+    fig.colorbar(filled, ax=axes, ticks=[0, 0.5, 1], shrink=0.6).set_label("network output")
+    save(fig, path)
+
+
+def sweep_colours(n: int, ordered: bool = True) -> list:
+    """Colours for n swept values: viridis order for an ordered sweep (rates, sizes), the
+    palette for unordered ones (initialisation schemes)."""
+    if ordered:
+        return list(plt.get_cmap("viridis")(np.linspace(0, 0.85, n)))
+    return [CYCLE_COLOURS[i % len(CYCLE_COLOURS)] for i in range(n)]
+
+
+def band_curves(ax, curves: Sequence[np.ndarray], labels: Sequence[str],
+                colours: Sequence | None = None, *, centre: str = "median",
+                log_x: bool = False, points: int = 400) -> None:
+    """Per entry of `curves` (an array (seeds, steps), step k at x = k): the median (or mean)
+    over the seeds as a line and a band from the lowest to the highest seed.
+
+    About `points` steps are drawn, evenly spread on a linear or (from step 1) a log axis:
+    enough for a smooth curve, and a PDF a tenth the size of one with every step.
+    """
+    colours = colours or sweep_colours(len(curves), ordered=False)
+    for values, label, colour in zip(curves, labels, colours, strict=True):
+        values = np.asarray(values)
+        n = values.shape[1]
+        steps = np.unique((np.geomspace(1, n - 1, points) if log_x
+                           else np.linspace(0, n - 1, points)).astype(int))
+        values = values[:, steps]
+        middle = np.median(values, axis=0) if centre == "median" else values.mean(axis=0)
+        ax.plot(steps, middle, color=colour, lw=1.2, label=label)
+        ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2,
+                        lw=0)
+
+
+def loss_panels(loss: Sequence[float], path: Path, ylabel: str = "loss",
+                xlabel: str = "update") -> None:
+    """One run's loss after every update, on a linear (left) and a log (right) scale, the
+    final value marked: the fall and the slow tail both readable."""
+    fig, axes = new_figure(2, height=2.3)
+    for ax, scale in zip(axes, ("linear", "log"), strict=True):
+        ax.plot(np.arange(len(loss)), loss, color=PALETTE["red"], lw=1.2)
+        ax.set(yscale=scale, xlabel=xlabel, ylabel=ylabel, title=f"{scale} scale")
+    axes[1].annotate(f"final {tex_num(loss[-1])}", (len(loss) - 1, loss[-1]),
+                     textcoords="offset points", xytext=(-60, 12), fontsize=8)
+    save(fig, path)

@@ -9,7 +9,7 @@ network: every weight matrix becomes a stack W (K, n_in, n_out) and each step is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -151,3 +151,38 @@ def _history(loss: np.ndarray, acc: np.ndarray) -> History:
     return History(steps_per_epoch=1, step_loss=steps, step_acc=accs,
                    epoch_loss=list(steps), epoch_acc=list(accs))
 
+
+
+def fit_recorded(nets: Sequence[Net], loss: Loss, x: np.ndarray, y: np.ndarray, *,
+                 probe: Callable[[Net], dict] | None = None,
+                 **fit: float | Sequence[float]) -> list[dict]:
+    """`fit_many(nets, loss, x, y, **fit)` (`fit`: its `epochs` and `lr`), with what a report
+    quotes of each run: one record per net.
+
+    A record holds `loss`, the loss after each of 0..epochs updates (epochs + 1 values: those
+    `fit_many` measured before each update, then `loss.value` after the last), `probe(net)`
+    measured before training as `start`, and `probe(net)` after training merged in.
+    """
+    probe = probe or (lambda net: {})
+    starts = [probe(net) for net in nets]
+    histories = fit_many(nets, loss, x, y, **fit)
+    return [probe(net) | {"start": start, "loss": np.append(history.step_loss,
+                                                            loss.value(y, net.forward(x)[0]))}
+            for net, start, history in zip(nets, starts, histories, strict=True)]
+
+
+def snapshot(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray,
+             grid: np.ndarray | None = None) -> dict:
+    """What an explanation of a small classifier quotes at one moment of training (a probe
+    for `fit_recorded`): `out`, its first output on x; `acc`; `grads`, every parameter's
+    gradient norm after one backward pass of `loss` on (x, y); `saturated`, the share of
+    saturated units per sigmoid/tanh layer on x; with `grid` (points (M, d)), `grid_out`, the
+    first output there. The net keeps the gradients of that backward pass."""
+    from model.diagnostics import gradient_norms, saturated_fraction  # sympy: only when used
+
+    out, trace = net.forward(x)
+    _, grad, trace = net.objective(loss, y, out, trace)
+    net.backward(trace, grad)
+    state = {"out": out[:, 0], "acc": loss.accuracy(y, out), "grads": gradient_norms(net),
+             "saturated": saturated_fraction(net, x)}
+    return state if grid is None else state | {"grid_out": net.forward(grid)[0][:, 0]}

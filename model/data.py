@@ -574,3 +574,30 @@ def fingerprint(name: str) -> str:
         known = "mnist, digits, synth, five_points, toy_batch"
         raise ValueError(f"unknown data set {name!r}; known: {known}")
     return hashlib.sha256(f"{name}:{content}".encode()).hexdigest()[:16]
+
+
+def square_grid(lim: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An n x n grid over [-lim, lim]^2, to evaluate a classifier on for a decision-boundary plot.
+
+    Returns:
+        axis: (n,) the coordinates along either axis.
+        points: (n * n, 2); row r * n + c is (axis[c], axis[r]), so outputs reshaped to (n, n)
+            are what `contourf(axis, axis, out)` reads.
+    """
+    axis = np.linspace(-lim, lim, n)
+    xx, yy = np.meshgrid(axis, axis)
+    return axis, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def square_symmetries(x: np.ndarray, labels: np.ndarray) -> int:
+    """How many of the seven symmetries of the square other than the identity (rotations and
+    reflections about the origin) map the labelled points (x (n, 2), labels (n,)) onto
+    themselves: 0 means no mirror image of a solution is automatically another one."""
+    def labelled(m: np.ndarray) -> set:
+        return {(tuple(p), label) for p, label in zip((x @ m).tolist(), np.ravel(labels).tolist(),
+                                                      strict=True)}
+
+    # The signed permutation matrices, the identity first.
+    square = [np.diag(s) @ p for p in (np.eye(2), np.eye(2)[::-1])
+              for s in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+    return sum(labelled(m) == labelled(square[0]) for m in square[1:])

@@ -203,3 +203,83 @@ def detect_divergence(path: np.ndarray, bound: float = 1e6) -> int | None:
         bad = ~np.all(np.isfinite(p), axis=1) | (np.linalg.norm(np.nan_to_num(p, nan=np.inf),
                                                                 axis=1) > bound)
     return int(np.argmax(bad)) if bad.any() else None
+
+
+# --- statistics over seeded runs and linear separability (appended by t-lab4) ----------------
+
+
+def first_below(values: Sequence[float], threshold: float) -> int | None:
+    """The first index whose value is below `threshold` (the update a loss curve gets there),
+    or None when no value is."""
+    below = np.flatnonzero(np.asarray(values) < threshold)
+    return int(below[0]) if below.size else None
+
+
+def disagreement(masks: Sequence[np.ndarray]) -> float:
+    """How much seeds' decisions differ: the mean over all pairs of boolean maps (one per seed,
+    e.g. output > 0.5 on a grid) of the fraction of entries on which the pair differs."""
+    if len(masks) < 2:
+        raise ValueError(f"need at least two maps to compare, got {len(masks)}")
+    return float(np.mean([np.mean(masks[i] != masks[j])
+                          for i in range(len(masks)) for j in range(i + 1, len(masks))]))
+
+
+def linearly_separable(x: np.ndarray, labels: np.ndarray) -> bool:
+    """Whether some hyperplane w . x + b = 0 has the 1s strictly on one side and the 0s on the
+    other: the linear feasibility problem sign_i (w . x_i + b) >= 1, solved by linprog."""
+    from scipy.optimize import linprog  # only the data questions need scipy's LP solver
+
+    sign = 2 * np.asarray(labels, dtype=float) - 1
+    lhs = -sign[:, None] * np.column_stack([x, np.ones(len(x))])
+    found = linprog(np.zeros(lhs.shape[1]), A_ub=lhs, b_ub=-np.ones(len(x)),
+                    bounds=[(None, None)] * lhs.shape[1])
+    return found.status == 0
+
+
+def best_linear_accuracy(x: np.ndarray, labels: np.ndarray) -> float:
+    """The highest accuracy any linear classifier (a hyperplane, or one class for all) reaches on
+    (x, labels), by trying every labelling of the points: for a handful of points only."""
+    labels = np.asarray(labels, dtype=float)
+    if len(labels) > 16:
+        raise ValueError(f"{len(labels)} points: 2^n labellings are too many to try")
+    return max(float(np.mean(np.array(guess) == labels))
+               for guess in np.ndindex(*[2] * len(labels))
+               if len(set(guess)) == 1 or linearly_separable(x, np.array(guess)))
+
+
+def seed_summary(runs: Sequence[dict], curve: str, threshold: float | None = None,
+                 scalars: Sequence[str] = ()) -> dict:
+    """One setting's seeded runs as arrays over the seeds: `final` (each run's last value of
+    its curve `runs[i][curve]`), `mean_curve`, each key of `scalars`, and with a `threshold` the
+    step each run's curve first gets below it (`settled`, for the runs that do; `n_settled`,
+    `all_settled`)."""
+    curves = np.array([run[curve] for run in runs], dtype=float)
+    summary = {"final": curves[:, -1], "mean_curve": curves.mean(axis=0)}
+    summary |= {key: np.array([run[key] for run in runs]) for key in scalars}
+    if threshold is not None:
+        settled = [s for s in (first_below(c, threshold) for c in curves) if s is not None]
+        summary |= {"settled": np.array(settled, dtype=float), "n_settled": len(settled),
+                    "all_settled": len(settled) == len(runs)}
+    return summary
+
+
+def linear_baseline(x: np.ndarray, labels: np.ndarray, starts: int = 10,
+                    seed: int = 0) -> dict[str, float | bool]:
+    """What a linear model can do with a small two-class set: whether a hyperplane separates it,
+    the best accuracy any hyperplane reaches, and the lowest mean squared error of
+    sigmoid(x w + b) that BFGS finds from `starts` N(0, 3^2) starting points."""
+    from scipy.optimize import minimize  # BFGS: only this baseline needs scipy's optimiser
+
+    from model.functional import sigmoid
+    from model.losses import mse_loss
+
+    design = np.column_stack([x, np.ones(len(x))])
+    labels = np.asarray(labels, dtype=float)
+
+    def mse(p: np.ndarray) -> float:
+        return mse_loss(labels, sigmoid(design @ p))
+
+    guesses = np.random.default_rng(seed).normal(0, 3, size=(starts, design.shape[1]))
+    return {"separable": linearly_separable(x, labels),
+            "best_line_acc": best_linear_accuracy(x, labels),
+            "sigmoid_line_floor": min(float(minimize(mse, p, method="BFGS").fun) for p in guesses)}

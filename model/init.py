@@ -65,3 +65,17 @@ def zeros(
 
 standard_normal = normal(1.0)
 """mlp-numpy's draw: weights N(0, 1) (its Q4 tip, "some normally distributed random value")."""
+
+
+def by_name(name: str) -> Initialiser:
+    """The initialiser a config names: 'glorot_uniform', 'he_normal', 'zeros' or 'normal(STD)'.
+
+    Configs hold names, not functions, so that they stay plain data in cache keys and tables.
+    """
+    if name.startswith("normal(") and name.endswith(")"):
+        return normal(float(name[len("normal("):-1]))
+    named = {"glorot_uniform": glorot_uniform, "he_normal": he_normal, "zeros": zeros}
+    if name not in named:
+        raise ValueError(f"unknown initialiser {name!r}; expected one of "
+                         f"{', '.join(named)} or normal(STD)")
+    return named[name]

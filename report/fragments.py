@@ -206,3 +206,42 @@ def matrix_table(corner: str, rows: Sequence, columns: Sequence, values: np.ndar
     return table([corner, *columns],
                  [[row, *(num(v, digits) if np.isfinite(v) else missing for v in line)]
                   for row, line in zip(rows, values, strict=True)])
+
+
+def records_table(records: Sequence, columns: Mapping[str | NoEscape, object],
+                  align: str | None = None) -> NoEscape:
+    """A `table` with one row per record (a run, a swept setting, ...): `columns` maps each
+    header to the function that makes that column's cell from a record."""
+    return table(list(columns), [[cell(record) for cell in columns.values()]
+                                 for record in records], align)
+
+
+def seed_columns(settled_header: str | NoEscape, final: str = "final loss",
+                 digits: int = 2) -> dict:
+    """The `records_table` columns of a setting run over seeds (rows from
+    `model.diagnostics.seed_summary` with `acc` among its scalars): the final value and the
+    accuracy as mean ± std, then the steps to the threshold, or how many seeds got there."""
+    from report.numbers import pm  # noqa: PLC0415 (as in gradcheck_table)
+
+    return {final: lambda row: pm(row["final"], digits, sci=True),
+            "accuracy": lambda row: pm(row["acc"], digits),
+            settled_header: lambda row: pm(row["settled"], 0) if row["all_settled"]
+            else f"{row['n_settled']} of {len(row['acc'])} seeds"}
+
+
+def gradcheck_records_table(records: Sequence[Mapping], labels: Mapping[str, str], *,
+                            rel: str = "rel_error", abs_error: str | None = "abs_error",
+                            **kwargs: object) -> NoEscape:
+    """`gradcheck_table` with one row per record (a dict per checked gradient): `labels` maps
+    each label column's header to its key in the records, and `rel`/`abs_error` name the error
+    keys. A tuple (a parameter's shape) is typeset as d1 x d2; `kwargs` go to gradcheck_table."""
+    def cell(value: object) -> object:
+        if isinstance(value, tuple):
+            return NoEscape("$" + r" \times ".join(map(str, value)) + "$")
+        return value
+
+    return gradcheck_table(
+        {header: [cell(record[key]) for record in records] for header, key in labels.items()},
+        [record[rel] for record in records],
+        abs_error=None if abs_error is None else [record[abs_error] for record in records],
+        **kwargs)

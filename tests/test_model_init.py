@@ -5,9 +5,16 @@ import pytest
 
 from model.assignments.dl2023 import notebook_uniform
 from model.assignments.dl2024 import he_normal_fan_out, make_layer
-from model.assignments.lab4 import initialiser
 from model.functional import sigmoid
-from model.init import glorot_uniform, he_normal, normal, standard_normal, xavier_uniform, zeros
+from model.init import (
+    by_name,
+    glorot_uniform,
+    he_normal,
+    normal,
+    standard_normal,
+    xavier_uniform,
+    zeros,
+)
 
 
 def test_dl2024_he_initialisation_test_from_its_text_holds():
@@ -33,12 +40,13 @@ def test_xavier_uniform_is_glorot_uniform_under_its_other_name():
     assert xavier_uniform is glorot_uniform
 
 
-def test_lab4_initialiser_names_parse_and_an_unknown_one_is_refused():
+def test_initialiser_names_parse_and_an_unknown_one_is_refused():
     rng = np.random.default_rng(0)
-    assert initialiser("glorot_uniform") is glorot_uniform and initialiser("zeros") is zeros
-    assert np.std(initialiser("normal(10)")(300, 200, rng)[0]) == pytest.approx(10, rel=0.02)
+    assert by_name("glorot_uniform") is glorot_uniform and by_name("zeros") is zeros
+    assert by_name("he_normal") is he_normal
+    assert np.std(by_name("normal(10)")(300, 200, rng)[0]) == pytest.approx(10, rel=0.02)
     with pytest.raises(ValueError, match="unknown initialiser 'he'"):
-        initialiser("he")
+        by_name("he")
 
 
 @pytest.mark.parametrize(

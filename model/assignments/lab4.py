@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
-from numpy.typing import DTypeLike
 
-from model.init import Initialiser, glorot_uniform, normal, zeros
+from model.init import Initialiser, glorot_uniform
 from model.layers import Linear, Sigmoid, Tanh
 from model.losses import MSE
 from model.net import Net
@@ -21,20 +20,13 @@ class NeuralNetwork:
     sigmoid after the last. Weights from `init` (Glorot uniform by default) drawn from
     default_rng(seed); biases zero. Inputs x (N, input_size), outputs (N, output_size)."""
 
-    def __init__(
-        self,
-        input_size: int,
-        output_size: int,
-        hidden_sizes: Sequence[int],
-        seed: int = 0,
-        init: Initialiser = glorot_uniform,
-        dtype: DTypeLike = np.float64,
-    ) -> None:
+    def __init__(self, input_size: int, output_size: int, hidden_sizes: Sequence[int],
+                 seed: int = 0, init: Initialiser = glorot_uniform) -> None:
         rng = np.random.default_rng(seed)
         sizes = [input_size, *hidden_sizes, output_size]
         layers = []
         for d_in, d_out in pairwise(sizes):
-            layers += [Linear(d_in, d_out, rng, init, dtype), Tanh()]
+            layers += [Linear(d_in, d_out, rng, init), Tanh()]
         layers[-1] = Sigmoid()
         self.net = Net(layers)
         self.loss = MSE()
@@ -68,13 +60,9 @@ class NeuralNetwork:
         """One gradient-descent update, W <- W - lr dW, with the gradients of `backward`."""
         self.net.step(lr)
 
-    def __str__(self) -> str:
-        return str(self.net)
 
-
-def train(
-    x: np.ndarray, y: np.ndarray, net: NeuralNetwork, epochs: int, lr: float
-) -> tuple[NeuralNetwork, np.ndarray]:
+def train(x: np.ndarray, y: np.ndarray, net: NeuralNetwork, epochs: int,
+          lr: float) -> tuple[NeuralNetwork, np.ndarray]:
     """lab4's `train`: `epochs` full-batch gradient-descent steps on all of (x, y).
 
     Returns the network (trained in place) and the loss before each update, shape (epochs,).
@@ -85,13 +73,3 @@ def train(
         net.step(lr)
     return net, losses
 
-
-def initialiser(name: str) -> Initialiser:
-    """'glorot_uniform', 'zeros' or 'normal(std)': the weight initialiser of `model.init`."""
-    if name.startswith("normal(") and name.endswith(")"):
-        return normal(float(name[len("normal("):-1]))
-    named = {"glorot_uniform": glorot_uniform, "zeros": zeros}
-    if name not in named:
-        raise ValueError(f"unknown initialiser {name!r}; expected one of "
-                         f"{', '.join(named)} or normal(STD)")
-    return named[name]
