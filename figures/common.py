@@ -196,3 +196,26 @@ def save(fig, path: Path) -> None:
     fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)
     os.replace(tmp, path)
+
+
+# --- curves over seeds (t-mnist): a mean line with its band ------------------------------------
+
+def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean over a sliding window of `window` values (the valid part: len - window + 1)."""
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def seed_band(ax, x: np.ndarray, runs: np.ndarray, i: int = 0, label: str = "",
+              band: str = "std", floor: float | None = None, **line) -> None:
+    """The mean over seeds (axis 0 of `runs`, shape (seeds, len(x))) as curve `style(i)`,
+    with a shaded band: one standard deviation (`band="std"`) or lowest to highest seed
+    (`band="range"`). `floor` keeps the band's lower edge above it (for log axes); extra
+    keyword arguments go to the line (`lw`, `marker=None`, ...)."""
+    runs = np.asarray(runs, dtype=np.float64)
+    mean = runs.mean(axis=0)
+    low, high = ((mean - runs.std(axis=0), mean + runs.std(axis=0)) if band == "std"
+                 else (runs.min(axis=0), runs.max(axis=0)))
+    kw = style(i) | line
+    ax.plot(x, mean, label=label, **kw)
+    ax.fill_between(x, low if floor is None else np.maximum(low, floor), high, color=kw["color"],
+                    alpha=0.2, lw=0)

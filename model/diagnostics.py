@@ -11,7 +11,7 @@ lambda of the network, e.g. ``record={"dead": lambda net: dead_relu_fraction(net
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,3 +203,38 @@ def detect_divergence(path: np.ndarray, bound: float = 1e6) -> int | None:
         bad = ~np.all(np.isfinite(p), axis=1) | (np.linalg.norm(np.nan_to_num(p, nan=np.inf),
                                                                 axis=1) > bound)
     return int(np.argmax(bad)) if bad.any() else None
+
+
+# --- for explanations of runs over steps and of numerics (t-mnist) ----------------------------
+
+def first_reached(values: Sequence[float], target: float) -> int | None:
+    """The first step (1-based) at which `values` reach `target` or more; None if never.
+
+    E.g. the number of full-batch steps until a training accuracy first hits 100%.
+    """
+    hits = np.flatnonzero(np.asarray(values, dtype=np.float64) >= target)
+    return int(hits[0]) + 1 if hits.size else None
+
+
+def float_warnings(fn: Callable[[np.float64], float], x: float) -> tuple[float, list[str]]:
+    """fn(x) for one float64 input, and the floating-point warnings NumPy raised computing it
+    ("overflow", "invalid value", ...; sorted, each named once)."""
+    import warnings  # noqa: PLC0415 (only this diagnostic needs it)
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", invalid="warn",
+                                                                      divide="warn"):
+        warnings.simplefilter("always")
+        value = float(fn(np.float64(x)))
+    return value, sorted({str(w.message).split(" encountered")[0] for w in caught})
+
+
+def class_mean_correlation(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every row of `x_eval` with the mean row of each class of (x, y).
+
+    Returns (len(x_eval), number of classes); classes are 0, 1, ... as in `y`. How typical an
+    image is of its class: a misread digit often correlates more with the other class's mean.
+    """
+    means = np.stack([x[y == c].mean(axis=0) for c in range(int(y.max()) + 1)])
+    means -= means.mean(axis=1, keepdims=True)
+    z = x_eval - x_eval.mean(axis=1, keepdims=True)
+    return (z @ means.T) / np.outer(np.linalg.norm(z, axis=1), np.linalg.norm(means, axis=1))

@@ -164,3 +164,30 @@ def matrix(values: np.ndarray, digits: int = 4, trim: bool = False) -> NoEscape:
 
     cells = np.vectorize(cell, otypes=[object])(values)
     return NoEscape(Matrix(cells, mtype="b").dumps())
+
+
+# --- shared by the reports' contexts (t-mnist): vectors and tables of GradCheck rows ---------
+
+def vector(values: Sequence[float] | np.ndarray, digits: int = 4) -> NoEscape:
+    """A 1-D vector as `(a, b, ...)` for math mode, or a bracketed `matrix` for 2-D values.
+
+    Trailing zeros are trimmed (0.5000 prints as 0.5) and -0.0 prints as 0.
+    """
+    from report.numbers import num  # noqa: PLC0415 (as in gradcheck_table)
+
+    values = np.asarray(values, dtype=float) + 0.0
+    if values.ndim != 1:
+        return matrix(values, digits, trim=True)
+    return NoEscape("(" + r",\allowbreak\ ".join(num(v, digits, trim=True) for v in values) + ")")
+
+
+def checks_table(checks: Sequence, labels: Mapping[str, Sequence] | None = None,
+                 **kwargs: object) -> NoEscape:
+    """`gradcheck_table` of `model.gradcheck.GradCheck` rows: their max |a - n| and relative
+    errors, each row named by `labels` (header -> cells) or by the check's name in math mode.
+
+    Other keyword arguments (`extra`, `what`, `analytic_is`, ...) go to `gradcheck_table`.
+    """
+    labels = labels or {"gradient": [NoEscape(f"${c.name}$") for c in checks]}
+    return gradcheck_table(labels, [c.rel_error for c in checks],
+                           abs_error=[c.abs_error for c in checks], **kwargs)
