@@ -219,3 +219,27 @@ def seed_band(ax, x: np.ndarray, runs: np.ndarray, i: int = 0, label: str = "",
     ax.plot(x, mean, label=label, **kw)
     ax.fill_between(x, low if floor is None else np.maximum(low, floor), high, color=kw["color"],
                     alpha=0.2, lw=0)
+
+
+def train_test_curves(ax, train: Sequence[float], test_steps: Sequence[int],
+                      test: Sequence[float], per_epoch: int, start: int = 0) -> None:
+    """A run's training curve (one value per step, the step's mini-batch) and its test curve
+    (values after the steps `test_steps`), from step `start` on, with dotted epoch boundaries
+    every `per_epoch` steps."""
+    steps = np.arange(1, len(train) + 1)
+    ax.plot(steps[start:], train[start:], color=PALETTE["blue"], lw=0.6, alpha=0.6,
+            label="training (the step's mini-batch)")
+    keep = np.asarray(test_steps) > start
+    ax.plot(np.asarray(test_steps)[keep], np.asarray(test)[keep], color=PALETTE["red"], lw=1.4,
+            ls="--", label="test (all test images)")
+    for boundary in range(per_epoch, len(steps), per_epoch):
+        ax.axvline(boundary, color="grey", lw=0.6, ls=":")
+    ax.set_xlim(start, len(steps))
+    ax.set_xlabel("step (dotted: epoch boundaries)")
+
+
+def class_scatter(ax, x: np.ndarray, y: np.ndarray, **kwargs) -> None:
+    """The points of classes 0 and 1 of a 2-D data set (blue circles, red triangles), labelled
+    "class 0" and "class 1"; keyword arguments go to `scatter` (`s`, `edgecolors`, ...)."""
+    for cls, colour, marker in ((0, PALETTE["blue"], "o"), (1, PALETTE["red"], "^")):
+        ax.scatter(*x[y == cls].T, color=colour, marker=marker, label=f"class {cls}", **kwargs)

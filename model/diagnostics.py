@@ -238,3 +238,49 @@ def class_mean_correlation(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray) -> 
     means -= means.mean(axis=1, keepdims=True)
     z = x_eval - x_eval.mean(axis=1, keepdims=True)
     return (z @ means.T) / np.outer(np.linalg.norm(z, axis=1), np.linalg.norm(means, axis=1))
+
+
+def misread_stats(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray,
+                  p: np.ndarray) -> dict[str, float | int]:
+    """How the examples a binary classifier gets wrong differ from those it gets right.
+
+    x, y: the training set (labels 0/1) whose class means are the reference; x_eval, y_eval:
+    the evaluated set; p: the predicted probability of class 1 for each row of x_eval. Medians
+    and means are over the wrong (`_wrong`) and the right (`_right`) rows: correlation with
+    the own class's mean (`own_`), the share closer to the other class's mean (`closer_other`,
+    a count among the wrong), total input (`ink_`), confidence max(p, 1 - p) (`conf_`), and
+    `sure_wrong`, the wrong rows with a confidence above 0.95.
+    """
+    bad = (p > 0.5) != y_eval
+    corr, rows = class_mean_correlation(x, y, x_eval), np.arange(len(y_eval))
+    own, other = corr[rows, y_eval], corr[rows, 1 - y_eval]
+    ink, confidence = x_eval.sum(axis=1), np.maximum(p, 1 - p)
+    return {"n_wrong": int(bad.sum()), "n_0_as_1": int(np.sum(bad & (y_eval == 0))),
+            "n_1_as_0": int(np.sum(bad & (y_eval == 1))),
+            "own_wrong": float(np.median(own[bad])), "own_right": float(np.median(own[~bad])),
+            "closer_other": int(np.sum(other[bad] > own[bad])),
+            "closer_other_right": float(np.mean(other[~bad] > own[~bad])),
+            "ink_wrong": float(ink[bad].mean()), "ink_right": float(ink[~bad].mean()),
+            "conf_wrong": float(np.median(confidence[bad])),
+            "conf_right": float(np.median(confidence[~bad])),
+            "sure_wrong": int(np.sum(confidence[bad] > 0.95))}
+
+
+def epoch_curves(epochs: int, train_epoch: Callable[[int], Sequence[float]],
+                 measure: dict[str, Callable[[], tuple[float, float]]]) -> dict[str, np.ndarray]:
+    """Learning curves epoch by epoch: `train_epoch(e)` for e = 1..epochs returns the loss of
+    each of its steps; every `measure[name]()` returns (loss, accuracy) on one data set and is
+    called before training and after every epoch.
+
+    Returns `step_loss` (every step) and `{name}_loss`, `{name}_acc` (epochs + 1 values each).
+    """
+    steps: list[float] = []
+    curves: dict[str, list[float]] = {}
+    for epoch in range(epochs + 1):
+        if epoch:
+            steps += train_epoch(epoch)
+        for name, fn in measure.items():
+            loss, acc = fn()
+            curves.setdefault(f"{name}_loss", []).append(loss)
+            curves.setdefault(f"{name}_acc", []).append(acc)
+    return {"step_loss": np.array(steps), **{k: np.array(v) for k, v in curves.items()}}

@@ -7,8 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from figures.common import moving_mean, new_figure, seed_band
-from model.diagnostics import class_mean_correlation, first_reached, float_warnings
+from figures.common import class_scatter, moving_mean, new_figure, seed_band
+from model.diagnostics import (
+    class_mean_correlation,
+    epoch_curves,
+    first_reached,
+    float_warnings,
+    misread_stats,
+)
 from model.gradcheck import SMOOTH_BAND, GradCheck, spot_check
 from model.layers import Linear, Sigmoid
 from model.losses import SoftmaxCE
@@ -108,3 +114,37 @@ def test_seed_band_floor_keeps_the_band_above_it():
     fig, ax = new_figure()
     seed_band(ax, np.arange(2.0), np.array([[0.0, 0.0], [2.0, 2.0]]), floor=0.5)
     assert ax.collections[0].get_paths()[0].vertices[:, 1].min() >= 0.5
+
+
+def test_misread_stats_counts_each_kind_of_error_and_compares_wrong_with_right():
+    x = np.array([[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 0.0, 1.0], [0.0, 0.1, 0.9]])
+    y = np.array([0, 0, 1, 1])
+    x_eval = np.array([[1.0, 0.0, 0.0], [0.0, 0.2, 2.0], [0.0, 0.0, 1.0], [1.0, 0.1, 0.0]])
+    y_eval = np.array([0, 0, 1, 1])  # rows 1 (a 0 that looks like a 1) and 3 are misread
+    p = np.array([0.1, 0.97, 0.8, 0.3])
+    stats = misread_stats(x, y, x_eval, y_eval, p)
+    assert (stats["n_wrong"], stats["n_0_as_1"], stats["n_1_as_0"]) == (2, 1, 1)
+    assert stats["closer_other"] == 2 and stats["closer_other_right"] == 0.0
+    assert stats["own_wrong"] < 0 < stats["own_right"]
+    assert stats["ink_wrong"] == pytest.approx((2.2 + 1.1) / 2)
+    assert stats["conf_right"] == pytest.approx(0.85) and stats["sure_wrong"] == 1
+
+
+def test_epoch_curves_measures_before_training_and_after_every_epoch():
+    state = {"w": 0.0}
+
+    def train_epoch(epoch: int) -> list[float]:
+        state["w"] += epoch
+        return [state["w"], state["w"] + 0.5]
+
+    run = epoch_curves(3, train_epoch, {"a": lambda: (state["w"], -state["w"])})
+    np.testing.assert_array_equal(run["step_loss"], [1.0, 1.5, 3.0, 3.5, 6.0, 6.5])
+    np.testing.assert_array_equal(run["a_loss"], [0.0, 1.0, 3.0, 6.0])
+    np.testing.assert_array_equal(run["a_acc"], [0.0, -1.0, -3.0, -6.0])
+
+
+def test_class_scatter_draws_each_class_with_its_own_marker_and_label():
+    fig, ax = new_figure()
+    class_scatter(ax, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), np.array([0, 1, 1]))
+    sizes = [len(c.get_offsets()) for c in ax.collections]
+    assert sizes == [1, 2] and ax.get_legend_handles_labels()[1] == ["class 0", "class 1"]

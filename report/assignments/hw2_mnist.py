@@ -11,7 +11,7 @@ import numpy as np
 from figures import hw2_mnist as fig
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, load_toy_batch, save_toy_batch
-from model.diagnostics import class_mean_correlation, first_reached, float_warnings, stability_bound
+from model.diagnostics import first_reached, float_warnings, misread_stats, stability_bound
 from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error
 from report.fragments import checks_table, table
 from report.latex import NoEscape
@@ -34,7 +34,7 @@ SIGMOID = {"s_small": [1.0, 0.0, -1.0], "s_extreme": [-1000.0, 1000.0],  # §1.3
 # `curve_seed`, after every epoch for the others (their final accuracies give mean ± std).
 MAIN = {"layer_dims": [784, 200, 1], "batch_size": 100, "step_size": 0.1, "epochs": 5,
         "seeds": [0, 1, 2], "curve_seed": 0}
-BIG_STEP = MAIN | {"step_size": 10.0, "eval_every": 5}  # §1.3 (e)(iv)
+BIG_STEP = MAIN | {"step_size": 10.0, "eval_every": 5, "curve_seed": None}  # §1.3 (e)(iv)
 # §1.3 (f): 100 uniform random images with the first 100 training labels, full-batch steps.
 MEMORISE = {"n": 100, "seeds": [0, 1, 2], "runs": [
     {"label": "hw2 setting", "width": 200, "step_size": 0.1, "centre": False, "steps": 100},
@@ -144,48 +144,25 @@ def run_sigmoid(config: dict) -> dict[str, Any]:
             "ratio_warns": [row["s"] for row in rows if row["ratio"][1]]}
 
 
-def _train_main(config: dict) -> dict[str, Any]:
-    """One seed of §1.2 (e); the curve seed also keeps what the error analysis needs."""
+def _train(config: dict) -> dict[str, Any]:
+    """One seed of §1.2 (e) or of the step-size-10 rerun (§1.3 (e)(iv)), and what became of the
+    network: how the curve seed's misread test images differ, how the big step's collapsed."""
     (x, y), (x_test, y_test) = load_mnist_3_vs_9()
     steps_per_epoch = -(-len(x) // config["batch_size"])
     curve = config["seed"] == config["curve_seed"]
     weights, biases, record = hw2.train(
         x, y, x_test, y_test, config["layer_dims"], ACTIVATIONS, config["step_size"],
         config["batch_size"], config["epochs"], config["seed"],
-        eval_every=1 if curve else steps_per_epoch)
+        eval_every=config.get("eval_every") or (1 if curve else steps_per_epoch))
     p, _ = hw2.forward_pass(x_test, weights, biases, ACTIVATIONS)
     run = {"seed": config["seed"], "record": record, "steps_per_epoch": steps_per_epoch,
            "test_p": p, "test_y": y_test}
-    if curve:  # §1.3 (e)(iii): how the misread test images differ from the others
-        bad = (p > 0.5) != y_test
-        corr, rows = class_mean_correlation(x, y, x_test), np.arange(len(y_test))
-        own, other = corr[rows, y_test], corr[rows, 1 - y_test]
-        ink, confidence = x_test.sum(axis=1), np.maximum(p, 1 - p)
-        run |= {"wrong": np.flatnonzero(bad), "wrong_images": x_test[bad].reshape(-1, 28, 28),
-                "n_3_as_9": int(np.sum(bad & (y_test == 0))),
-                "n_9_as_3": int(np.sum(bad & (y_test == 1))),
-                "own_wrong": float(np.median(own[bad])), "own_right": float(np.median(own[~bad])),
-                "closer_other": int(np.sum(other[bad] > own[bad])),
-                "closer_other_right": float(np.mean(other[~bad] > own[~bad])),
-                "ink_wrong": float(ink[bad].mean()), "ink_right": float(ink[~bad].mean()),
-                "conf_wrong": float(np.median(confidence[bad])),
-                "conf_right": float(np.median(confidence[~bad])),
-                "sure_wrong": int(np.sum(confidence[bad] > 0.95))}
-    return run
-
-
-def run_main(config: dict) -> dict[str, Any]:
-    """§1.2 (e): the prescribed run for every seed."""
-    runs = per_seed(_train_main, config, "main")
-    return {"runs": runs, "curve": next(r for r in runs if r["seed"] == config["curve_seed"])}
-
-
-def _train_big_step(config: dict) -> dict[str, Any]:
-    """One seed of the step-size-10 rerun, and what became of the network at the end."""
-    (x, y), (x_test, y_test) = load_mnist_3_vs_9()
-    weights, biases, record = hw2.train(
-        x, y, x_test, y_test, config["layer_dims"], ACTIVATIONS, config["step_size"],
-        config["batch_size"], config["epochs"], config["seed"], config["eval_every"])
+    if curve:
+        wrong = np.flatnonzero((p > 0.5) != y_test)
+        return run | {"wrong": wrong, "wrong_images": x_test[wrong].reshape(-1, 28, 28),
+                      "misread": misread_stats(x, y, x_test, y_test, p)}
+    if config["step_size"] == MAIN["step_size"]:
+        return run
     output, caches = hw2.forward_pass(x, weights, biases, ACTIVATIONS)
     grad_Ws, grad_bs = hw2.backward_pass(hw2.logistic_loss(output, y)[1], caches)
     hidden = caches[1][0]  # the output layer's cache starts with its input
@@ -194,23 +171,27 @@ def _train_big_step(config: dict) -> dict[str, Any]:
     predicts = {1.0: "all 9s", 0.0: "all 3s"}.get(pred_9, "both")
     # A one-class network scores exactly the share of that class: both shares among the last
     # epoch's evaluations mean the predicted class kept flipping.
-    steps_per_epoch = -(-len(x) // config["batch_size"])
     last = {round(a, 12) for a in record["test_acc"][-steps_per_epoch // 5:]}
-    return {"seed": config["seed"], "record": record, "predicts": predicts,
-            "acc_is_share": abs(record["test_acc"][-1] - (
-                share_9 if predicts == "all 9s" else 1 - share_9)) < 1e-12,
-            "flips": last >= {round(share_9, 12), round(1 - share_9, 12)},
-            "dead_units": int(np.sum(np.all(hidden == 0, axis=0))),
-            "grad_norm": {k: float(np.linalg.norm(g)) for k, g in
-                          zip(PARAM_NAMES, grad_Ws + grad_bs, strict=True)},
-            "s_min": float(s.min()), "s_max": float(s.max()), "s_spread": float(np.ptp(s)),
-            "s_abs": sorted(abs(float(v)) for v in (s.min(), s.max())), "test_y": y_test,
-            "loss_first_two": max(record["train_loss"][:2]), "loss_3": record["train_loss"][2]}
+    return run | {
+        "predicts": predicts, "flips": last >= {round(share_9, 12), round(1 - share_9, 12)},
+        "acc_is_share": abs(record["test_acc"][-1] - (
+            share_9 if predicts == "all 9s" else 1 - share_9)) < 1e-12,
+        "dead_units": int(np.sum(np.all(hidden == 0, axis=0))),
+        "grad_norm": dict(zip(PARAM_NAMES, map(np.linalg.norm, grad_Ws + grad_bs), strict=True)),
+        "s_min": float(s.min()), "s_max": float(s.max()), "s_spread": float(np.ptp(s)),
+        "s_abs": sorted(abs(float(v)) for v in (s.min(), s.max())),
+        "loss_first_two": max(record["train_loss"][:2]), "loss_3": record["train_loss"][2]}
+
+
+def run_main(config: dict) -> dict[str, Any]:
+    """§1.2 (e): the prescribed run for every seed."""
+    runs = per_seed(_train, config, "main")
+    return {"runs": runs, "curve": next(r for r in runs if r["seed"] == config["curve_seed"])}
 
 
 def run_big_step(config: dict) -> dict[str, Any]:
     """§1.3 (e)(iv): the prescribed run with step size 10, for every seed."""
-    return {"runs": per_seed(_train_big_step, config, "step 10")}
+    return {"runs": per_seed(_train, config, "step 10")}
 
 
 def _memorise_one(config: dict) -> dict[str, Any]:

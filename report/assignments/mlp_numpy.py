@@ -10,7 +10,7 @@ from figures import mlp_numpy as fig
 from model import scalar as sc
 from model.assignments import mlp_numpy as ans
 from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist
-from model.diagnostics import saturated_fraction, seed_spread
+from model.diagnostics import epoch_curves, saturated_fraction, seed_spread
 from model.functional import softmax, softmax_jacobian
 from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
 from model.init import glorot_uniform, standard_normal
@@ -96,19 +96,18 @@ def run_synth(config: dict) -> dict[str, Any]:
     (x, y), (x_val, y_val), num_cls = load_synth()
     xs, ys, val = x.tolist(), y.tolist(), (x_val.tolist(), y_val.tolist())
     net = sc.random_network(2, config["hidden"], num_cls, seed=config["seed"])
-    steps, evals = [], [sc.evaluate(net, *val)]
-    for epoch in range(1, config["epochs"] + 1):  # a fresh shuffling seed every epoch
-        steps += sc.train(net, xs, ys, 1, config["lr"], seed=config["seed"] * 1000 + epoch)
-        evals.append(sc.evaluate(net, *val))
-    val_loss, val_acc = (list(v) for v in zip(*evals, strict=True))
+    run = epoch_curves(config["epochs"], lambda e: sc.train(
+        net, xs, ys, 1, config["lr"], seed=config["seed"] * 1000 + e),  # a fresh shuffle each
+        {"val": lambda: sc.evaluate(net, *val)})
+    steps, val_loss = run["step_loss"], run["val_loss"].tolist()
     axis = np.linspace(-config["grid_box"], config["grid_box"], config["grid"])
     p1 = np.array([[sc.forward(net, [u, v])[3][1] for u in axis] for v in axis])
     first, last = np.mean(steps[:config["window"]]), np.mean(steps[-config["window"]:])
     return {"n_train": len(x), "n_val": len(x_val), "num_cls": num_cls, "head": x[:5],
             "head_labels": y[:5], "min": float(x.min()), "max": float(x.max()),
             "mean": x.mean(axis=0), "std": x.std(axis=0), "class1": float(y.mean()),
-            "scatter": x_val[:1500], "scatter_labels": y_val[:1500], "step_loss": np.array(steps),
-            "val_loss": val_loss, "val_acc": val_acc, "first": first, "last": last,
+            "scatter": x_val[:1500], "scatter_labels": y_val[:1500], "step_loss": steps,
+            "val_loss": val_loss, "val_acc": run["val_acc"].tolist(), "first": first, "last": last,
             "falls": bool(last < first / 4 and np.all(np.diff(val_loss) < 0)),
             "standard": bool(-5 < x.min() and x.max() < 5 and np.all(np.abs(x.mean(axis=0)) < 0.01)
                              and np.all(np.abs(x.std(axis=0) - 1) < 0.01)
@@ -188,18 +187,11 @@ def train_mnist(config: dict) -> dict[str, Any]:
     and the loss of every batch."""
     (x, y), (x_held, y_held), _ = load_mnist(final=config["final"], dtype=np.float32)
     net = ans.make_net(seed=config["seed"], init=INITS[config["init"]], dtype=np.float32)
-    probe = (x[: config["n_probe"]], y[: config["n_probe"]])
-    curves: dict[str, list[float]] = {}
-    steps: list[float] = []
-    for epoch in range(config["epochs"] + 1):
-        if epoch:
-            steps += ans.sgd_epoch(net, x, y, config["lr"], config["batch_size"],
-                               seed=config["seed"] * 1000 + epoch)
-        for part, data in (("train", probe), ("held", (x_held, y_held))):
-            loss, acc = ans.evaluate(net, *data)
-            curves.setdefault(f"{part}_loss", []).append(loss)
-            curves.setdefault(f"{part}_acc", []).append(acc)
-    return {"step_loss": np.array(steps), **{k: np.array(v) for k, v in curves.items()}}
+    n, lr, batch, seed = config["n_probe"], config["lr"], config["batch_size"], config["seed"]
+    return epoch_curves(config["epochs"],
+                        lambda e: ans.sgd_epoch(net, x, y, lr, batch, seed * 1000 + e),
+                        {"train": lambda: ans.evaluate(net, x[:n], y[:n]),
+                         "held": lambda: ans.evaluate(net, x_held, y_held)})
 
 
 def run_q7(config: dict) -> dict[str, Any]:
