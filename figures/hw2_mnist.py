@@ -22,14 +22,14 @@ def examples(r: dict, out: Path) -> None:
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (a): relative error of the checker against back-propagation, over the step."""
     run = r["checker"]
-    fig, ax = fc.new_figure(height=2.4)
+    fig, ax = fc.new_figure(height=1.75)
     ax.plot(run["eps"], run["rel_error"], **fc.style(0), ms=3, label="central differences")
     ax.axvline(H, color="black", ls="--", lw=0.8, label=f"the checker's step, {fc.tex_num(H, 1)}")
     ax.axhline(SMOOTH_BAND, color=fc.PALETTE["red"], ls=":", lw=0.8,
                label=f"relative error {fc.tex_num(SMOOTH_BAND, 1)}")
     fc.log_axes(ax, x=True)
     ax.set(xlabel="finite-difference step", ylabel="relative error")
-    ax.legend(loc="upper center", fontsize=8)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     fc.save(fig, out)
 
 

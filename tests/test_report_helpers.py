@@ -20,6 +20,7 @@ from model.layers import Linear, Sigmoid
 from model.losses import SoftmaxCE
 from model.net import Net
 from report.fragments import checks_table, vector
+from report.numbers import prob
 
 
 def test_vector_writes_a_row_as_a_tuple_without_trailing_zeros_or_negative_zero():
@@ -148,3 +149,10 @@ def test_class_scatter_draws_each_class_with_its_own_marker_and_label():
     class_scatter(ax, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), np.array([0, 1, 1]))
     sizes = [len(c.get_offsets()) for c in ax.collections]
     assert sizes == [1, 2] and ax.get_legend_handles_labels()[1] == ["class 0", "class 1"]
+
+
+def test_prob_spells_out_a_clipped_one_and_writes_tiny_values_in_scientific_notation():
+    assert prob(1 - 1e-15) == r"1 - \num{1.0e-15}"
+    assert prob(1e-15) == r"\num{1.0e-15}"
+    assert prob(0.731058578) == r"\num{0.731059}"
+    assert prob(0.0) == r"\num{0}" and prob(0.5) == r"\num{0.5}"

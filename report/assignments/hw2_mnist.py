@@ -15,7 +15,7 @@ from model.diagnostics import first_reached, float_warnings, misread_stats, stab
 from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error
 from report.fragments import checks_table, table
 from report.latex import NoEscape
-from report.numbers import num, pm, sci
+from report.numbers import num, pm, prob, sci
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import grid, per_seed, sweep
 
@@ -97,7 +97,8 @@ def run_toy(config: dict) -> dict[str, Any]:
             "same_2dp": all(np.array_equal(np.round(backprop[k], 2), np.round(numeric[k], 2))
                             for k in PARAM_NAMES),
             "cache_shapes": [[np.shape(part) for part in cache] for cache in caches],
-            "checks": [GradCheck.of(k, backprop[k], numeric[k]) for k in PARAM_NAMES]}
+            "checks": [GradCheck.of(f"{k[0]}_{k[1]}", backprop[k], numeric[k])  # TeX: W_1
+                       for k in PARAM_NAMES]}
 
 
 def run_checker(config: dict) -> dict[str, Any]:
@@ -227,13 +228,6 @@ def run_memorise(config: dict) -> dict[str, Any]:
 
 # --- what the template quotes ----------------------------------------------------------------
 
-def _value(v: float) -> str:
-    """A sigmoid value for math mode: 1 - 1e-15 spelled out, tiny values in sci."""
-    if np.isfinite(v) and 0 < 1 - v < 1e-6:
-        return f"1 - {sci(1 - v, 2)}"
-    return sci(v, 2) if v != 0 and abs(v) < 1e-3 else num(v, 6, trim=True)
-
-
 def _bmatrix(cells: list[str]) -> NoEscape:
     return NoEscape(r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}")
 
@@ -242,18 +236,17 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
     """The tables and the typeset values the template cannot write with `matrix` or `num`."""
     sig, big, mem = r["sigmoid"], r["big_step"]["runs"], r["memorise"]["runs"]
     return {
-        "check_table": checks_table(r["toy"]["checks"], {"gradient": [
-            NoEscape(f"${n}$") for n in ("W_1", "W_2", "b_1", "b_2")]}),
+        "check_table": checks_table(r["toy"]["checks"]),
         "closed_table": checks_table(r["checker"]["closed_form"],
                                      analytic_is="the exact gradient"),
         "sig_extreme_grad_m": _bmatrix([sci(v, 2) for v in sig["extreme"][1]]),
-        "sig_extreme_out_m": _bmatrix([_value(v) for v in sig["extreme"][0]]),
+        "sig_extreme_out_m": _bmatrix([prob(v) for v in sig["extreme"][0]]),
         "sweep_table": table(
             [NoEscape("$s$"), NoEscape(r"$1/(1+e^{-s})$"), "warning",
              NoEscape(r"$e^{s}/(1+e^{s})$"), "warning", NoEscape(r"\texttt{sigmoid\_activation}")],
             [[num(row["s"], 0), *(x for form in ("plain", "ratio") for x in (
-                NoEscape(f"${_value(row[form][0])}$"), ", ".join(row[form][1]) or "none")),
-              NoEscape(f"${_value(row['stable'][0])}$")] for row in sig["sweep"]]),
+                NoEscape(f"${prob(row[form][0])}$"), ", ".join(row[form][1]) or "none")),
+              NoEscape(f"${prob(row['stable'][0])}$")] for row in sig["sweep"]]),
         "final_acc": np.array([run["record"]["test_acc"][-1] for run in r["main"]["runs"]]),
         # With the hidden layer silent, the loss in b2 alone has curvature g (1 - g) <= 1/4.
         "b2_bound": stability_bound([0.25]), "clip_cost": float(-np.log(hw2.SIGMOID_CLIP)),
