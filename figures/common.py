@@ -214,21 +214,11 @@ def text_colour_on(rgba: Sequence[float]) -> str:
 
 def band_curve(ax, values: Sequence[Sequence[float]], label: str, i: int = 0,
                x: Sequence[float] | None = None, **line) -> None:
-    """One curve over seeds on `ax`: the mean per step as a line, min..max as a band.
-
-    values: (seeds, steps), e.g. a loss per epoch for every seed (one seed gives no band);
-    `x` defaults to 1, 2, ... (epochs); `i` picks colour and line style (`style`), and `line`
-    (color=, ls=, ...) overrides them; the band takes the line's colour.
-    """
+    """`seed_band` over epochs 1, 2, ... (or `x`) with a min..max band, drawn as a plain line
+    (no markers): values (seeds, steps), e.g. a loss per epoch for every seed."""
     values = np.asarray(values, dtype=float)
     x = np.arange(1, values.shape[1] + 1) if x is None else x
-    look = {"color": style(i)["color"], "linestyle": style(i)["linestyle"]}
-    if "ls" in line:
-        look.pop("linestyle")
-    (mean,) = ax.plot(x, values.mean(axis=0), label=label, **(look | line))
-    if len(values) > 1:
-        ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=mean.get_color(),
-                        alpha=0.2, lw=0)
+    seed_band(ax, x, values, i, label, band="range", **({"marker": None} | line))
 
 
 def curves_figure(out: Path, panels: dict[str, dict[str, Sequence[Sequence[float]]]], *,
@@ -505,3 +495,51 @@ def loss_panels(loss: Sequence[float], path: Path, ylabel: str = "loss",
     axes[1].annotate(f"final {tex_num(loss[-1])}", (len(loss) - 1, loss[-1]),
                      textcoords="offset points", xytext=(-60, 12), fontsize=8)
     save(fig, path)
+
+
+# --- curves over seeds (t-mnist): a mean line with its band ------------------------------------
+
+def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean over a sliding window of `window` values (the valid part: len - window + 1)."""
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def seed_band(ax, x: np.ndarray, runs: np.ndarray, i: int = 0, label: str = "",
+              band: str = "std", floor: float | None = None, **line) -> None:
+    """The mean over seeds (axis 0 of `runs`, shape (seeds, len(x))) as curve `style(i)`,
+    with a shaded band: one standard deviation (`band="std"`) or lowest to highest seed
+    (`band="range"`). `floor` keeps the band's lower edge above it (for log axes); extra
+    keyword arguments go to the line (`lw`, `marker=None`, ...)."""
+    runs = np.asarray(runs, dtype=np.float64)
+    mean = runs.mean(axis=0)
+    low, high = ((mean - runs.std(axis=0), mean + runs.std(axis=0)) if band == "std"
+                 else (runs.min(axis=0), runs.max(axis=0)))
+    kw = {k: v for k, v in style(i).items() if not (k == "linestyle" and "ls" in line)} | line
+    (mean_line,) = ax.plot(x, mean, label=label, **kw)
+    if len(runs) > 1:  # one seed has no spread to shade
+        ax.fill_between(x, low if floor is None else np.maximum(low, floor), high,
+                        color=mean_line.get_color(), alpha=0.2, lw=0)
+
+
+def train_test_curves(ax, train: Sequence[float], test_steps: Sequence[int],
+                      test: Sequence[float], per_epoch: int, start: int = 0) -> None:
+    """A run's training curve (one value per step, the step's mini-batch) and its test curve
+    (values after the steps `test_steps`), from step `start` on, with dotted epoch boundaries
+    every `per_epoch` steps."""
+    steps = np.arange(1, len(train) + 1)
+    ax.plot(steps[start:], train[start:], color=PALETTE["blue"], lw=0.6, alpha=0.6,
+            label="training (the step's mini-batch)")
+    keep = np.asarray(test_steps) > start
+    ax.plot(np.asarray(test_steps)[keep], np.asarray(test)[keep], color=PALETTE["red"], lw=1.4,
+            ls="--", label="test (all test images)")
+    for boundary in range(per_epoch, len(steps), per_epoch):
+        ax.axvline(boundary, color="grey", lw=0.6, ls=":")
+    ax.set_xlim(start, len(steps))
+    ax.set_xlabel("step (dotted: epoch boundaries)")
+
+
+def class_scatter(ax, x: np.ndarray, y: np.ndarray, **kwargs) -> None:
+    """The points of classes 0 and 1 of a 2-D data set (blue circles, red triangles), labelled
+    "class 0" and "class 1"; keyword arguments go to `scatter` (`s`, `edgecolors`, ...)."""
+    for cls, colour, marker in ((0, PALETTE["blue"], "o"), (1, PALETTE["red"], "^")):
+        ax.scatter(*x[y == cls].T, color=colour, marker=marker, label=f"class {cls}", **kwargs)

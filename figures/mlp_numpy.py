@@ -6,23 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import PALETTE, image_strip, log_axes, new_figure, save, style, tex_num
-
-
-def _moving_mean(values: np.ndarray, window: int) -> np.ndarray:
-    """Mean over a sliding window of `window` steps (valid part only)."""
-    return np.convolve(values, np.ones(window) / window, mode="valid")
+from figures import common as fc
 
 
 def synth(r: dict, out: Path) -> None:
     """Q4: the synthetic data with the trained network's boundary, and the loss during training."""
     s = r["synth"]
-    fig, (left, right) = new_figure(2, height=3.0)
+    fig, (left, right) = fc.new_figure(2, height=3.0)
     axis = s["grid_axis"]
     left.contour(axis, axis, s["grid_p1"], levels=[0.5], colors="black", linewidths=1.2)
-    for cls, color, marker in ((0, PALETTE["blue"], "o"), (1, PALETTE["red"], "^")):
-        keep = s["scatter_labels"] == cls
-        left.scatter(*s["scatter"][keep].T, s=2, color=color, marker=marker, label=f"class {cls}")
+    fc.class_scatter(left, s["scatter"], s["scatter_labels"], s=2)
     t = np.linspace(0, 2 * np.pi, 200)
     left.plot(s["radius"] * np.cos(t), s["radius"] * np.sin(t), "--", color="black", lw=0.8,
               label="true boundary")
@@ -33,72 +26,66 @@ def synth(r: dict, out: Path) -> None:
                 frameon=False)
     steps, window = s["step_loss"], 500
     per_epoch = len(steps) // (len(s["val_loss"]) - 1)
-    right.plot(np.arange(window, len(steps) + 1) / 1000, _moving_mean(steps, window),
-               color=PALETTE["blue"], label=f"training: mean of the last {window} instances")
+    right.plot(np.arange(window, len(steps) + 1) / 1000, fc.moving_mean(steps, window),
+               color=fc.PALETTE["blue"], label=f"training: mean of the last {window} instances")
     right.plot(np.arange(len(s["val_loss"])) * per_epoch / 1000, s["val_loss"], "o--",
-               color=PALETTE["red"], label="validation, after each epoch")
+               color=fc.PALETTE["red"], label="validation, after each epoch")
     right.set(ylim=(0, None), xlabel="step (thousands; one instance per step)",
               ylabel="cross-entropy loss", title="loss during training")
     right.legend(loc="upper right")
-    save(fig, out)
+    fc.save(fig, out)
 
 
 def mnist_digits(r: dict, out: Path) -> None:
     """Q5: the first training images as stored, with their labels."""
     m = r["mnist_stats"]
-    image_strip(m["images"], [str(int(v)) for v in m["labels"]], out, height=0.75, vmin=0,
+    fc.image_strip(m["images"], [str(int(v)) for v in m["labels"]], out, height=0.75, vmin=0,
                 vmax=255)
 
 
 def train_val(r: dict, out: Path) -> None:
     """Q7.1: training and validation loss after every epoch, mean ± std over seeds, per rate."""
     q = r["q7"]
-    fig, axes = new_figure(2, height=2.8, sharey=True)
+    fig, axes = fc.new_figure(2, height=2.8, sharey=True)
     epochs = np.arange(q["train_loss"].shape[-1])
     for ax, part, title in zip(axes, ("train", "held"), ("training images", "validation set"),
                                strict=True):
         for i, lr in enumerate(q["lrs"]):
-            values = q[f"{part}_loss"][i]
-            ax.errorbar(epochs, values.mean(axis=0), yerr=values.std(axis=0), capsize=2, ms=3,
-                        lw=1, label=f"rate {tex_num(lr)}", **style(i))
-        log_axes(ax)
+            fc.seed_band(ax, epochs, q[f"{part}_loss"][i], i, f"rate {fc.tex_num(lr)}", ms=3, lw=1)
+        fc.log_axes(ax)
         ax.set(xlabel="epoch", title=f"loss on the {title}")
     axes[0].set_ylabel(r"cross-entropy loss (mean $\pm$ std)")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
                ncol=len(q["lrs"]))
-    save(fig, out)
+    fc.save(fig, out)
 
 
 def seeds(r: dict, out: Path) -> None:
     """Q7.2: the loss of every batch, mean and standard deviation over seeds, per rate."""
     q = r["q7"]
     steps = q["step_loss"]  # (lrs, seeds, steps)
-    fig, ax = new_figure(height=2.8)
+    fig, ax = fc.new_figure(height=2.8)
     x = np.arange(1, steps.shape[-1] + 1)
     for i, lr in enumerate(q["lrs"]):
-        mean, std = steps[i].mean(axis=0), steps[i].std(axis=0)
-        line = style(i) | {"marker": None}
-        ax.plot(x, mean, lw=0.7, label=f"rate {tex_num(lr)}", **line)
-        ax.fill_between(x, np.maximum(mean - std, 1e-3), mean + std, color=line["color"],
-                        alpha=0.25, lw=0)
+        fc.seed_band(ax, x, steps[i], i, f"rate {fc.tex_num(lr)}", floor=1e-3, lw=0.7, marker=None)
     for end in range(steps.shape[-1] // 5, steps.shape[-1], steps.shape[-1] // 5):
         ax.axvline(end, color="black", lw=0.5, alpha=0.3)
-    log_axes(ax, x=True)
+    fc.log_axes(ax, x=True)
     ax.set(xlabel="step (log scale; grey lines end the epochs)", ylabel="loss of the batch")
     ax.legend(ncol=2)
-    save(fig, out)
+    fc.save(fig, out)
 
 
 def final_curve(r: dict, out: Path) -> None:
     """Q7.4: the learning curve of the final run on the full training set."""
     steps = np.asarray(r["q7"]["final"]["step_loss"])
-    fig, ax = new_figure(height=2.6)
+    fig, ax = fc.new_figure(height=2.6)
     window = 100
-    ax.plot(np.arange(1, len(steps) + 1), steps, color=PALETTE["grey"], lw=0.3,
+    ax.plot(np.arange(1, len(steps) + 1), steps, color=fc.PALETTE["grey"], lw=0.3,
             label="loss of each batch")
-    ax.plot(np.arange(window, len(steps) + 1), _moving_mean(steps, window), color=PALETTE["blue"],
-            linestyle="--", label=f"mean of the last {window} batches")
-    log_axes(ax)
+    ax.plot(np.arange(window, len(steps) + 1), fc.moving_mean(steps, window),
+            color=fc.PALETTE["blue"], linestyle="--", label=f"mean of the last {window} batches")
+    fc.log_axes(ax)
     ax.set(xlabel="step", ylabel="loss of the batch")
     ax.legend()
-    save(fig, out)
+    fc.save(fig, out)

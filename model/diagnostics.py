@@ -11,7 +11,7 @@ lambda of the network, e.g. ``record={"dead": lambda net: dead_relu_fraction(net
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -283,3 +283,84 @@ def linear_baseline(x: np.ndarray, labels: np.ndarray, starts: int = 10,
     return {"separable": linearly_separable(x, labels),
             "best_line_acc": best_linear_accuracy(x, labels),
             "sigmoid_line_floor": min(float(minimize(mse, p, method="BFGS").fun) for p in guesses)}
+
+
+# --- for explanations of runs over steps and of numerics (t-mnist) ----------------------------
+
+def first_reached(values: Sequence[float], target: float) -> int | None:
+    """The first step (1-based) at which `values` reach `target` or more; None if never.
+
+    E.g. the number of full-batch steps until a training accuracy first hits 100%.
+    """
+    hits = np.flatnonzero(np.asarray(values, dtype=np.float64) >= target)
+    return int(hits[0]) + 1 if hits.size else None
+
+
+def float_warnings(fn: Callable[[np.float64], float], x: float) -> tuple[float, list[str]]:
+    """fn(x) for one float64 input, and the floating-point warnings NumPy raised computing it
+    ("overflow", "invalid value", ...; sorted, each named once)."""
+    import warnings  # noqa: PLC0415 (only this diagnostic needs it)
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", invalid="warn",
+                                                                      divide="warn"):
+        warnings.simplefilter("always")
+        value = float(fn(np.float64(x)))
+    return value, sorted({str(w.message).split(" encountered")[0] for w in caught})
+
+
+def class_mean_correlation(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every row of `x_eval` with the mean row of each class of (x, y).
+
+    Returns (len(x_eval), number of classes); classes are 0, 1, ... as in `y`. How typical an
+    image is of its class: a misread digit often correlates more with the other class's mean.
+    """
+    means = np.stack([x[y == c].mean(axis=0) for c in range(int(y.max()) + 1)])
+    means -= means.mean(axis=1, keepdims=True)
+    z = x_eval - x_eval.mean(axis=1, keepdims=True)
+    return (z @ means.T) / np.outer(np.linalg.norm(z, axis=1), np.linalg.norm(means, axis=1))
+
+
+def misread_stats(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray,
+                  p: np.ndarray) -> dict[str, float | int]:
+    """How the examples a binary classifier gets wrong differ from those it gets right.
+
+    x, y: the training set (labels 0/1) whose class means are the reference; x_eval, y_eval:
+    the evaluated set; p: the predicted probability of class 1 for each row of x_eval. Medians
+    and means are over the wrong (`_wrong`) and the right (`_right`) rows: correlation with
+    the own class's mean (`own_`), the share closer to the other class's mean (`closer_other`,
+    a count among the wrong), total input (`ink_`), confidence max(p, 1 - p) (`conf_`), and
+    `sure_wrong`, the wrong rows with a confidence above 0.95.
+    """
+    bad = (p > 0.5) != y_eval
+    corr, rows = class_mean_correlation(x, y, x_eval), np.arange(len(y_eval))
+    own, other = corr[rows, y_eval], corr[rows, 1 - y_eval]
+    ink, confidence = x_eval.sum(axis=1), np.maximum(p, 1 - p)
+    return {"n_wrong": int(bad.sum()), "n_0_as_1": int(np.sum(bad & (y_eval == 0))),
+            "n_1_as_0": int(np.sum(bad & (y_eval == 1))),
+            "own_wrong": float(np.median(own[bad])), "own_right": float(np.median(own[~bad])),
+            "closer_other": int(np.sum(other[bad] > own[bad])),
+            "closer_other_right": float(np.mean(other[~bad] > own[~bad])),
+            "ink_wrong": float(ink[bad].mean()), "ink_right": float(ink[~bad].mean()),
+            "conf_wrong": float(np.median(confidence[bad])),
+            "conf_right": float(np.median(confidence[~bad])),
+            "sure_wrong": int(np.sum(confidence[bad] > 0.95))}
+
+
+def epoch_curves(epochs: int, train_epoch: Callable[[int], Sequence[float]],
+                 measure: dict[str, Callable[[], tuple[float, float]]]) -> dict[str, np.ndarray]:
+    """Learning curves epoch by epoch: `train_epoch(e)` for e = 1..epochs returns the loss of
+    each of its steps; every `measure[name]()` returns (loss, accuracy) on one data set and is
+    called before training and after every epoch.
+
+    Returns `step_loss` (every step) and `{name}_loss`, `{name}_acc` (epochs + 1 values each).
+    """
+    steps: list[float] = []
+    curves: dict[str, list[float]] = {}
+    for epoch in range(epochs + 1):
+        if epoch:
+            steps += train_epoch(epoch)
+        for name, fn in measure.items():
+            loss, acc = fn()
+            curves.setdefault(f"{name}_loss", []).append(loss)
+            curves.setdefault(f"{name}_acc", []).append(acc)
+    return {"step_loss": np.array(steps), **{k: np.array(v) for k, v in curves.items()}}

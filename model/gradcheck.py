@@ -135,3 +135,29 @@ def difference_errors(fn: Callable[[np.ndarray], np.ndarray], exact: np.ndarray,
     central = [np.max(np.abs((fn(x + e / 2) - fn(x - e / 2)) / e - exact)) for e in steps]
     forward = [np.max(np.abs((fn(x + e) - fn(x)) / e - exact)) for e in steps]
     return {"central": np.array(central), "forward": np.array(forward)}
+
+
+def spot_check(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray, per_param: int,
+               seed: int = 0) -> list[GradCheck]:
+    """`check_net` on `per_param` entries of each parameter, for nets too large to perturb whole.
+
+    The entries are drawn (default_rng(seed)) among those with a non-zero gradient: a weight
+    from a pixel that is blank in every image of the batch has gradient exactly 0, on both
+    sides. Returns one `GradCheck` per parameter, in `net.parameters()` order.
+    """
+    out, trace = net.forward(x)
+    _, dout, trace = net.objective(loss, y, out, trace)
+    net.backward(trace, dout)
+    analytic = [grad.reshape(-1).copy() for _, grad in net.gradients()]
+    rng = np.random.default_rng(seed)
+
+    def f(_: np.ndarray) -> float:
+        return net.objective(loss, y, *net.forward(x))[0]
+
+    checks = []
+    for (name, param), grad in zip(net.parameters(), analytic, strict=True):
+        picks = rng.choice(np.flatnonzero(grad), size=per_param, replace=False)
+        flat = param.reshape(-1)  # a view: perturbing it perturbs the layer's own weights
+        numeric = [numeric_grad(f, flat[i:i + 1])[0] for i in picks]
+        checks.append(GradCheck.of(name, grad[picks], np.array(numeric)))
+    return checks

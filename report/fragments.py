@@ -166,13 +166,6 @@ def matrix(values: np.ndarray, digits: int = 4, trim: bool = False) -> NoEscape:
     return NoEscape(Matrix(cells, mtype="b").dumps())
 
 
-def checks_table(checks: Sequence, header: str = "check", **kwargs: object) -> NoEscape:
-    """`gradcheck_table` with one row per `model.gradcheck.GradCheck`, named by its `name`, with
-    its max |a - n| and relative error; keyword arguments go to `gradcheck_table`."""
-    return gradcheck_table({header: [c.name for c in checks]}, [c.rel_error for c in checks],
-                           abs_error=[c.abs_error for c in checks], **kwargs)
-
-
 def entrywise_table(check: object, label: str, at: Sequence[float], **kwargs: object) -> NoEscape:
     """`gradcheck_table` of one `GradCheck` entry by entry: a row per entry of the checked
     array, labelled by the input value `at` it belongs to (4 decimals), with that entry's a, n,
@@ -245,3 +238,31 @@ def gradcheck_records_table(records: Sequence[Mapping], labels: Mapping[str, str
         [record[rel] for record in records],
         abs_error=None if abs_error is None else [record[abs_error] for record in records],
         **kwargs)
+
+
+# --- shared by the reports' contexts (t-mnist): vectors and tables of GradCheck rows ---------
+
+def vector(values: Sequence[float] | np.ndarray, digits: int = 4) -> NoEscape:
+    """A 1-D vector as `(a, b, ...)` for math mode, or a bracketed `matrix` for 2-D values.
+
+    Trailing zeros are trimmed (0.5000 prints as 0.5) and -0.0 prints as 0.
+    """
+    from report.numbers import num  # noqa: PLC0415 (as in gradcheck_table)
+
+    values = np.asarray(values, dtype=float) + 0.0
+    if values.ndim != 1:
+        return matrix(values, digits, trim=True)
+    return NoEscape("(" + r",\allowbreak\ ".join(num(v, digits, trim=True) for v in values) + ")")
+
+
+def checks_table(checks: Sequence, labels: Mapping[str, Sequence] | None = None, *,
+                 header: str = "gradient", math: bool = True, **kwargs: object) -> NoEscape:
+    """`gradcheck_table` of `model.gradcheck.GradCheck` rows: their max |a - n| and relative
+    errors, each row named by `labels` (header -> cells) or else by the check's name under
+    `header` (in math mode unless `math` is False: "forward of Linear" is words, "W_1" is not).
+
+    Other keyword arguments (`extra`, `what`, `analytic_is`, ...) go to `gradcheck_table`.
+    """
+    labels = labels or {header: [NoEscape(f"${c.name}$") if math else c.name for c in checks]}
+    return gradcheck_table(labels, [c.rel_error for c in checks],
+                           abs_error=[c.abs_error for c in checks], **kwargs)

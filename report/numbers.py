@@ -112,3 +112,12 @@ def pct(value: float, digits: int = 1) -> NoEscape:
         return special
     # No space before %: the way the reports' prose has always written percentages.
     return NoEscape(rf"\num{{{siunitx_number(100 * value, digits)}}}\%")
+
+
+def prob(value: float, digits: int = 6) -> NoEscape:
+    """A probability for math mode as a reader wants it: within 1e-6 of 1 as `1 - 1.0 × 10^-15`,
+    below 1e-3 (and not 0) in scientific notation, otherwise `digits` decimals, trimmed."""
+    value = float(value)
+    if math.isfinite(value) and 0 < 1 - value < 1e-6:
+        return NoEscape(f"1 - {sci(1 - value, 2)}")
+    return sci(value, 2) if value != 0 and abs(value) < 1e-3 else num(value, digits, trim=True)

@@ -1,4 +1,5 @@
-"""mlp-numpy Q5-Q7 (004_*.txt): the 784-300-10 sigmoid/softmax network at the assignment's API.
+"""mlp-numpy Q2 and Q5-Q7 (004_*.txt): the chain rule through the softmax, and the 784-300-10
+sigmoid/softmax network at the assignment's API.
 
 A batch X (B, 784) goes through every step in one NumPy call: K = X W + b, H = sigmoid(K),
 O = H V + c, and the loss is the batch mean of -log softmax(O)_t, computed from the logits by
@@ -10,12 +11,27 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import DTypeLike
 
-from model.gradcheck import GradCheck, numeric_grad
+from model.functional import softmax, softmax_jacobian
 from model.init import Initialiser, glorot_uniform
 from model.layers import Linear, Sigmoid
 from model.losses import softmax_cross_entropy
 from model.net import Net
 from model.scalar import ScalarMLP
+
+
+def ce_grad_y(y: np.ndarray, c: int) -> np.ndarray:
+    """Q1's dl/dy_i for l = -log y_c: -1/y_c at i = c, 0 elsewhere; (K,)."""
+    grad = np.zeros_like(y)
+    with np.errstate(divide="ignore"):  # y_c = 0 gives -inf, which Q2's comparison shows
+        grad[c] = -1 / y[c]
+    return grad
+
+
+def chained_grad_o(o: np.ndarray, c: int) -> np.ndarray:
+    """dl/do_j = sum_i dl/dy_i dy_i/do_j: the chain rule through Q1's two local derivatives."""
+    y = softmax(o)
+    with np.errstate(invalid="ignore"):  # 0 * inf = nan once y_c has underflowed
+        return softmax_jacobian(y).T @ ce_grad_y(y, c)
 
 
 def glorot_sigmoid(n_in: int, n_out: int, rng: np.random.Generator,
@@ -74,26 +90,6 @@ def evaluate(net: Net, x: np.ndarray, targets: np.ndarray) -> tuple[float, float
     logits = net.forward(x)[0]
     loss, _ = softmax_cross_entropy(targets, logits)
     return float(loss), float(np.mean(np.argmax(logits, axis=1) == targets))
-
-
-def spot_check(net: Net, x: np.ndarray, targets: np.ndarray, per_param: int,
-               seed: int = 0) -> list[GradCheck]:
-    """The backward pass against central differences on `per_param` entries of each parameter.
-
-    The entries are drawn at random among those with a non-zero gradient: a weight from a
-    pixel that is blank in every image of the batch has gradient exactly 0, on both sides.
-    """
-    _, grads = forward_backward(net, x, targets)
-    rng = np.random.default_rng(seed)
-    checks = []
-    for name, param in net.parameters():
-        analytic = grads[name].reshape(-1).copy()
-        picks = rng.choice(np.flatnonzero(analytic), size=per_param, replace=False)
-        flat = param.reshape(-1)  # a view: perturbing it perturbs the layer's own weights
-        numeric = [numeric_grad(lambda _: softmax_cross_entropy(targets, net.forward(x)[0])[0],
-                                flat[i:i + 1])[0] for i in picks]
-        checks.append(GradCheck.of(name, analytic[picks], np.array(numeric)))
-    return checks
 
 
 def from_scalar(params: ScalarMLP, dtype: DTypeLike = np.float64) -> Net:

@@ -138,7 +138,7 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
         "best_eps": eps[best], "best_eps_error": central[best],
         "best_forward_error": forward.min(),
         "one_layer_table": entrywise_table(r["one_layer"]["check"], "x", r["one_layer"]["x"]),
-        "layer_table": checks_table(r["layer_checks"]["rows"]),
+        "layer_table": checks_table(r["layer_checks"]["rows"], header="check", math=False),
         "layer_max_rel": max(row.rel_error for row in r["layer_checks"]["rows"]),
         "smooth_band": SMOOTH_BAND, "kink_band": KINK_BAND,
     }

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import tempfile
-import warnings
 from typing import Any
 
 import numpy as np
@@ -12,11 +11,11 @@ import numpy as np
 from figures import hw2_mnist as fig
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, load_toy_batch, save_toy_batch
-from model.diagnostics import stability_bound
-from model.gradcheck import KINK_BAND, SMOOTH_BAND, GradCheck, numeric_grad, rel_error
-from report.fragments import gradcheck_table, matrix, table
+from model.diagnostics import first_reached, float_warnings, misread_stats, stability_bound
+from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error
+from report.fragments import checks_table, table
 from report.latex import NoEscape
-from report.numbers import num, pm, sci
+from report.numbers import num, pm, prob, sci
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import grid, per_seed, sweep
 
@@ -35,7 +34,7 @@ SIGMOID = {"s_small": [1.0, 0.0, -1.0], "s_extreme": [-1000.0, 1000.0],  # §1.3
 # `curve_seed`, after every epoch for the others (their final accuracies give mean ± std).
 MAIN = {"layer_dims": [784, 200, 1], "batch_size": 100, "step_size": 0.1, "epochs": 5,
         "seeds": [0, 1, 2], "curve_seed": 0}
-BIG_STEP = MAIN | {"step_size": 10.0, "eval_every": 5}  # §1.3 (e)(iv)
+BIG_STEP = MAIN | {"step_size": 10.0, "eval_every": 5, "curve_seed": None}  # §1.3 (e)(iv)
 # §1.3 (f): 100 uniform random images with the first 100 training labels, full-batch steps.
 MEMORISE = {"n": 100, "seeds": [0, 1, 2], "runs": [
     {"label": "hw2 setting", "width": 200, "step_size": 0.1, "centre": False, "steps": 100},
@@ -87,11 +86,19 @@ def run_toy(config: dict) -> dict[str, Any]:
     num_Ws, num_bs = hw2.nn_finite_difference_checker(x, y, weights, biases, ACTIVATIONS)
     backprop = dict(zip(PARAM_NAMES, grad_Ws + grad_bs, strict=True))
     numeric = dict(zip(PARAM_NAMES, num_Ws + num_bs, strict=True))
+    pre = x @ weights[0] + biases[0]
+    active = np.argmax(pre > 0, axis=0)  # for each hidden unit, the first sample it is on for
     return {"x": x, "y": y, "weights": weights, "biases": biases, "output": output,
             "loss": loss, "dL_dg": dL_dg, "backprop": backprop, "numeric": numeric,
-            "pre_activation": x @ weights[0] + biases[0],
+            "pre_activation": pre, "min_pre": float(np.abs(pre).min()),
+            "active": (pre > 0).sum(axis=0).tolist(), "active_sample": (active + 1).tolist(),
+            "columns_factor": all(np.allclose(backprop["W1"][:, j], x[n] * backprop["b1"][0, j],
+                                              rtol=1e-12, atol=0) for j, n in enumerate(active)),
+            "same_2dp": all(np.array_equal(np.round(backprop[k], 2), np.round(numeric[k], 2))
+                            for k in PARAM_NAMES),
             "cache_shapes": [[np.shape(part) for part in cache] for cache in caches],
-            "checks": [GradCheck.of(k, backprop[k], numeric[k]) for k in PARAM_NAMES]}
+            "checks": [GradCheck.of(f"{k[0]}_{k[1]}", backprop[k], numeric[k])  # TeX: W_1
+                       for k in PARAM_NAMES]}
 
 
 def run_checker(config: dict) -> dict[str, Any]:
@@ -112,88 +119,80 @@ def run_checker(config: dict) -> dict[str, Any]:
         return float(hw2.logistic_loss(out, y)[0].mean())
 
     eps = np.logspace(*config["eps_exponents"], config["points"])
-    errors = [rel_error(analytic, np.concatenate(
-        [numeric_grad(mean_loss, p, h=h).ravel() for p in weights + biases])) for h in eps]
+    err = np.array([rel_error(analytic, np.concatenate(
+        [numeric_grad(mean_loss, p, h=h).ravel() for p in weights + biases])) for h in eps])
+    best = int(np.argmin(err))
     return {"closed_form": [GradCheck.of(name, a, n) for name, a, n in
                             zip(("W", "b"), exact, num_w + num_b, strict=True)],
-            "eps": eps, "rel_error": np.array(errors)}
-
-
-def _with_warnings(fn, s: float) -> tuple[float, list[str]]:
-    """fn(s) for one float64 input, and the floating-point warnings NumPy raised computing it."""
-    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", invalid="warn"):
-        warnings.simplefilter("always")
-        value = float(fn(np.float64(s)))
-    return value, sorted({str(w.message).split(" encountered")[0] for w in caught})
+            "eps": eps, "rel_error": err, "best_eps": eps[best], "best_error": err[best],
+            "default_error": float(err[int(np.argmin(np.abs(np.log10(eps) + 5)))]),
+            "grows_both_sides": bool(min(err[0], err[-1]) > 1e3 * err[best])}
 
 
 def run_sigmoid(config: dict) -> dict[str, Any]:
     """§1.3 (b)(i)-(ii): sigmoid_activation on the deliverables' inputs, and both textbook
-    formulas beside it on a sweep of inputs."""
+    formulas beside it on a sweep of inputs, with the floating-point warnings each raised."""
     with np.errstate(all="raise"):  # any overflow in the stable version would stop the run
         small = hw2.sigmoid_activation(np.asarray(config["s_small"]))
         extreme = hw2.sigmoid_activation(np.asarray(config["s_extreme"]))
     forms = {"plain": lambda v: 1 / (1 + np.exp(-v)),
              "ratio": lambda v: np.exp(v) / (1 + np.exp(v)),
              "stable": lambda v: hw2.sigmoid_activation(v)[0]}
-    return {"small": small, "extreme": extreme,
-            "sweep": [{"s": s} | {k: _with_warnings(f, s) for k, f in forms.items()}
-                      for s in config["s_sweep"]]}
+    rows = [{"s": s} | {k: float_warnings(f, s) for k, f in forms.items()}
+            for s in config["s_sweep"]]
+    return {"small": small, "extreme": extreme, "sweep": rows,
+            "plain_overflows": [row["s"] for row in rows if "overflow" in row["plain"][1]],
+            "ratio_warns": [row["s"] for row in rows if row["ratio"][1]]}
 
 
-def _train_main(config: dict) -> dict[str, Any]:
-    """One seed of §1.2 (e); the curve seed also keeps what the error analysis needs."""
+def _train(config: dict) -> dict[str, Any]:
+    """One seed of §1.2 (e) or of the step-size-10 rerun (§1.3 (e)(iv)), and what became of the
+    network: how the curve seed's misread test images differ, how the big step's collapsed."""
     (x, y), (x_test, y_test) = load_mnist_3_vs_9()
     steps_per_epoch = -(-len(x) // config["batch_size"])
     curve = config["seed"] == config["curve_seed"]
     weights, biases, record = hw2.train(
         x, y, x_test, y_test, config["layer_dims"], ACTIVATIONS, config["step_size"],
         config["batch_size"], config["epochs"], config["seed"],
-        eval_every=1 if curve else steps_per_epoch)
+        eval_every=config.get("eval_every") or (1 if curve else steps_per_epoch))
     p, _ = hw2.forward_pass(x_test, weights, biases, ACTIVATIONS)
     run = {"seed": config["seed"], "record": record, "steps_per_epoch": steps_per_epoch,
            "test_p": p, "test_y": y_test}
     if curve:
         wrong = np.flatnonzero((p > 0.5) != y_test)
-        # Pearson correlation of every test image with each class's mean training image.
-        means = np.stack([x[y == c].mean(axis=0) for c in (0, 1)])
-        z = x_test - x_test.mean(axis=1, keepdims=True)
-        means -= means.mean(axis=1, keepdims=True)
-        corr = (z @ means.T) / np.outer(np.linalg.norm(z, axis=1), np.linalg.norm(means, axis=1))
-        rows = np.arange(len(y_test))
-        run |= {"own_corr": corr[rows, y_test], "other_corr": corr[rows, 1 - y_test],
-                "ink": x_test.sum(axis=1), "wrong": wrong,
-                "wrong_images": x_test[wrong].reshape(-1, 28, 28)}
-    return run
-
-
-def run_main(config: dict) -> dict[str, Any]:
-    """§1.2 (e): the prescribed run for every seed."""
-    runs = per_seed(_train_main, config, "main")
-    return {"runs": runs, "curve": next(r for r in runs if r["seed"] == config["curve_seed"])}
-
-
-def _train_big_step(config: dict) -> dict[str, Any]:
-    """One seed of the step-size-10 rerun, and what became of the network at the end."""
-    (x, y), (x_test, y_test) = load_mnist_3_vs_9()
-    weights, biases, record = hw2.train(
-        x, y, x_test, y_test, config["layer_dims"], ACTIVATIONS, config["step_size"],
-        config["batch_size"], config["epochs"], config["seed"], config["eval_every"])
+        return run | {"wrong": wrong, "wrong_images": x_test[wrong].reshape(-1, 28, 28),
+                      "misread": misread_stats(x, y, x_test, y_test, p)}
+    if config["step_size"] == MAIN["step_size"]:
+        return run
     output, caches = hw2.forward_pass(x, weights, biases, ACTIVATIONS)
     grad_Ws, grad_bs = hw2.backward_pass(hw2.logistic_loss(output, y)[1], caches)
     hidden = caches[1][0]  # the output layer's cache starts with its input
     s = hidden @ weights[1] + biases[1]  # the output unit's pre-activation, every image
-    return {"seed": config["seed"], "record": record,
-            "dead_units": int(np.sum(np.all(hidden == 0, axis=0))),
-            "grad_norm": {k: float(np.linalg.norm(g)) for k, g in
-                          zip(PARAM_NAMES, grad_Ws + grad_bs, strict=True)},
-            "s_min": float(s.min()), "s_max": float(s.max()),
-            "train_pred_9": float(np.mean(output > 0.5)), "test_y": y_test}
+    share_9, pred_9 = float(np.mean(y_test)), float(np.mean(output > 0.5))
+    predicts = {1.0: "all 9s", 0.0: "all 3s"}.get(pred_9, "both")
+    # A one-class network scores exactly the share of that class: both shares among the last
+    # epoch's evaluations mean the predicted class kept flipping.
+    last = {round(a, 12) for a in record["test_acc"][-steps_per_epoch // 5:]}
+    return run | {
+        "predicts": predicts, "flips": last >= {round(share_9, 12), round(1 - share_9, 12)},
+        "acc_is_share": abs(record["test_acc"][-1] - (
+            share_9 if predicts == "all 9s" else 1 - share_9)) < 1e-12,
+        "dead_units": int(np.sum(np.all(hidden == 0, axis=0))),
+        "grad_norm": dict(zip(PARAM_NAMES, map(np.linalg.norm, grad_Ws + grad_bs), strict=True)),
+        "s_min": float(s.min()), "s_max": float(s.max()), "s_spread": float(np.ptp(s)),
+        "s_abs": sorted(abs(float(v)) for v in (s.min(), s.max())),
+        "loss_first_two": max(record["train_loss"][:2]), "loss_3": record["train_loss"][2]}
+
+
+def run_main(config: dict) -> dict[str, Any]:
+    """§1.2 (e): the prescribed run for every seed."""
+    runs = per_seed(_train, config, "main")
+    return {"runs": runs, "curve": next(r for r in runs if r["seed"] == config["curve_seed"])}
 
 
 def run_big_step(config: dict) -> dict[str, Any]:
     """§1.3 (e)(iv): the prescribed run with step size 10, for every seed."""
-    return {"runs": per_seed(_train_big_step, config, "step 10")}
+    return {"runs": per_seed(_train, config, "step 10")}
 
 
 def _memorise_one(config: dict) -> dict[str, Any]:
@@ -205,178 +204,70 @@ def _memorise_one(config: dict) -> dict[str, Any]:
         x -= 0.5  # E[x] for U(0, 1): the inputs then share no common component
     *_, record = hw2.train(x, y, x, y, [784, run["width"], 1], ACTIVATIONS, run["step_size"],
                            batch_size=n, epochs=run["steps"], seed=seed)
-    acc = np.array(record["test_acc"])
-    hits = np.flatnonzero(acc == 1.0)
-    return {"acc": acc, "first": int(hits[0]) + 1 if hits.size else None, "final": float(acc[-1])}
+    return {"acc": np.array(record["test_acc"]), "first": first_reached(record["test_acc"], 1.0),
+            "final": record["test_acc"][-1]}
 
 
 def run_memorise(config: dict) -> dict[str, Any]:
     """Every configuration for every seed, and the curvature of raw and centred inputs."""
     out = iter(sweep(_memorise_one, grid({"n": config["n"]}, run=config["runs"],
                                          seed=config["seeds"]), "memorise"))
+    runs = [run | {"seeds": [next(out) for _ in config["seeds"]]} for run in config["runs"]]
+    for run in runs:
+        run |= {"firsts": [s["first"] for s in run["seeds"]],
+                "finals": [s["final"] for s in run["seeds"]]}
+        run["reached"] = None not in run["firsts"]
+        run["first_mean"] = float(np.mean(run["firsts"])) if run["reached"] else None
     # The largest eigenvalue of the inputs' second-moment matrix bounds how large a stable
     # gradient step can be; the shared mean 1/2 of uniform pixels inflates it.
     x = np.random.default_rng(config["seeds"][0]).random((config["n"], 784))
-    return {"labels_9": int(load_mnist_3_vs_9()[0][1][:config["n"]].sum()),
+    return {"labels_9": int(load_mnist_3_vs_9()[0][1][:config["n"]].sum()), "runs": runs,
             "curvature": {name: float(np.linalg.eigvalsh(v @ v.T / len(v)).max())
-                          for name, v in (("raw", x), ("centred", x - 0.5))},
-            "runs": [run | {"seeds": [next(out) for _ in config["seeds"]]}
-                     for run in config["runs"]]}
+                          for name, v in (("raw", x), ("centred", x - 0.5))}}
 
 
 # --- what the template quotes ----------------------------------------------------------------
 
-def _value(v: float) -> NoEscape:
-    """A sigmoid value as a reader wants it: 1 - 1e-15 spelled out, tiny values in sci."""
-    if np.isfinite(v) and 0 < 1 - v < 1e-6:
-        return NoEscape(f"$1 - {sci(1 - v, 2)}$")
-    return NoEscape(f"${sci(v, 2) if v != 0 and abs(v) < 1e-3 else num(v, 6, trim=True)}$")
+def _bmatrix(cells: list[str]) -> NoEscape:
+    return NoEscape(r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}")
 
 
-def _check_table(checks: list[GradCheck], names: list[str], **kw: Any) -> NoEscape:
-    return gradcheck_table({"gradient": [NoEscape(f"${n}$") for n in names]},
-                           [c.rel_error for c in checks], abs_error=[c.abs_error for c in checks],
-                           **kw)
-
-
-def context_toy(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.2 (a)-(d), §1.3 (a)-(d): the toy batch, the checker, the sigmoid, the loss."""
-    toy, checker, sig = r["toy"], r["checker"], r["sigmoid"]
-    pre, eps, err = toy["pre_activation"], checker["eps"], checker["rel_error"]
-    best = int(np.argmin(err))
-    active = np.argmax(pre > 0, axis=0)
-    warned = {s["s"]: {k: s[k][1] for k in ("plain", "ratio")} for s in sig["sweep"]}
+def context(r: dict[str, Any]) -> dict[str, Any]:
+    """The tables and the typeset values the template cannot write with `matrix` or `num`."""
+    sig, big, mem = r["sigmoid"], r["big_step"]["runs"], r["memorise"]["runs"]
     return {
-        "toy_grad": {kind: {k: matrix(toy[kind][k], 2) for k in PARAM_NAMES}
-                     for kind in ("backprop", "numeric")},
-        "toy_x": matrix(toy["x"], 3), "toy_y": matrix(toy["y"], 0),
-        "toy_W": [matrix(w, 3) for w in toy["weights"]],
-        "toy_b": [matrix(b, 3) for b in toy["biases"]], "toy_pre": matrix(pre, 3),
-        "toy_out": matrix(toy["output"], 4), "toy_loss": matrix(toy["loss"], 4),
-        "toy_dL_dg": matrix(toy["dL_dg"], 4), "toy_mean_loss": float(toy["loss"].mean()),
-        "toy_max_rel": max(c.rel_error for c in toy["checks"]),
-        "toy_min_pre": float(np.abs(pre).min()),
-        "toy_active": (pre > 0).sum(axis=0).tolist(), "active_sample": (active + 1).tolist(),
-        "toy_columns_factor": all(np.allclose(toy["backprop"]["W1"][:, j],
-                                              toy["x"][n] * toy["backprop"]["b1"][0, j],
-                                              rtol=1e-12, atol=0) for j, n in enumerate(active)),
-        "toy_same_2dp": all(np.array_equal(np.round(toy["backprop"][k], 2),
-                                           np.round(toy["numeric"][k], 2)) for k in PARAM_NAMES),
-        "check_table": _check_table(toy["checks"], ["W_1", "W_2", "b_1", "b_2"]),
-        "closed_table": _check_table(checker["closed_form"], ["W", "b"],
+        "check_table": checks_table(r["toy"]["checks"]),
+        "closed_table": checks_table(r["checker"]["closed_form"],
                                      analytic_is="the exact gradient"),
-        "closed_max_rel": max(c.rel_error for c in checker["closed_form"]),
-        "best_eps": eps[best], "best_eps_error": err[best],
-        "default_eps_error": float(err[int(np.argmin(np.abs(np.log10(eps) + 5)))]),
-        "fd_grows_both_sides": bool(err[0] > 1e3 * err[best] and err[-1] > 1e3 * err[best]),
-        "sig_small": [matrix(np.asarray(SIGMOID["s_small"]), 0)]
-        + [matrix(a, 4) for a in sig["small"]],
-        "sig_extreme_in": matrix(np.asarray(SIGMOID["s_extreme"]), 0),
-        "sig_extreme_out": sig["extreme"][0], "sig_extreme_grad": sig["extreme"][1],
-        "sig_extreme_grad_m": NoEscape(r"\begin{bmatrix}" + " & ".join(
-            sci(v, 2) for v in sig["extreme"][1]) + r"\end{bmatrix}"),
-        "sig_extreme_out_m": NoEscape(r"\begin{bmatrix}" + " & ".join(
-            _value(v).strip("$") for v in sig["extreme"][0]) + r"\end{bmatrix}"),
-        "plain_overflows": [s for s, w in warned.items() if "overflow" in w["plain"]],
-        "ratio_warns": [s for s, w in warned.items() if w["ratio"]],
-        "ratio_at_1000": sig["sweep"][-1]["ratio"][0],
-        "plain_at_m1000": sig["sweep"][0]["plain"][0],
+        "sig_extreme_grad_m": _bmatrix([sci(v, 2) for v in sig["extreme"][1]]),
+        "sig_extreme_out_m": _bmatrix([prob(v) for v in sig["extreme"][0]]),
         "sweep_table": table(
             [NoEscape("$s$"), NoEscape(r"$1/(1+e^{-s})$"), "warning",
              NoEscape(r"$e^{s}/(1+e^{s})$"), "warning", NoEscape(r"\texttt{sigmoid\_activation}")],
-            [[num(row["s"], 0), _value(row["plain"][0]), ", ".join(row["plain"][1]) or "none",
-              _value(row["ratio"][0]), ", ".join(row["ratio"][1]) or "none",
-              _value(row["stable"][0])] for row in sig["sweep"]]),
-        "smooth_band": SMOOTH_BAND, "kink_band": KINK_BAND, "cache_shapes": toy["cache_shapes"],
-    }
-
-
-def _wrong_stats(curve: dict[str, Any]) -> dict[str, Any]:
-    """§1.3 (e)(iii): how the misread test images differ from the others."""
-    y, p = curve["test_y"], curve["test_p"]
-    bad = np.zeros(len(y), bool)
-    bad[curve["wrong"]] = True
-    own, other, ink = curve["own_corr"], curve["other_corr"], curve["ink"]
-    confidence = np.maximum(p, 1 - p)
-    return {"n_wrong": int(bad.sum()), "n_3_as_9": int(np.sum(bad & (y == 0))),
-            "n_9_as_3": int(np.sum(bad & (y == 1))),
-            "own_wrong": float(np.median(own[bad])), "own_right": float(np.median(own[~bad])),
-            "closer_other": int(np.sum(other[bad] > own[bad])),
-            "closer_other_right": float(np.mean(other[~bad] > own[~bad])),
-            "ink_wrong": float(ink[bad].mean()), "ink_right": float(ink[~bad].mean()),
-            "conf_wrong": float(np.median(confidence[bad])),
-            "conf_right": float(np.median(confidence[~bad])),
-            "sure_wrong": int(np.sum(confidence[bad] > 0.95))}
-
-
-def context_mnist(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.2 (c), (e) and §1.3 (e): the prescribed run, its errors, the big step."""
-    main, big = r["main"], r["big_step"]
-    rec = main["curve"]["record"]
-    final = np.array([run["record"]["test_acc"][-1] for run in main["runs"]])
-    y_test = main["curve"]["test_y"]
-    first_epoch = main["curve"]["steps_per_epoch"]
-    runs = big["runs"]
-    share_9 = float(np.mean(y_test))
-    predicts = ["all 9s" if run["train_pred_9"] == 1 else "all 3s" if run["train_pred_9"] == 0
-                else "both" for run in runs]
-    # With the hidden layer silent, the loss in b2 alone has curvature g (1 - g) <= 1/4.
-    return {
-        "final_acc": final, "final_acc_pct": pm(100 * final, 2),
-        "curve_acc": rec["test_acc"][-1], "curve_loss": rec["test_loss"][-1],
-        "last_epoch_loss": float(np.mean(rec["train_loss"][-first_epoch:])),
-        "n_steps": len(rec["train_loss"]), "first_epoch_acc": rec["test_acc"][first_epoch - 1],
-        "start_test_loss": rec["test_loss"][0], "min_test_loss": min(rec["test_loss"]),
-        "wrong": _wrong_stats(main["curve"]), "n_test": len(y_test),
-        "big_predicts": predicts,
-        "big_one_class": all(p != "both" for p in predicts),
-        "big_acc_is_share": all(abs(run["record"]["test_acc"][-1] - (
-            share_9 if p == "all 9s" else 1 - share_9)) < 1e-12
-            for run, p in zip(runs, predicts, strict=True)),
-        # A one-class network scores exactly the share of that class: both shares among the
-        # last epoch's evaluations mean the predicted class kept flipping.
-        "big_flips": sum({round(a, 12) for a in run["record"]["test_acc"][-first_epoch // 5:]}
-                         >= {round(share_9, 12), round(1 - share_9, 12)} for run in runs),
-        "big_loss_3": [run["record"]["train_loss"][2] for run in runs],
-        "big_loss_12": max(max(run["record"]["train_loss"][:2]) for run in runs),
-        "big_dead": [run["dead_units"] for run in runs],
-        "big_s_spread": max(run["s_max"] - run["s_min"] for run in runs),
-        "big_s_abs_min": min(min(abs(run["s_min"]), abs(run["s_max"])) for run in runs),
-        "big_s_abs_max": max(max(abs(run["s_min"]), abs(run["s_max"])) for run in runs),
-        "big_grad_b2": [run["grad_norm"]["b2"] for run in runs],
-        "big_grad_W1": max(run["grad_norm"]["W1"] for run in runs),
+            [[num(row["s"], 0), *(x for form in ("plain", "ratio") for x in (
+                NoEscape(f"${prob(row[form][0])}$"), ", ".join(row[form][1]) or "none")),
+              NoEscape(f"${prob(row['stable'][0])}$")] for row in sig["sweep"]]),
+        "final_acc": np.array([run["record"]["test_acc"][-1] for run in r["main"]["runs"]]),
+        # With the hidden layer silent, the loss in b2 alone has curvature g (1 - g) <= 1/4.
         "b2_bound": stability_bound([0.25]), "clip_cost": float(-np.log(hw2.SIGMOID_CLIP)),
         "big_table": table(
             ["seed", "test acc.", "test loss", "predicts", "dead units",
              NoEscape(r"$\min s$"), NoEscape(r"$\max s$"), NoEscape(r"$\|\nabla_{b_2}\|$"),
              NoEscape(r"$\|\nabla_{W_1}\|$")],
             [[run["seed"], num(run["record"]["test_acc"][-1], 4),
-              num(run["record"]["test_loss"][-1], 3), p, run["dead_units"],
+              num(run["record"]["test_loss"][-1], 3), run["predicts"], run["dead_units"],
               num(run["s_min"], 3), num(run["s_max"], 3), num(run["grad_norm"]["b2"], 3),
-              sci(run["grad_norm"]["W1"], 2)] for run, p in zip(runs, predicts, strict=True)]),
+              sci(run["grad_norm"]["W1"], 2)] for run in big]),
+        "mem_table": table(["configuration", "width", "step size", "centred", "steps to 100%",
+                            "accuracy after the last step"],
+                           [[run["label"], run["width"], num(run["step_size"], 1, trim=True),
+                             "yes" if run["centre"] else "no",
+                             pm(run["firsts"], 1) if run["reached"] else
+                             f"{len(run['firsts']) - run['firsts'].count(None)} of "
+                             f"{len(run['seeds'])} within {run['steps']}",
+                             pm(run["finals"], 2)] for run in mem]),
+        "mem": {run["label"]: run for run in mem}, "smooth_band": SMOOTH_BAND,
     }
-
-
-def context_memorise(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.3 (f): steps to 100% training accuracy per configuration, mean ± std over seeds."""
-    mem = r["memorise"]
-    firsts = {run["label"]: [s["first"] for s in run["seeds"]] for run in mem["runs"]}
-    finals = {run["label"]: [s["final"] for s in run["seeds"]] for run in mem["runs"]}
-    reached = {k: all(f is not None for f in v) for k, v in firsts.items()}
-    rows = [[run["label"], run["width"], num(run["step_size"], 1, trim=True),
-             "yes" if run["centre"] else "no",
-             pm(firsts[run["label"]], 1) if reached[run["label"]] else
-             f"{sum(f is not None for f in firsts[run['label']])} of {len(run['seeds'])} "
-             f"within {run['steps']}", pm(finals[run["label"]], 2)] for run in mem["runs"]]
-    return {"mem_table": table(["configuration", "width", "step size", "centred",
-                                "steps to 100%", "accuracy after the last step"], rows),
-            "mem_first": {k: np.mean(v) for k, v in firsts.items() if reached[k]},
-            "mem_firsts": firsts, "mem_finals": finals, "mem_reached": reached,
-            "mem_runs": {run["label"]: run for run in mem["runs"]}}
-
-
-def context(r: dict[str, Any]) -> dict[str, Any]:
-    return context_toy(r) | context_mnist(r) | context_memorise(r)
 
 
 REPORT = Report(

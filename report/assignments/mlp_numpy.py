@@ -8,22 +8,14 @@ import numpy as np
 
 from figures import mlp_numpy as fig
 from model import scalar as sc
-from model.assignments.mlp_numpy import (
-    evaluate,
-    forward_backward,
-    from_scalar,
-    glorot_sigmoid,
-    make_net,
-    sgd_epoch,
-    spot_check,
-)
+from model.assignments import mlp_numpy as ans
 from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist
-from model.diagnostics import saturated_fraction, seed_spread
+from model.diagnostics import epoch_curves, saturated_fraction, seed_spread
 from model.functional import softmax, softmax_jacobian
-from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error
+from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
 from model.init import glorot_uniform, standard_normal
-from model.losses import softmax_cross_entropy
-from report.fragments import gradcheck_table, matrix, table
+from model.losses import SoftmaxCE, softmax_cross_entropy
+from report.fragments import checks_table, table, vector
 from report.latex import NoEscape
 from report.numbers import num, pm
 from report.spec import Experiment, FigureSpec, Report
@@ -33,21 +25,6 @@ from report.sweep import grid, sweep
 
 # A target logit 800 below the others makes y_c underflow to 0 in float64 (e^-800 < 1e-323).
 SOFTMAX = {"seed": 3, "classes": 4, "target": 2, "gap": 800.0}
-
-
-def ce_grad_y(y: np.ndarray, c: int) -> np.ndarray:
-    """Q1's dl/dy_i for l = -log y_c: -1/y_c at i = c, 0 elsewhere; (K,)."""
-    grad = np.zeros_like(y)
-    with np.errstate(divide="ignore"):  # y_c = 0 gives -inf, which Q2's comparison shows
-        grad[c] = -1 / y[c]
-    return grad
-
-
-def chained_grad_o(o: np.ndarray, c: int) -> np.ndarray:
-    """dl/do_j = sum_i dl/dy_i dy_i/do_j: the chain rule through Q1's two local derivatives."""
-    y = softmax(o)
-    with np.errstate(invalid="ignore"):  # 0 * inf = nan once y_c has underflowed
-        return softmax_jacobian(y).T @ ce_grad_y(y, c)
 
 
 def run_softmax_ce(config: dict) -> dict[str, Any]:
@@ -63,12 +40,12 @@ def run_softmax_ce(config: dict) -> dict[str, Any]:
     far[c] = -config["gap"]
     with np.errstate(divide="ignore"):
         naive_loss = float(-np.log(softmax(far)[c]))
-    return {"o": o, "y": y, "dl_dy": ce_grad_y(y, c),
+    return {"o": o, "y": y, "dl_dy": ans.ce_grad_y(y, c), "chained": ans.chained_grad_o(o, c),
             "jacobian_rel_error": rel_error(softmax_jacobian(y), jac_numeric),
-            "chained": chained_grad_o(o, c), "direct": y - onehot, "numeric": check.numeric,
-            "numeric_rel_error": check.rel_error, "far_o": far, "far_y": softmax(far),
-            "far_chained": chained_grad_o(far, c), "far_direct": softmax(far) - onehot,
-            "far_naive_loss": naive_loss,
+            "chain_max_diff": float(np.max(np.abs(ans.chained_grad_o(o, c) - (y - onehot)))),
+            "direct": y - onehot, "numeric": check.numeric, "numeric_rel_error": check.rel_error,
+            "far_o": far, "far_direct": softmax(far) - onehot, "far_naive_loss": naive_loss,
+            "far_nan": bool(softmax(far)[c] == 0 and np.all(np.isnan(ans.chained_grad_o(far, c)))),
             "far_stable_loss": softmax_cross_entropy(np.array([c]), far[None, :])[0]}
 
 
@@ -84,26 +61,27 @@ PARAMS = ("W", "b", "V", "c")
 def run_q3(config: dict) -> dict[str, Any]:
     """Q3 on the text's network, checked by central differences on every parameter and by the
     vectorised network of Q5 loaded with the same weights."""
-    x, target = config["x"], config["target"]
-    net = sc.q3_network()
+    x, target, net = config["x"], config["target"], sc.q3_network()
     k, h, o, y = sc.forward(net, x)
     loss, grads = sc.forward_backward(net, x, target)
-    _, core = forward_backward(from_scalar(net), np.array([x]), np.array([target]))
+    _, core = ans.forward_backward(ans.from_scalar(net), np.array([x]), np.array([target]))
     numeric_rel, core_diff = {}, {}
     for name, core_name in zip(PARAMS, ("W1", "b1", "W2", "b2"), strict=True):
-        probe = sc.q3_network()
+        probe, analytic = sc.q3_network(), np.array(getattr(grads, name))
 
         def f(value: np.ndarray, name: str = name, probe: sc.ScalarMLP = probe) -> float:
             setattr(probe, name, value.tolist())
             return sc.forward_backward(probe, x, target)[0]
 
-        analytic = np.array(getattr(grads, name))
-        numeric_rel[name] = GradCheck.of(name, analytic, numeric_grad(
-            f, np.array(getattr(probe, name)))).rel_error
+        numeric_rel[name] = rel_error(analytic, numeric_grad(f, np.array(getattr(probe, name))))
         core_diff[name] = float(np.max(np.abs(core[core_name] - analytic)))
+    grads = {n: getattr(grads, n) for n in PARAMS}
     return {"net": {n: getattr(net, n) for n in PARAMS}, "k": k, "h": h, "o": o, "y": y,
-            "loss": loss, "grads": {n: getattr(grads, n) for n in PARAMS},
-            "numeric_rel_error": numeric_rel, "core_max_diff": core_diff}
+            "loss": loss, "grads": grads, "numeric_rel_error": numeric_rel,
+            "core_max_diff": core_diff, "as_text": all(np.array_equal(
+                np.round(grads[n], 4) + 0.0, config["expected"][n]) for n in PARAMS),
+            "symmetric": y == [0.5, 0.5] and len(set(h)) == 1
+            and all(row[0] == row[1] for row in net.V)}
 
 
 # --- Q4: training the plain-Python network on the synthetic data --------------------------------
@@ -118,24 +96,24 @@ def run_synth(config: dict) -> dict[str, Any]:
     (x, y), (x_val, y_val), num_cls = load_synth()
     xs, ys, val = x.tolist(), y.tolist(), (x_val.tolist(), y_val.tolist())
     net = sc.random_network(2, config["hidden"], num_cls, seed=config["seed"])
-    step_loss, val_loss, val_acc = [], [], []
-    for epoch in range(config["epochs"] + 1):
-        if epoch:  # a fresh shuffling seed every epoch
-            step_loss += sc.train(net, xs, ys, epochs=1, lr=config["lr"],
-                                  seed=config["seed"] * 1000 + epoch)
-        loss, acc = sc.evaluate(net, *val)
-        val_loss.append(loss)
-        val_acc.append(acc)
+    run = epoch_curves(config["epochs"], lambda e: sc.train(
+        net, xs, ys, 1, config["lr"], seed=config["seed"] * 1000 + e),  # a fresh shuffle each
+        {"val": lambda: sc.evaluate(net, *val)})
+    steps, val_loss = run["step_loss"], run["val_loss"].tolist()
     axis = np.linspace(-config["grid_box"], config["grid_box"], config["grid"])
     p1 = np.array([[sc.forward(net, [u, v])[3][1] for u in axis] for v in axis])
-    u, v = np.meshgrid(axis, axis)
+    first, last = np.mean(steps[:config["window"]]), np.mean(steps[-config["window"]:])
     return {"n_train": len(x), "n_val": len(x_val), "num_cls": num_cls, "head": x[:5],
             "head_labels": y[:5], "min": float(x.min()), "max": float(x.max()),
             "mean": x.mean(axis=0), "std": x.std(axis=0), "class1": float(y.mean()),
-            "scatter": x_val[:1500], "scatter_labels": y_val[:1500],
-            "step_loss": np.array(step_loss), "val_loss": val_loss, "val_acc": val_acc,
-            "grid_axis": axis, "grid_p1": p1, "radius": SYNTH_RADIUS,
-            "agree": float(np.mean((p1 > 0.5) == (np.hypot(u, v) < SYNTH_RADIUS)))}
+            "scatter": x_val[:1500], "scatter_labels": y_val[:1500], "step_loss": steps,
+            "val_loss": val_loss, "val_acc": run["val_acc"].tolist(), "first": first, "last": last,
+            "falls": bool(last < first / 4 and np.all(np.diff(val_loss) < 0)),
+            "standard": bool(-5 < x.min() and x.max() < 5 and np.all(np.abs(x.mean(axis=0)) < 0.01)
+                             and np.all(np.abs(x.std(axis=0) - 1) < 0.01)
+                             and abs(y.mean() - 0.5) < 0.01),
+            "grid_axis": axis, "grid_p1": p1, "radius": SYNTH_RADIUS, "agree": float(np.mean(
+                (p1 > 0.5) == (np.hypot(*np.meshgrid(axis, axis)) < SYNTH_RADIUS)))}
 
 
 # --- Q5 and Q6: the vectorised, batched network on MNIST ----------------------------------------
@@ -144,12 +122,13 @@ MNIST_STATS = {"num_val": 5_000, "show": 12}
 GRADCHECK = {"batch": 10, "per_param": 8, "seed": 0}
 BATCHED = {"batch": 100, "seed": 0}
 INIT = {"images": 1000, "seed": 0}
+INITS = {"normal": standard_normal, "glorot": glorot_uniform, "glorot_sigmoid": ans.glorot_sigmoid}
 
 
 def run_mnist_stats(config: dict) -> dict[str, Any]:
     """Q5: what the data look like before and after scaling, and the sizes of both splits."""
     images, labels, _, _ = read_mnist()
-    (x, y), (x_val, _), num_cls = load_mnist(num_val=config["num_val"], dtype=np.float32)
+    (x, _), (x_val, _), num_cls = load_mnist(num_val=config["num_val"], dtype=np.float32)
     (x_all, _), (x_test, _), _ = load_mnist(final=True, dtype=np.float32)
     return {"raw_dtype": str(images.dtype), "raw_min": int(images.min()),
             "raw_max": int(images.max()), "min": float(x.min()), "max": float(x.max()),
@@ -165,12 +144,11 @@ def _first_images(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:
-    """Q5: the backward pass of the 784-300-10 network (float64, Glorot weights) against
+    """Q5: the backward pass of the 784-300-10 network (float64, sigmoid-Glorot weights) against
     central differences on a few entries of each parameter."""
-    net = make_net(seed=config["seed"])
-    checks = spot_check(net, *_first_images(config["batch"]), config["per_param"], config["seed"])
-    return {"rows": [{"name": c.name, "abs_error": c.abs_error, "rel_error": c.rel_error,
-                      "min_grad": float(np.min(np.abs(c.analytic)))} for c in checks],
+    net = ans.make_net(seed=config["seed"])
+    x, y = _first_images(config["batch"])
+    return {"checks": spot_check(net, SoftmaxCE(), x, y, config["per_param"], config["seed"]),
             "shapes": {name: p.shape for name, p in net.parameters()},
             "n_params": sum(p.size for _, p in net.parameters())}
 
@@ -178,30 +156,23 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
 def run_batched(config: dict) -> dict[str, Any]:
     """Q6: one batched pass against the mean of single-instance passes, on the real network."""
     xb, yb = _first_images(config["batch"])
-    net = make_net(seed=config["seed"])
-    loss, batched = forward_backward(net, xb, yb)
+    net = ans.make_net(seed=config["seed"])
+    loss, batched = ans.forward_backward(net, xb, yb)
     batched = {name: g.copy() for name, g in batched.items()}
-    singles = [forward_backward(net, xb[i : i + 1], yb[i : i + 1]) for i in range(len(xb))]
-    mean = {name: np.mean([grads[name] for _, grads in singles], axis=0) for name in batched}
+    singles = [ans.forward_backward(net, xb[i : i + 1], yb[i : i + 1]) for i in range(len(xb))]
     return {"loss": loss, "mean_single_loss": float(np.mean([s[0] for s in singles])),
-            "rows": [{"name": name, "max_diff": float(np.max(np.abs(g - mean[name]))),
-                      "rel_error": rel_error(g, mean[name])} for name, g in batched.items()]}
-
-
-INITS = {"normal": standard_normal, "glorot": glorot_uniform, "glorot_sigmoid": glorot_sigmoid}
+            "checks": [GradCheck.of(name, g, np.mean([s[1][name] for s in singles], axis=0))
+                       for name, g in batched.items()]}
 
 
 def run_init(config: dict) -> dict[str, Any]:
     """Q7's initialisation: saturated hidden units, logit spread and loss of the untrained
     network under each initialiser, on the first training images."""
     x, y = _first_images(config["images"])
-    out = {}
-    for name, init in INITS.items():
-        net = make_net(seed=config["seed"], init=init)
-        logits = net.forward(x)[0]
-        out[name] = {"saturated": saturated_fraction(net, x)[0], "logit_std": float(logits.std()),
-                     "loss": float(softmax_cross_entropy(y, logits)[0])}
-    return out
+    nets = {name: ans.make_net(seed=config["seed"], init=init) for name, init in INITS.items()}
+    return {name: {"saturated": saturated_fraction(net, x)[0],
+                   "logit_std": float(net.forward(x)[0].std()), "loss": ans.evaluate(net, x, y)[0]}
+            for name, net in nets.items()}
 
 
 # --- Q7: learning curves, seeds, learning rates, the final run ----------------------------------
@@ -215,19 +186,12 @@ def train_mnist(config: dict) -> dict[str, Any]:
     on the held-out set (validation, or test if `final`) before training and after every epoch,
     and the loss of every batch."""
     (x, y), (x_held, y_held), _ = load_mnist(final=config["final"], dtype=np.float32)
-    net = make_net(seed=config["seed"], init=INITS[config["init"]], dtype=np.float32)
-    probe = (x[: config["n_probe"]], y[: config["n_probe"]])
-    curves: dict[str, list[float]] = {}
-    steps: list[float] = []
-    for epoch in range(config["epochs"] + 1):
-        if epoch:
-            steps += sgd_epoch(net, x, y, config["lr"], config["batch_size"],
-                               seed=config["seed"] * 1000 + epoch)
-        for part, data in (("train", probe), ("held", (x_held, y_held))):
-            loss, acc = evaluate(net, *data)
-            curves.setdefault(f"{part}_loss", []).append(loss)
-            curves.setdefault(f"{part}_acc", []).append(acc)
-    return {"step_loss": np.array(steps), **{k: np.array(v) for k, v in curves.items()}}
+    net = ans.make_net(seed=config["seed"], init=INITS[config["init"]], dtype=np.float32)
+    n, lr, batch, seed = config["n_probe"], config["lr"], config["batch_size"], config["seed"]
+    return epoch_curves(config["epochs"],
+                        lambda e: ans.sgd_epoch(net, x, y, lr, batch, seed * 1000 + e),
+                        {"train": lambda: ans.evaluate(net, x[:n], y[:n]),
+                         "held": lambda: ans.evaluate(net, x_held, y_held)})
 
 
 def run_q7(config: dict) -> dict[str, Any]:
@@ -245,83 +209,41 @@ def run_q7(config: dict) -> dict[str, Any]:
 
 # --- what the template quotes ---------------------------------------------------------------------
 
-def _vec(values, digits: int = 4) -> NoEscape:
-    """A vector as (a, b, ...) or a bracketed matrix, for math mode (-0.0 prints as 0)."""
-    values = np.asarray(values, dtype=float) + 0.0
-    if values.ndim == 1:
-        return NoEscape("(" + r",\allowbreak\ ".join(num(v, digits, trim=True) for v in values)
-                        + ")")
-    return matrix(values, digits, trim=True)
-
-
 def _math(text: str) -> NoEscape:
     return NoEscape(f"${text}$")
 
 
-def context_q1_q4(r: dict[str, Any]) -> dict[str, Any]:
-    """Q1-Q4: the tables and the facts the claims next to their sentences test."""
-    s, q, syn = r["softmax_ce"], r["q3"], r["synth"]
-    c, exp = SOFTMAX["target"], Q3["expected"]
-    sm_rows = [[i + 1, *(num(s[key][i]) for key in ("o", "y", "dl_dy", "chained", "direct",
-                                                     "numeric"))] for i in range(len(s["o"]))]
-    q3_rows = [[_math(n), _math(_vec(q["net"][n])), _math(_vec(q["grads"][n])),
-                _math(_vec(exp[n])), num(q["numeric_rel_error"][n], 2, sci=True)]
-               for n in PARAMS]
-    steps, w = syn["step_loss"], SYNTH["window"]
+def context_q1_q6(r: dict[str, Any]) -> dict[str, Any]:
+    """Q1-Q6: the tables the template shows (their facts are claimed beside their sentences)."""
+    s, q, syn, shapes = r["softmax_ce"], r["q3"], r["synth"], r["gradcheck"]["shapes"]
+    names = {"parameter": [_math(f"{n[0]}_{n[1]}") for n in shapes],
+             "shape": [_math(r" \times ".join(map(str, shape))) for shape in shapes.values()]}
     return {
         "sm_table": table([_math("i"), _math("o_i"), _math("y_i"),
                            _math(r"\partial l/\partial y_i"), "chain rule",
                            _math(r"y_i - \delta_{ic}"), "central diff."],
-                          sm_rows, "lSSSSSS"),
-        "sm_target": c + 1, "far_o": _vec(s["far_o"], 0), "far_direct": _vec(s["far_direct"]),
-        "chain_exact": np.max(np.abs(s["chained"] - s["direct"])) < 1e-15,
-        "far_nan": s["far_y"][c] == 0.0 and bool(np.all(np.isnan(s["far_chained"]))),
-        "q3_table": table(["", "value", "derivative of the loss", "the text's value",
-                           "rel. error"], q3_rows, "llllS"),
-        "q3_vec": {key: _vec(q[key]) for key in ("k", "h", "o", "y")}, "q3_x": _vec(Q3["x"], 0),
-        "q3_dc": _vec(q["grads"]["c"]),
-        "q3_as_text": all(np.array_equal(np.round(q["grads"][n], 4) + 0.0, exp[n]) for n in PARAMS),
+                          [[i + 1, *(num(s[key][i]) for key in ("o", "y", "dl_dy", "chained",
+                                                                 "direct", "numeric"))]
+                           for i in range(len(s["o"]))], "lSSSSSS"),
+        "q3_table": table(["", "value", "derivative of the loss", "the text's value", "rel. error"],
+                          [[_math(n), _math(vector(q["net"][n])), _math(vector(q["grads"][n])),
+                            _math(vector(Q3["expected"][n])), num(q["numeric_rel_error"][n], 2,
+                                                                 sci=True)] for n in PARAMS],
+                          "llllS"),
         "synth_head": table([_math("x_1"), _math("x_2"), "class"],
                             [[num(a), num(b), int(t)] for (a, b), t in
                              zip(syn["head"], syn["head_labels"], strict=True)], "SSr"),
-        "synth_first": steps[:w].mean(), "synth_last": steps[-w:].mean(),
-        "synth_standard": bool(-5 < syn["min"] and syn["max"] < 5
-                               and np.all(np.abs(syn["mean"]) < 0.01)
-                               and np.all(np.abs(syn["std"] - 1) < 0.01)
-                               and abs(syn["class1"] - 0.5) < 0.01),
-        "synth_falls": bool(steps[-w:].mean() < steps[:w].mean() / 4
-                            and np.all(np.diff(syn["val_loss"]) < 0)),
-        "q3_symmetric": q["y"] == [0.5, 0.5] and len(set(q["h"])) == 1
-                        and all(row[0] == row[1] for row in q["net"]["V"]),
-        "synth_steps": len(steps),
-    }
-
-
-def context_q5_q6(r: dict[str, Any]) -> dict[str, Any]:
-    """Q5/Q6: the gradient-check and batched-versus-single tables."""
-    g, b = r["gradcheck"], r["batched"]
-
-    def names(rows: list[dict]) -> dict[str, list[str]]:
-        return {"parameter": [_math(f"{row['name'][0]}_{row['name'][1]}") for row in rows],
-                "shape": [_math(r" \times ".join(map(str, g["shapes"][row["name"]])))
-                          for row in rows]}
-
-    return {
-        "gc_table": gradcheck_table(
-            names(g["rows"]), [row["rel_error"] for row in g["rows"]],
-            abs_error=[row["abs_error"] for row in g["rows"]],
-            extra={NoEscape(r"smallest $|a|$"): [row["min_grad"] for row in g["rows"]]},
+        "gc_table": checks_table(
+            r["gradcheck"]["checks"], names,
+            extra={NoEscape(r"smallest $|a|$"): [np.abs(c.analytic).min()
+                                                 for c in r["gradcheck"]["checks"]]},
             what=f"{GRADCHECK['per_param']} entries of each parameter, drawn at random among "
                  "those with a non-zero gradient; smallest |a| is the smallest of their "
                  "analytic gradients."),
-        "gc_worst": max(row["rel_error"] for row in g["rows"]),
-        "gc_abs": max(row["abs_error"] for row in g["rows"]),
-        "batched_table": gradcheck_table(
-            names(b["rows"]), [row["rel_error"] for row in b["rows"]],
-            abs_error=[row["max_diff"] for row in b["rows"]],
-            analytic_is="the gradient of the batch loss",
-            numeric_is="the mean of the gradients of single instances"),
-        "batched_worst": max(row["rel_error"] for row in b["rows"]),
+        "batched_table": checks_table(r["batched"]["checks"], names,
+                                      analytic_is="the gradient of the batch loss",
+                                      numeric_is="the mean of the gradients of single instances"),
+        "vector": vector, "inf": float("inf"), "log10": float(np.log(10)),
     }
 
 
@@ -331,40 +253,31 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
     mean = {key: q[key].mean(axis=1) for key in ("train_loss", "held_loss", "train_acc",
                                                   "held_acc")}  # (lrs, epochs + 1)
     val_acc = q["held_acc"][:, :, -1]  # (lrs, seeds)
-    acc, best = val_acc.mean(axis=1), q["lrs"].index(q["best_lr"])
-    gap = mean["held_loss"] - mean["train_loss"]
-    steps = q["step_loss"]  # (lrs, seeds, steps)
+    acc, std, best = val_acc.mean(axis=1), val_acc.std(axis=1), q["lrs"].index(q["best_lr"])
+    gap, steps = mean["held_loss"] - mean["train_loss"], q["step_loss"]  # steps: (lrs, seeds, T)
     per_epoch = steps.shape[-1] // Q7["epochs"]
-    last_epoch = steps[:, :, -per_epoch:].mean(axis=(1, 2))
-    std = val_acc.std(axis=1)
-    near = [i for i in (best - 1, best + 1) if 0 <= i < len(acc)]  # the neighbouring rates
-    fin, spread = q["final"], seed_spread(val_acc[best], ddof=0)
-    test, window = fin["held_acc"][-1], 100
-    rows = [[num(lr, 3, trim=True), pm(q["train_loss"][i, :, -1]), pm(q["held_loss"][i, :, -1]),
-             pm(q["train_acc"][i, :, -1]), pm(val_acc[i])] for i, lr in enumerate(q["lrs"])]
+    last_epoch, top = steps[:, :, -per_epoch:].mean(axis=(1, 2)), acc[max(best - 1, 0):best + 2]
+    rows = [[num(lr, 3, trim=True), *(pm(q[key][i, :, -1]) for key in (
+        "train_loss", "held_loss", "train_acc", "held_acc"))] for i, lr in enumerate(q["lrs"])]
     return {
         "lr_table": table(["learning rate", "train loss", "validation loss", "train accuracy",
                            "validation accuracy"], rows, "SSSSS"),
-        "best": best, "acc": acc, "mean": mean, "gap": gap, "log10": float(np.log(10)),
+        "best": best, "acc": acc, "mean": mean, "gap": gap, "last_epoch_loss": last_epoch,
         "train_falls": bool(np.all(np.diff(mean["train_loss"][:-1], axis=1) < 0)),
         "largest_jumps": bool(np.any(np.diff(mean["train_loss"][-1, 1:]) > 0)),
         "gap_grows": bool(np.all(gap[best, 2:] > 0) and np.all(np.diff(gap[best, 2:]) > 0)),
         "early_std": steps[:, :, :10].std(axis=1).mean(),
         "late_std": steps[:, :, -10:].std(axis=1).mean(),
-        "stable_std": std[:-1].max(), "largest_std": std[-1],
-        "top_spread": acc[near + [best]].max() - acc[near + [best]].min(), "near": near,
+        "stable_std": std[:-1].max(), "largest_std": std[-1], "top_spread": top.max() - top.min(),
         "rises_to_best": bool(np.all(np.diff(acc[: best + 1]) > 0)),
         "falls_after_best": bool(np.all(np.diff(acc[best:]) < 0)),
-        "last_epoch_loss": last_epoch, "last_noisy": last_epoch[-1] > last_epoch[best],
-        "fin_start": fin["step_loss"][0], "fin_peak": fin["step_loss"][:10].max(),
-        "fin_last": fin["step_loss"][-window:].mean(), "fin_window": window,
-        "sweep_best": spread, "test": test,
-        "steps_per_epoch": per_epoch, "n_seeds": len(q["seeds"]), "inf": float("inf"),
+        "fin_last": q["final"]["step_loss"][-100:].mean(), "fin_window": 100,
+        "sweep_best": seed_spread(val_acc[best], ddof=0), "steps_per_epoch": per_epoch,
     }
 
 
 def context(r: dict[str, Any]) -> dict[str, Any]:
-    return context_q1_q4(r) | context_q5_q6(r) | context_q7(r)
+    return context_q1_q6(r) | context_q7(r)
 
 
 REPORT = Report(
