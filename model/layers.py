@@ -76,14 +76,10 @@ class Linear:
         r"""dW = x^T dy (n_in, n_out), db = \sum_n dy_n (n_out,); returns dx = dy W^T (N, n_in).
 
         The sums over the batch rows are what make dW and db the gradients of a loss summed
-        (or, if dy carries the 1/N, averaged) over the samples. `y` is not needed here. The
-        gradients are written into the layer's own arrays dW and db, which the next backward
-        overwrites (`Net.gradients()` hands out copies).
+        (or, if dy carries the 1/N, averaged) over the samples. `y` is not needed here.
         """
-        # out=: a fresh W-sized result every step costs about as much as the product itself
-        # (the allocator hands its pages back and the next step faults them in again).
-        np.matmul(x.T, dy, out=self.dW)
-        np.sum(dy, axis=0, out=self.db)
+        self.dW = x.T @ dy
+        self.db = dy.sum(axis=0)
         return dy @ self.W.T if input_grad else None
 
     def step(self, lr: float) -> None:

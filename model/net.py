@@ -67,12 +67,8 @@ class Net:
         return [(name, getattr(layer, attr)) for name, layer, attr in self._named()]
 
     def gradients(self) -> list[tuple[str, np.ndarray]]:
-        """(name, gradient) in the order of `parameters()`, as stored by the last backward.
-
-        Copies: the layers write each backward pass into the same arrays, so a gradient kept
-        from one pass would otherwise change under the next.
-        """
-        return [(name, getattr(layer, "d" + attr).copy()) for name, layer, attr in self._named()]
+        """(name, gradient) in the order of `parameters()`, as stored by the last backward."""
+        return [(name, getattr(layer, "d" + attr)) for name, layer, attr in self._named()]
 
     def _named(self) -> list[tuple[str, Layer, str]]:
         with_params = [layer for layer in self.layers if layer.params]
