@@ -5,8 +5,12 @@ the same network, loss and loop in PyTorch on the CPU (when importable), and the
 five matrix products of one training step alone, at the same shapes, for as many steps. On a
 shared machine the speed swings from one minute to the next, so only ratios taken within one
 repeat mean anything: numpy/torch and numpy/ceiling are printed with their min, median and max.
-FLOPs count only the products that run (the input's gradient is never computed).
-Run: .venv/bin/python bench/train_speed.py [--repeats 5] [--samples 60000]  (not a test).
+FLOPs count only the products that run (the input's gradient is never computed). Each ratio is
+given in wall time and in the process's CPU time; with one thread (`--threads 1`) the CPU-time
+ratio is the steadier one on a loaded machine, as time spent waiting for a core does not count.
+`--breakdown` then times each operation of the core's step inside one epoch of its loop.
+Run: .venv/bin/python bench/train_speed.py [--repeats 5] [--samples 60000] [--threads 1]
+[--breakdown]  (a benchmark, not a test).
 """
 
 import os
@@ -23,6 +27,7 @@ if any(var in os.environ for var in _FORCED):
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -131,6 +136,62 @@ def torch_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float] | None:
     return epoch
 
 
+def breakdown(x: np.ndarray, y: np.ndarray) -> list[tuple[str, float]]:
+    """CPU seconds of each operation of the core's training step over one epoch, in the order the
+    loop runs them, through the layers' own methods (each Linear's forward, backward and step is
+    one entry), then the matrix products alone, and the loop's own share (fit's epoch minus the
+    operations: batching bookkeeping, the trace, the history, Python calls between them; a few
+    microseconds per step of it are the breakdown's own clock calls, and on a busy machine the
+    difference of two noisy totals can come out negative)."""
+    rng = np.random.default_rng(0)
+    first, act, second = (Linear(N_IN, N_HIDDEN, rng, dtype=DTYPE), Sigmoid(),
+                          Linear(N_HIDDEN, N_OUT, rng, dtype=DTYPE))
+    net, loss = Net([first, act, second]), SoftmaxCE()
+    names = ("batch gather x[rows]", "Linear 1 forward (product, bias)", "Sigmoid forward",
+             "Linear 2 forward (product, bias)", "softmax cross-entropy and its gradient",
+             "Linear 2 backward (dW, db, dx)", "Sigmoid backward", "Linear 1 backward (dW, db)",
+             "both updates W -= lr dW, b -= lr db", "accuracy")
+    parts = dict.fromkeys(names, 0.0)
+    steps = len(x) // BATCH
+    order = np.random.default_rng(1).permutation(len(x))
+    clock = time.process_time
+    for s in range(steps):
+        marks = [clock()]
+        rows = order[s * BATCH:(s + 1) * BATCH]
+        xb, yb = x[rows], y[rows]
+        marks.append(clock())
+        z = first.forward(xb)
+        marks.append(clock())
+        h = act.forward(z)
+        marks.append(clock())
+        o = second.forward(h)
+        marks.append(clock())
+        _, do = loss(yb, o)
+        marks.append(clock())
+        dh = second.backward(h, do)
+        marks.append(clock())
+        dz = act.backward(z, dh, h)
+        marks.append(clock())
+        first.backward(xb, dz, input_grad=False)
+        marks.append(clock())
+        first.step(LR)
+        second.step(LR)
+        marks.append(clock())
+        loss.accuracy(yb, o)
+        marks.append(clock())
+        for name, (start, end) in zip(names, itertools.pairwise(marks), strict=True):
+            parts[name] += end - start
+    start = clock()
+    ceiling_epoch(x)(0)
+    products = clock() - start
+    start = clock()
+    fit(net, loss, x, y, epochs=1, lr=LR, batch_size=BATCH, progress=False)
+    whole = clock() - start
+    return [*parts.items(), ("the five products alone (ceiling)", products),
+            ("fit's loop itself (its epoch minus the operations)", whole - sum(parts.values())),
+            ("fit, one epoch", whole)]
+
+
 def spread(values: list[float]) -> str:
     """min / median / max of a list of ratios."""
     return (f"min {min(values):.2f}x, median {statistics.median(values):.2f}x, "
@@ -141,6 +202,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="turns of the three runners")
     parser.add_argument("--samples", type=int, default=60000, help="training samples per epoch")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time each operation of the core's step (CPU time)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS and PyTorch threads (default: each library's own choice); "
                              "1 gives steadier ratios on a busy machine")
@@ -173,21 +236,30 @@ def main() -> None:
     for run in runners.values():  # warm-up: first-touch pages, BLAS buffers, torch's JIT paths
         run(99)
     times: dict[str, list[float]] = {name: [] for name in runners}
+    cpu: dict[str, list[float]] = {name: [] for name in runners}
     for seed in range(args.repeats):
         for name, run in runners.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run(seed)
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
     for name, seconds in times.items():
         rate = len(x) / min(seconds)
         print(f"  {name}: best {min(seconds):.3f} s/epoch, {rate:,.0f} samples/s, "
-              f"{rate * FLOPS_EXECUTED / 1e9:.1f} GFLOP/s")
-    core = times["numpy core"]
-    share = [c / n for c, n in zip(times["ceiling"], core, strict=True)]
-    print(f"numpy core / ceiling (share of the five products' speed), same repeat: {spread(share)}")
-    if theirs is not None:
-        ratio = [t / n for t, n in zip(times["torch"], core, strict=True)]
-        print(f"numpy core / torch (speed ratio), same repeat: {spread(ratio)}")
+              f"{rate * FLOPS_EXECUTED / 1e9:.1f} GFLOP/s; CPU best {min(cpu[name]):.3f} s/epoch")
+    for clock, taken in (("wall", times), ("CPU", cpu)):
+        core = taken["numpy core"]
+        share = [c / n for c, n in zip(taken["ceiling"], core, strict=True)]
+        print(f"numpy core / ceiling (share of the five products' speed), same repeat, "
+              f"{clock} time: {spread(share)}")
+        if theirs is not None:
+            ratio = [t / n for t, n in zip(taken["torch"], core, strict=True)]
+            print(f"numpy core / torch (speed ratio), same repeat, {clock} time: {spread(ratio)}")
+    if args.breakdown:
+        steps = len(x) // BATCH
+        print(f"where one epoch of the core's step goes (CPU time, {steps} steps):")
+        for name, seconds in breakdown(x, y):
+            print(f"  {name:52s} {seconds * 1e3:8.1f} ms {seconds / steps * 1e6:7.1f} us/step")
 
 
 if __name__ == "__main__":

