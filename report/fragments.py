@@ -206,3 +206,18 @@ def matrix_table(corner: str, rows: Sequence, columns: Sequence, values: np.ndar
     return table([corner, *columns],
                  [[row, *(num(v, digits) if np.isfinite(v) else missing for v in line)]
                   for row, line in zip(rows, values, strict=True)])
+
+
+# --- appended by t-dl2024b: a table of results over seeds ---------------------------------------
+
+
+def seeds_table(header: Sequence, rows: Mapping[str, Sequence[Sequence[float]]],
+                digits: Sequence[int]) -> NoEscape:
+    """One row per entry of `rows` ({label: [values over seeds, one sequence per column]}),
+    each cell mean ± population standard deviation (`report.numbers.pm`) with that column's
+    `digits` decimals; `header` names the label column and then each value column."""
+    from report.numbers import pm
+
+    return table(header, [[label, *(NoEscape(f"${pm(v, d)}$")
+                                    for v, d in zip(values, digits, strict=True))]
+                          for label, values in rows.items()])
