@@ -69,21 +69,27 @@ def sweep_heatmap(r: dict, out: Path) -> None:
     common.accuracy_heatmap(r["sweep"], "val_acc", "validation accuracy", out)
 
 
+# (label, history key) of the two phases and of the two measures every curve figure shows.
+PHASES = (("training", "train"), ("validation", "val"))
+MEASURES = (("BCE loss", "loss"), ("accuracy", "acc"))
+
+
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (d)/(e): learning curves of the tuned 64-32-1 network over its seeds."""
     runs = r["variants"]["64-32-1"]
-    common.curves_figure(out, {title: {phase: curves(runs, f"{key}_{metric}")
-                                for phase, key in (("training", "train"), ("validation", "val"))}
-                        for title, metric in (("BCE loss", "loss"), ("accuracy", "acc"))},
-                  log=["BCE loss"], ylim={"accuracy": (0.85, 1.005)})
+    panels = {title: {phase: curves(runs, f"{key}_{metric}") for phase, key in PHASES}
+              for title, metric in MEASURES}
+    common.curves_figure(out, panels, log=["BCE loss"], ylim={"accuracy": (0.85, 1.005)})
 
 
 def curves_variants(r: dict, out: Path) -> None:
     """§1.6 (f)-(k): training and validation curves of every network, mean and range over seeds."""
     panels = {f"{phase} {title}": {arch: curves(runs, f"{key}_{metric}")
                                    for arch, runs in r["variants"].items()}
-              for title, metric in (("BCE loss", "loss"), ("accuracy", "acc"))
-              for phase, key in (("training", "train"), ("validation", "val"))}
+              for title, metric in MEASURES for phase, key in PHASES}
+    # Both loss panels on one y range, so training and validation read against each other.
+    losses = [c for p in panels if "loss" in p for c in panels[p].values()]
+    loss_range = (0.8 * min(map(np.min, losses)), 1.25 * max(map(np.max, losses)))
     common.curves_figure(out, panels, log=[p for p in panels if "loss" in p], ncols=2, height=2.3,
-                  ylim={p: (0.8, 1.005) for p in panels if "accuracy" in p},
-                  legend=["validation accuracy"])
+                         ylim={p: loss_range if "loss" in p else (0.8, 1.005) for p in panels},
+                         legend=["validation accuracy"])
