@@ -20,7 +20,6 @@ from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
 from model.data import digits_split, load_digits_binary
-from model.diagnostics import dead_relu_fraction
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import KINK_BAND, SMOOTH_BAND, GradCheck, numeric_grad, rel_error
 from model.losses import bce_loss, bce_with_logits
@@ -256,6 +255,9 @@ def run_untrained(config: dict) -> dict[str, Any]:
 def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits with dl2024's `fit`; its curves and what the trained
     network does on the training set (dead hidden ReLUs, share called positive)."""
+    # Here, not at the top: model.diagnostics imports SymPy, which a warm rebuild does not need.
+    from model.diagnostics import dead_relu_fraction
+
     x, y = _digits()
     params = make_params(config["arch"], np.random.default_rng(config["seed"]),
                          config.get("init", INITS[0]))
