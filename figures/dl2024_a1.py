@@ -10,26 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import (
-    CYCLE_COLOURS,
-    PALETTE,
-    accuracy_heatmap,
-    band_curve,
-    descent_figure,
-    draw_objective,
-    new_figure,
-    save,
-)
+from figures import common
 from model.optim2d import f
 from model.runstats import curves
-
-ARCH_COLOURS = ("C0", "C1", "C2", "C3")
 
 
 def gd_bounce(r: dict, out: Path) -> None:
     """§1.1 (f): step size 0.2 crosses into the global basin, then bounces across it forever."""
     best = r["minima"]["minima"][0]
-    descent_figure(out, f, r["minima"]["minima"], [r["gd_bounce"]],
+    common.descent_figure(out, f, r["minima"]["minima"], [r["gd_bounce"]],
                    titles=["the global basin, zoomed in", "f never falls below the cycle's values"],
                    view=((-2.0, -0.2), (-0.4, 1.4)), top=best["f"] + 3, last=2, linthresh=10,
                    ylim=(best["f"] - 0.3, 2))
@@ -39,68 +28,68 @@ def schedules(r: dict, out: Path) -> None:
     """§1.1 (g): the intended decay against a compounded one, same eta_0 and d."""
     runs = {r"$\eta_0 d^t$": r["schedules"]["intended"],
             r"$\eta_0 d^{t(t+1)/2}$": r["schedules"]["compounded"]}
-    fig, (left, right) = new_figure(2, height=2.5)
+    fig, (left, right) = common.new_figure(2, height=2.5)
     for i, (label, run) in enumerate(runs.items()):
         # The colours of draw_objective's curves, so each schedule keeps its colour.
-        left.semilogy(run["etas"], ".-", color=CYCLE_COLOURS[i + 1], label=label)
+        left.semilogy(run["etas"], ".-", color=common.style(i + 1)["color"], label=label)
     left.set(xlabel="step t", ylabel="step size", title="step size per step")
     left.legend()
-    draw_objective(right, runs, r["minima"]["minima"][0]["f"], gap=True)
+    common.draw_objective(right, runs, r["minima"]["minima"][0]["f"], gap=True)
     right.set_title("distance from the global minimum")
-    save(fig, out)
+    common.save(fig, out)
 
 
 def he_scale(r: dict, out: Path) -> None:
     """§1.5 (b): the sample std of make_layer's weights against sqrt(2/d1), and a histogram."""
     run = r["he_scale"]
     d0, d1, d1s = run["d0"], run["hist_d1"], np.array(run["d1s"], dtype=float)
-    fig, (left, right) = new_figure(2, height=2.6, layout="constrained")
+    fig, (left, right) = common.new_figure(2, height=2.6, layout="constrained")
     grid = np.geomspace(d1s.min(), d1s.max(), 100)
     left.loglog(grid, np.sqrt(2 / grid), color="black", lw=1, label="sqrt(2 / d1)")
-    left.loglog(grid, 2 / grid, color=PALETTE["red"], ls="--", lw=1, label="2 / d1 used as the std")
-    left.loglog(d1s, run["stds"], "o", color=PALETTE["blue"], label="make_layer, sample std")
+    left.loglog(grid, 2 / grid, color=common.PALETTE["red"], ls="--", lw=1,
+                label="2 / d1 used as the std")
+    left.loglog(d1s, run["stds"], "o", color=common.PALETTE["blue"],
+                label="make_layer, sample std")
     left.set(xlabel="output width d1", ylabel="standard deviation of w",
              title=f"std of the weights (d0 = {d0})")
     edges = np.array(run["edges"])
     centres, var = (edges[:-1] + edges[1:]) / 2, 2 / d1
-    right.bar(centres, run["hist"], width=np.diff(edges), color=PALETTE["blue"], alpha=0.6,
+    right.bar(centres, run["hist"], width=np.diff(edges), color=common.PALETTE["blue"], alpha=0.6,
               label=f"make_layer({d0}, {d1})")
     right.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var),
                color="black", lw=1, label=f"N(0, {var:g}) density")
     right.set(xlabel="w", ylabel="density", title=f"d1 = {d1}: variance 2/d1 = {var:g}")
     for ax in (left, right):
         ax.legend(fontsize=7)
-    save(fig, out)
+    common.save(fig, out)
 
 
 def sweep_heatmap(r: dict, out: Path) -> None:
     """§1.6 (d)/(e): mean final validation accuracy over learning rate x minibatch size."""
-    accuracy_heatmap(r["sweep"], "val_acc", "validation accuracy", out)
+    common.accuracy_heatmap(r["sweep"], "val_acc", "validation accuracy", out)
+
+
+# (label, history key) of the two phases and of the two measures every curve figure shows.
+PHASES = (("training", "train"), ("validation", "val"))
+MEASURES = (("BCE loss", "loss"), ("accuracy", "acc"))
 
 
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (d)/(e): learning curves of the tuned 64-32-1 network over its seeds."""
     runs = r["variants"]["64-32-1"]
-    fig, axes = new_figure(2, height=2.5, layout="constrained")
-    for ax, key, title in zip(axes, ("loss", "acc"), ("BCE loss", "accuracy"), strict=True):
-        band_curve(ax, curves(runs, f"train_{key}"), "training", color=PALETTE["blue"])
-        band_curve(ax, curves(runs, f"val_{key}"), "validation", color=PALETTE["green"], ls="--")
-        ax.set(title=title, xlabel="epoch")
-        ax.legend(fontsize=7)
-    axes[0].set_yscale("log")
-    axes[1].set_ylim(0.85, 1.005)
-    save(fig, out)
+    panels = {title: {phase: curves(runs, f"{key}_{metric}") for phase, key in PHASES}
+              for title, metric in MEASURES}
+    common.curves_figure(out, panels, log=["BCE loss"], ylim={"accuracy": (0.85, 1.005)})
 
 
 def curves_variants(r: dict, out: Path) -> None:
     """§1.6 (f)-(k): training and validation curves of every network, mean and range over seeds."""
-    fig, axes = new_figure(2, 2, height=2.3, sharex=True, sharey="row", layout="constrained")
-    for (arch, runs), colour in zip(r["variants"].items(), ARCH_COLOURS, strict=True):
-        for col, phase in enumerate(("train", "val")):
-            for row, key in enumerate(("loss", "acc")):
-                band_curve(axes[row, col], curves(runs, f"{phase}_{key}"), arch, color=colour)
-    for col, phase in enumerate(("training", "validation")):
-        axes[0, col].set(title=f"{phase} BCE loss", yscale="log")
-        axes[1, col].set(title=f"{phase} accuracy", ylim=(0.8, 1.005), xlabel="epoch")
-    axes[1, 1].legend(loc="lower right", fontsize=7)
-    save(fig, out)
+    panels = {f"{phase} {title}": {arch: curves(runs, f"{key}_{metric}")
+                                   for arch, runs in r["variants"].items()}
+              for title, metric in MEASURES for phase, key in PHASES}
+    # Both loss panels on one y range, so training and validation read against each other.
+    losses = [c for p in panels if "loss" in p for c in panels[p].values()]
+    loss_range = (0.8 * min(map(np.min, losses)), 1.25 * max(map(np.max, losses)))
+    common.curves_figure(out, panels, log=[p for p in panels if "loss" in p], ncols=2, height=2.3,
+                         ylim={p: loss_range if "loss" in p else (0.8, 1.005) for p in panels},
+                         legend=["validation accuracy"])

@@ -266,3 +266,18 @@ def checks_table(checks: Sequence, labels: Mapping[str, Sequence] | None = None,
     labels = labels or {header: [NoEscape(f"${c.name}$") if math else c.name for c in checks]}
     return gradcheck_table(labels, [c.rel_error for c in checks],
                            abs_error=[c.abs_error for c in checks], **kwargs)
+
+
+# --- appended by t-dl2024b: a table of results over seeds ---------------------------------------
+
+
+def seeds_table(header: Sequence, rows: Mapping[str, Sequence[Sequence[float]]],
+                digits: Sequence[int]) -> NoEscape:
+    """One row per entry of `rows` ({label: [values over seeds, one sequence per column]}),
+    each cell mean ± population standard deviation (`report.numbers.pm`) with that column's
+    `digits` decimals; `header` names the label column and then each value column."""
+    from report.numbers import pm
+
+    return table(header, [[label, *(NoEscape(f"${pm(v, d)}$")
+                                    for v, d in zip(values, digits, strict=True))]
+                          for label, values in rows.items()])

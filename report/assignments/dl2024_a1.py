@@ -16,27 +16,15 @@ import numpy as np
 
 from figures import dl2023_a1 as fig23
 from figures import dl2024_a1 as fig
-from model.assignments.dl2024 import (
-    backward,
-    evaluate,
-    exp_sin,
-    fit,
-    make_layer,
-    model1,
-    naive_bce,
-    network,
-    to_net,
-)
+from model import optim2d
+from model.assignments import dl2024
 from model.autodiff import Value, grad
 from model.data import digits_split, load_digits_binary
-from model.diagnostics import dead_relu_fraction, detect_cycle
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import KINK_BAND, SMOOTH_BAND, GradCheck, numeric_grad, rel_error
 from model.losses import bce_loss, bce_with_logits
-from model.optim2d import descend, grad_x_f, grad_y_f, optimize_f
 from model.runstats import best_point, finals, mean_curve, settled_epoch
-from report.assignments.dl2023_a1 import find_minima, run_gd, run_gd_compare, run_gd_grid
-from report.fragments import gradcheck_table, table
+from report.fragments import columns_table, gradcheck_table, matrix_table, seeds_table, table
 from report.latex import NoEscape
 from report.numbers import num, pm
 from report.quote import quote, rerun, verdict
@@ -71,10 +59,10 @@ def run_schedules(config: dict) -> dict[str, Any]:
     """The intended schedule against the compounded one, and optimize_f's own decay, which must
     equal the first; and the assignment's check that consecutive steps shrink."""
     x, y, eta0, d, steps = (config[k] for k in ("x", "y", "step_size", "decay", "steps"))
-    runs = {"intended": descend(x, y, eta0 * d ** np.arange(steps)),
-            "compounded": descend(x, y, _compounded(eta0, d, steps))}
-    ours = optimize_f(x, y, eta0, steps, d)
-    xs = optimize_f(**config["shrink_check"])[3]
+    runs = {"intended": optim2d.descend(x, y, eta0 * d ** np.arange(steps)),
+            "compounded": optim2d.descend(x, y, _compounded(eta0, d, steps))}
+    ours = optim2d.optimize_f(x, y, eta0, steps, d)
+    xs = optim2d.optimize_f(**config["shrink_check"])[3]
     return runs | {"optimize_f": {"x": ours[0], "y": ours[1], "f": float(ours[2])},
                    "shrink_ratio": abs(xs[1] - xs[0]) / abs(xs[2] - xs[1])}
 
@@ -94,7 +82,7 @@ def run_autograd(config: dict) -> dict[str, Any]:
     x, point = config["x"], [config["w"], config["b"]]
     y_lin, lin = grad(lambda w, b: w * x + b, point)
     w, b = Value(point[0]), Value(point[1])
-    y = exp_sin(w, b, x)
+    y = dl2024.exp_sin(w, b, x)
     passes = []
     for reset in (False, False, True):
         if reset:
@@ -102,7 +90,8 @@ def run_autograd(config: dict) -> dict[str, Any]:
             b.zero_grad()
         y.backward()
         passes.append((w.grad, b.grad))
-    numeric = numeric_grad(lambda p: exp_sin(Value(p[0]), Value(p[1]), x).data, np.array(point))
+    numeric = numeric_grad(lambda p: dl2024.exp_sin(Value(p[0]), Value(p[1]), x).data,
+                           np.array(point))
     return {"linear": (y_lin, [tuple(lin)]), "exp_sin": (y.data, passes),
             "numeric": tuple(numeric), "rel_error": rel_error(np.array(passes[0]), numeric)}
 
@@ -129,7 +118,7 @@ def run_components(config: dict) -> dict[str, Any]:
             "extremes": extremes, "sigmoid_extremes": sigmoid(extremes),
             "relu_extremes": relu(np.array([0.0, -5.0, 5.0])), "bce": bce(config["y"],
                                                                           config["y_hat"]),
-            "cases": cases, "naive": naive_bce(cases[:, 0], cases[:, 1]),
+            "cases": cases, "naive": dl2024.naive_bce(cases[:, 0], cases[:, 1]),
             "clipped": bce_loss(cases[:, 0], cases[:, 1]),
             "flip": (bce([1.0], [0.123]), bce([0.0], [1 - 0.123])),
             "mean_of_two": bce([1.0, 1.0], [0.123, 0.123])}
@@ -147,7 +136,7 @@ def run_model1(config: dict) -> dict[str, Any]:
     """§1.4: the one-layer model on a seeded sample, against sigma(x . w + b) written out."""
     rng = np.random.default_rng(config["seed"])
     w, b, x = rng.normal(size=5), float(rng.normal()), rng.normal(size=5)
-    y_hat = model1(x, w, b)
+    y_hat = dl2024.model1(x, w, b)
     return {"y_hat": float(y_hat), "shape": y_hat.shape,
             "direct": float(1 / (1 + np.exp(-(x @ w + b))))}
 
@@ -155,8 +144,8 @@ def run_model1(config: dict) -> dict[str, Any]:
 def run_network(config: dict) -> dict[str, Any]:
     """§1.5 (a): a 5-10-1 ReLU/sigmoid network on two seeded samples."""
     rng = np.random.default_rng(config["seed"])
-    params = [make_layer(5, 10, relu, rng), make_layer(10, 1, sigmoid, rng)]
-    y = network(rng.normal(size=(2, 5)), params)
+    params = [dl2024.make_layer(5, 10, relu, rng), dl2024.make_layer(10, 1, sigmoid, rng)]
+    y = dl2024.network(rng.normal(size=(2, 5)), params)
     return {"shape": y.shape, "y": y}
 
 
@@ -165,7 +154,7 @@ def run_he_table(config: dict) -> dict[str, Any]:
     rng = np.random.default_rng(config["seed"])
     rows = []
     for d0, d1 in config["layers"]:
-        w, b, _ = make_layer(d0, d1, relu, rng)
+        w, b, _ = dl2024.make_layer(d0, d1, relu, rng)
         rows.append({"d0": d0, "d1": d1, "mean": float(w.mean()), "var": float(w.var()),
                      "std": float(w.std()), "shape": w.shape, "bias_zero": bool(np.all(b == 0)),
                      "bias_shape": b.shape})
@@ -175,11 +164,11 @@ def run_he_table(config: dict) -> dict[str, Any]:
 def run_he_scale(config: dict) -> dict[str, Any]:
     """Sample std of make_layer's weights as d1 grows (d0 fixed), and one histogram."""
     rng = np.random.default_rng(config["seed"])
-    stds = [float(make_layer(config["d0"], d1, relu, rng)[0].std()) for d1 in config["d1s"]]
+    stds = [float(dl2024.make_layer(config["d0"], d1, relu, rng)[0].std()) for d1 in config["d1s"]]
     d1 = config["hist_d1"]
     limit = 4.5 * math.sqrt(2 / d1)
-    counts, edges = np.histogram(make_layer(config["d0"], d1, relu, rng)[0], bins=config["bins"],
-                                 range=(-limit, limit), density=True)
+    counts, edges = np.histogram(dl2024.make_layer(config["d0"], d1, relu, rng)[0],
+                                 bins=config["bins"], range=(-limit, limit), density=True)
     return {"d0": config["d0"], "d1s": config["d1s"], "stds": stds, "hist_d1": d1,
             "hist": counts, "edges": edges}
 
@@ -218,7 +207,7 @@ def make_params(arch: str, rng: np.random.Generator, init: str = INITS[0]) -> li
     """The named network's layers in double precision (as the notebook's), weights drawn in
     order from `rng`: by make_layer, all zero, or as the student's make_layer draws them (its
     variance 2/d1 passed where the sampler takes a standard deviation)."""
-    params = [make_layer(d0, d1, h, rng) for d0, d1, h in ARCHS[arch]]
+    params = [dl2024.make_layer(d0, d1, h, rng) for d0, d1, h in ARCHS[arch]]
     for w, _, _ in params:
         if init == INITS[1]:
             w[...] = 0
@@ -256,8 +245,8 @@ def run_untrained(config: dict) -> dict[str, Any]:
     x, y = _digits()
     nets = [make_params(config["arch"], np.random.default_rng(seed), config.get("init", INITS[0]))
             for seed in config["seeds"]]
-    runs = np.array([evaluate(params, x["val"], y["val"]) for params in nets])
-    outputs = np.concatenate([network(x["val"], params) for params in nets])
+    runs = np.array([dl2024.evaluate(params, x["val"], y["val"]) for params in nets])
+    outputs = np.concatenate([dl2024.network(x["val"], params) for params in nets])
     return {"loss": runs[:, 0].tolist(), "acc": runs[:, 1].tolist(),
             "confident": float(np.mean((outputs < 0.1) | (outputs > 0.9))),
             "train_positive": float(y["train"].mean()), "val_positive": float(y["val"].mean())}
@@ -266,17 +255,20 @@ def run_untrained(config: dict) -> dict[str, Any]:
 def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits with dl2024's `fit`; its curves and what the trained
     network does on the training set (dead hidden ReLUs, share called positive)."""
+    # Here, not at the top: model.diagnostics imports SymPy, which a warm rebuild does not need.
+    from model.diagnostics import dead_relu_fraction
+
     x, y = _digits()
     params = make_params(config["arch"], np.random.default_rng(config["seed"]),
                          config.get("init", INITS[0]))
-    history = fit(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
+    history = dl2024.fit(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
     w1, b1, _ = params[0]
     units = np.vstack([w1, b1[None, :]])
-    final_loss, final_acc = evaluate(params, x["train"], y["train"])
+    final_loss, final_acc = dl2024.evaluate(params, x["train"], y["train"])
     return history | {
         "final_train_loss": final_loss, "final_train_acc": final_acc,
-        "dead": dead_relu_fraction(to_net(params), x["train"]),
-        "positive": float(np.mean(network(x["train"], params) > 0.5)),
+        "dead": dead_relu_fraction(dl2024.to_net(params), x["train"]),
+        "positive": float(np.mean(dl2024.network(x["train"], params) > 0.5)),
         "unit_spread": float(np.max(np.abs(units - units[:, :1]))),
         "w1_norm": float(np.abs(w1).sum())}
 
@@ -293,9 +285,10 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
 
         def loss(_: np.ndarray, params: list = params) -> float:
             w, b, _ = params[-1]
-            return float(np.mean(bce_with_logits(yb, (network(xb, params[:-1]) @ w + b)[:, 0])))
+            logit = dl2024.network(xb, params[:-1]) @ w + b
+            return float(np.mean(bce_with_logits(yb, logit[:, 0])))
 
-        for layer, ((w, b, _), (dw, db)) in enumerate(zip(params, backward(params, xb, yb),
+        for layer, ((w, b, _), (dw, db)) in enumerate(zip(params, dl2024.backward(params, xb, yb),
                                                           strict=True), 1):
             for name, p, g in ((f"w{layer}", w, dw), (f"b{layer}", b, db)):
                 check = GradCheck.of(name, g, numeric_grad(loss, p))
@@ -394,10 +387,10 @@ def run_student_gd(config: dict) -> dict[str, Any]:
     """§1.1 at the copy's settings: its grid of (d), and its first-hit search of (h) under its
     compounded schedule and under the intended one."""
     x, y, s = config["x"], config["y"], config["search"]
-    final = {(steps, i): float(optimize_f(x, y, eta, steps)[2])
+    final = {(steps, i): float(optim2d.optimize_f(x, y, eta, steps)[2])
              for steps in config["steps"] for i, eta in enumerate(config["step_sizes"])}
-    ends = {"compounded": lambda e, n, d: descend(x, y, _compounded(e, d, n))["f"],
-            "intended": lambda e, n, d: float(optimize_f(x, y, e, n, d)[2])}
+    ends = {"compounded": lambda e, n, d: optim2d.descend(x, y, _compounded(e, d, n))["f"],
+            "intended": lambda e, n, d: float(optim2d.optimize_f(x, y, e, n, d)[2])}
     first = {}
     for name, end in ends.items():
         hits = ((*p, end(*p)) for p in itertools.product(s["step_sizes"], s["steps"], s["decays"]))
@@ -410,41 +403,33 @@ def run_student_gd(config: dict) -> dict[str, Any]:
 
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the global minimum, what each run reaches, and why -1.82 and compounding are wrong."""
-    minima = r["minima"]["minima"]
-    best = minima[0]
+    minima, g, bounce, sched = (r[k] for k in ("minima", "gd_grid", "gd_bounce", "schedules"))
+    minima = minima["minima"]
 
     def nearest(run: dict) -> dict:
-        return min(minima, key=lambda m: np.hypot(run["x"] - m["x"], run["y"] - m["y"]))
+        return minima[optim2d.nearest_minimum(minima, run["x"], run["y"])]
 
-    g, bounce, sched = r["gd_grid"], r["gd_bounce"], r["schedules"]
-    final = g["final_f"]
-    reached = [(eta, steps) for i, eta in enumerate(g["step_sizes"])
-               for j, steps in enumerate(g["steps"]) if abs(final[i, j] - best["f"]) < 1e-3]
-    ten = final[g["step_sizes"].index(GD_BOUNCE["step_size"]), g["steps"].index(10)]
-    cycle = detect_cycle(np.column_stack([bounce["x_hist"], bounce["y_hist"]]), tol=1e-9)
+    ten = g["final_f"][g["step_sizes"].index(GD_BOUNCE["step_size"]), g["steps"].index(10)]
     intended, compounded = sched["intended"], sched["compounded"]
     claim(intended["f"] < compounded["f"] - 0.1,
           "(g) the compounded schedule ends clearly higher than the intended one")
     tail = bounce["f_hist"][-2:]
     return {
-        "start": f"({START['x']:g}, {START['y']:g})",
-        "global_min": best, "minima": minima, "b_near": nearest(r["gd_b"]), "reached": reached,
+        "start": f"({START['x']:g}, {START['y']:g})", "global_min": minima[0], "minima": minima,
+        "b_near": nearest(r["gd_b"]), "reached": optim2d.grid_reached(g, minima[0]["f"]),
         "grid_best": g["best_config"] | {"f": g["best"]["f"]},
-        "compare": {k: r["gd_compare"][str(eta)] for k, eta in
-                    zip(("small", "good", "large"), GD_COMPARE["step_sizes"], strict=True)},
+        "compare": dict(zip(("small", "good", "large"), r["gd_compare"].values(), strict=True)),
         "compare_sizes": GD_COMPARE["step_sizes"],
-        "grid_table": table(["step size / steps", *g["steps"]],
-                            [[eta, *(num(v, 4) for v in row)]
-                             for eta, row in zip(g["step_sizes"], final, strict=True)]),
-        "bounce": {"ten": ten, "ten_gap": min(abs(m["f"] - ten) for m in minima),
-                   "near": nearest(bounce), "end": bounce["f"], "low": min(tail),
-                   "high": max(tail), "period": cycle.period if cycle else None,
-                   "x_a": bounce["x_hist"][-2], "x_b": bounce["x_hist"][-1],
-                   "grad": float(np.hypot(grad_x_f(bounce["x"], bounce["y"]),
-                                          grad_y_f(bounce["x"], bounce["y"])))},
+        "grid_table": matrix_table("step size / steps", g["step_sizes"], g["steps"], g["final_f"]),
+        "bounce": optim2d.path_end(bounce["x_hist"], bounce["y_hist"]) | {
+            "ten": ten, "ten_gap": min(abs(m["f"] - ten) for m in minima), "near": nearest(bounce),
+            "end": bounce["f"], "low": min(tail), "high": max(tail), "x_a": bounce["x_hist"][-2],
+            "x_b": bounce["x_hist"][-1],
+            "grad": float(np.hypot(optim2d.grad_x_f(bounce["x"], bounce["y"]),
+                                   optim2d.grad_y_f(bounce["x"], bounce["y"])))},
         # Gradient descent settles into a minimum only if eta < 2 / (largest Hessian
         # eigenvalue); find_minima gives both, from the Hessian SymPy differentiates.
-        "hessian": {"lam": best["eigenvalues"][-1], "limit": best["bound"]},
+        "hessian": {"lam": minima[0]["eigenvalues"][-1], "limit": minima[0]["bound"]},
         "decay_eta_end": GD_DECAY["step_size"] * GD_DECAY["decay"] ** (GD_DECAY["steps"] - 1),
         "shrink": {"ratio": sched["shrink_ratio"]},
         "sched": {"intended": intended, "compounded": compounded,
@@ -460,17 +445,17 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
 def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.2: the autodiff gradients against what the student copy printed from PyTorch."""
     a = r["autograd"]
-    rows = []
+    rows, agree = [], []
     for key, label in (("linear", "x w + b"), ("exp_sin", "exp(sin(x w) + b)")):
         (y, ours), (y_printed, printed) = a[key], PRINTED_GRADS[key]
         if y_printed is not None:
             claim(y == y_printed, f"§1.2 {key}: y is the printed value")
         for k, (o, p) in enumerate(zip(ours, printed, strict=True)):
             # Printed to 4 decimals: ours agrees when it rounds to the printed value.
-            agree = all(quote(v, u, 5e-5).agrees for u, v in zip(o, p, strict=True))
-            claim(agree, f"§1.2 {key} pass {k + 1}: our gradients round to the printed ones")
+            agree.append(all(quote(v, u, 5e-5).agrees for u, v in zip(o, p, strict=True)))
             rows.append([label, ("first", "second", "after reset")[k], *(num(v, 4) for v in p),
-                         *(num(v, 6) for v in o), verdict(agree)])
+                         *(num(v, 6) for v in o), verdict(agree[-1])])
+    claim(all(agree), "§1.2 in every pass our gradients round to the printed ones")
     claim(a["rel_error"] < SMOOTH_BAND, "§1.2 autodiff agrees with central differences")
     passes = a["exp_sin"][1]
     claim(passes[1] == (2 * passes[0][0], 2 * passes[0][1]) and passes[2] == passes[0],
@@ -503,11 +488,10 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
 
     rows = [[num(y, 0), num(p, 0), "perfect" if y == p else "completely wrong", show(n),
              show(cl)] for (y, p), n, cl in zip(c["cases"], naive, clipped, strict=True)]
-    values = [[num(v, 4) for v in row] for row in zip(c["x"], c["sigmoid"], PRINTED_SIGMOID,
-                                                       c["relu"], strict=True)]
     return {
-        "activation_table": table(["x (printed)", "sigmoid(x), ours", "sigmoid(x), printed",
-                                   "relu(x), ours"], values),
+        "activation_table": columns_table(["x (printed)", "sigmoid(x), ours",
+                                           "sigmoid(x), printed", "relu(x), ours"],
+                                          [c["x"], c["sigmoid"], PRINTED_SIGMOID, c["relu"]], 4),
         "bce_table": table(["y", "y_hat", "prediction", "formula as written", "bce_loss (ours)"],
                            rows),
         "printed_bce": PRINTED_BCE, "exp_minus_100": math.exp(-100),
@@ -516,18 +500,17 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
 
 def context_layers(r: dict[str, Any]) -> dict[str, Any]:
     """§1.4 and §1.5: model1, the network's output shape, and He initialisation's scale."""
-    rows = r["he_table"]["rows"]
-    for row in rows:
-        # The sample variance of n normal draws has relative standard error sqrt(2 / n).
-        claim(abs(row["var"] / (2 / row["d1"]) - 1) < 4 * math.sqrt(2 / (row["d0"] * row["d1"])),
-              f"§1.5 (b) {row['d0']}x{row['d1']}: the variance is 2/d1 within sampling error")
-        claim(row["bias_zero"] and row["bias_shape"] == (row["d1"],) and
-              row["shape"] == (row["d0"], row["d1"]), "§1.5 (b) shapes, and zero biases")
+    rows, scale = r["he_table"]["rows"], r["he_scale"]
+    # The sample variance of n normal draws has relative standard error sqrt(2 / n).
+    claim(all(abs(row["var"] / (2 / row["d1"]) - 1) < 4 * math.sqrt(2 / (row["d0"] * row["d1"]))
+              for row in rows), "§1.5 (b) every layer's variance is 2/d1 within sampling error")
+    claim(all(row["bias_zero"] and row["bias_shape"] == (row["d1"],)
+              and row["shape"] == (row["d0"], row["d1"]) for row in rows),
+          "§1.5 (b) shapes, and zero biases")
+    claim(all(abs(s / math.sqrt(2 / d1) - 1) < 0.02 for d1, s in zip(scale["d1s"], scale["stds"],
+                                                                     strict=True)),
+          "§1.5 (b) for every d1 the std is sqrt(2/d1)")
     by_shape = {(row["d0"], row["d1"]): row for row in rows}
-    text_mean, text_std = by_shape[(100000, 1)]["mean"], by_shape[(100000, 2)]["std"]
-    scale = r["he_scale"]
-    for d1, s in zip(scale["d1s"], scale["stds"], strict=True):
-        claim(abs(s / math.sqrt(2 / d1) - 1) < 0.02, f"§1.5 (b) d1 = {d1}: std is sqrt(2/d1)")
     # What passing the variance where numpy/torch expect a standard deviation would give.
     claim(all(abs(by_shape[d0, d1]["std"] - 2 / d1) > 0.1 for d0, d1 in ((64, 32), (32, 16))),
           "§1.5 (b) using 2/d1 as the standard deviation would be visibly wrong for these layers")
@@ -538,28 +521,27 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "he_rows": table(["layer d0 x d1", "mean", "variance", "2/d1", "2/d0", "std",
                           "sqrt(2/d1)"], he_rows),
-        "he_text": {"mean": text_mean, "std": text_std},
+        "he_text": {"mean": by_shape[(100000, 1)]["mean"], "std": by_shape[(100000, 2)]["std"]},
         "he_wrong": {"std": by_shape[(64, 32)]["std"], "wrong": 2 / 32},
     }
 
 
 def context_data(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6: the data statistics against the printed ones, and the untrained networks."""
-    s = r["digits_stats"]
-    for key in ("shape_x", "shape_y", "labels", "n_train", "n_val"):
-        claim(s[key] == PRINTED_DIGITS[key], f"§1.6 our {key} is the printed one")
-    for key in ("min", "max"):
-        claim(round(s[key], 12) == round(PRINTED_DIGITS[key], 12),
-              f"§1.6 our {key} agrees with the printed one to 12 decimals")
-        claim(s[key] == s[f"exact_{key}"], f"§1.6 our {key} is the exactly summed value")
-        claim(s[key] != PRINTED_DIGITS[key], f"§1.6 the printed {key} differs in the last digits")
+    s, printed = r["digits_stats"], PRINTED_DIGITS
+    claim(all(s[k] == printed[k] for k in ("shape_x", "shape_y", "labels", "n_train", "n_val")),
+          "§1.6 our shapes, labels and split sizes are the printed ones")
+    claim(all(round(s[k], 12) == round(printed[k], 12) and s[k] == s[f"exact_{k}"] != printed[k]
+              for k in ("min", "max")),
+          "§1.6 our min and max agree with the printed ones to 12 decimals, are the exactly "
+          "summed values, and the printed ones differ in the last digits")
     u = r["untrained"]
     claim(bool(np.all(np.abs(np.array(u["acc"]) - 0.5) < 0.1)),
           "(b) untrained accuracy is near chance")
     claim(bool(np.all(np.array(u["loss"]) > 2 * math.log(2))),
           "(b) untrained loss is far above log 2")
     d0, d1, _ = ARCHS["64-32-1"][-1]
-    return {"printed": PRINTED_DIGITS, "log2": math.log(2),
+    return {"printed": printed, "log2": math.log(2),
             "majority": max(u["val_positive"], 1 - u["val_positive"]),
             "untrained": {"loss": pm(u["loss"]), "acc": pm(u["acc"]), "out_var": 2 / d1,
                           "out_in": d0}}
@@ -609,17 +591,15 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
           "most two training samples for any seed")
     deep_loss, deep_train = mean_curve(deep_runs, "val_loss"), mean_curve(deep_runs, "train_loss")
     deep_best = int(np.argmin(deep_loss)) + 1
-    rows = [[arch, *(NoEscape(f"${pm(v, d)}$") for v, d in (
-        (train_acc[arch], 3), (acc[arch], 3),
-        ([run["final_train_loss"] for run in variants[arch]], 4),
-        (finals(variants[arch], "val_loss"), 3)))] for arch in VARIANTS["archs"]]
+    rows = {arch: [train_acc[arch], acc[arch], [run["final_train_loss"] for run in runs],
+                   finals(runs, "val_loss")] for arch, runs in variants.items()}
     return {
         "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(acc["64-32-1"]),
                   "val_min": acc["64-32-1"].min(), "settled": settled,
                   "val_loss": (val_loss[settled - 1], val_loss[-1]),
                   "train_loss": (train_loss[settled - 1], train_loss[-1])},
-        "variants_table": table(["network", "train accuracy", "validation accuracy",
-                                 "train loss", "validation loss"], rows),
+        "variants_table": seeds_table(["network", "train accuracy", "validation accuracy",
+                                       "train loss", "validation loss"], rows, [3, 3, 4, 3]),
         "acc": {a: pm(v) for a, v in acc.items()},
         "acc_mean": {a: v.mean() for a, v in acc.items()},
         "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
@@ -715,13 +695,13 @@ REPORT = Report(
     title="Deep Learning 2024, Assignment 1",
     template="dl2024-a1.tex.j2",
     experiments=(
-        Experiment("gd_b", run_gd, GD_B),
-        Experiment("gd_grid", run_gd_grid, GD_GRID),
-        Experiment("gd_compare", run_gd_compare, GD_COMPARE),
-        Experiment("gd_bounce", run_gd, GD_BOUNCE),
+        Experiment("gd_b", optim2d.run_gd, GD_B),
+        Experiment("gd_grid", optim2d.run_gd_grid, GD_GRID),
+        Experiment("gd_compare", optim2d.run_gd_compare, GD_COMPARE),
+        Experiment("gd_bounce", optim2d.run_gd, GD_BOUNCE),
         Experiment("schedules", run_schedules, SCHEDULES),
-        Experiment("gd_decay", run_gd, GD_DECAY),
-        Experiment("minima", find_minima, MINIMA),
+        Experiment("gd_decay", optim2d.run_gd, GD_DECAY),
+        Experiment("minima", optim2d.find_minima, MINIMA),
         Experiment("autograd", run_autograd, AUTOGRAD),
         Experiment("components", run_components, COMPONENTS),
         Experiment("model1", run_model1, SEEDED),
