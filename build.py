@@ -14,7 +14,11 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+
+from report import uptodate
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CONFIG = ROOT / "report.toml"
@@ -162,10 +166,6 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         from report.watch import watch
 
         return watch(argv, [load(rid) for rid in args.reports or ids], args.config)
-    from report import sweep
-
-    sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
-                    location=args.build_dir.resolve() / "cache" / "points")
     try:
         _prepare_build_dir(args.build_dir)
         setup_logging(args.build_dir, args.quiet)
@@ -177,7 +177,7 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         log.info("another build is running in %s; waiting for it to finish", args.build_dir)
         lock.acquire()
     try:
-        return _build(args, config, ids, load, figures)
+        return _build(args, config, ids, load, figures, shortcut=reports is None)
     except user_errors() as err:
         return fail(str(err))
     except OSError as err:
@@ -188,27 +188,67 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         lock.release()
 
 
-def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict) -> int:
-    from report.pipeline import Builder
-    from report.workers import workers_die_with_build
-
+def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict,
+           shortcut: bool = False) -> int:
+    """Build what was asked for; with `shortcut`, a report whose last build is still current
+    (report/uptodate.py) is not built again, and the build engine is imported only if needed."""
     log = logging.getLogger("build")
-    with workers_die_with_build():
-        builder = Builder(args.build_dir.resolve(), config)
-        if args.figure:
+    if args.figure or args.claims is not None:
+        with _builder(args, config) as builder:
+            if args.claims is not None:
+                return list_claims(builder, [load(rid) for rid in args.reports or ids])
             report, figure = figures[args.figure]
             records = builder.run(report, report.needed_for(figure))
             builder.plot(report, records, only=figure.name)
             log.info("wrote %s", builder.figure_path(report, figure))
             return 0
-        if args.claims is not None:
-            return list_claims(builder, [load(rid) for rid in args.reports or ids])
-        start = time.perf_counter()
+    start = time.perf_counter()
+    digest = _inputs_digest(args, config) if shortcut else None
+    with ExitStack() as stack:
+        builder = None
         for rid in args.reports or ids:
-            out = builder.build(load(rid), tex_only=args.tex_only)
+            stamp = uptodate.current(args.build_dir, rid, args.tex_only, digest) if digest else None
+            if stamp is not None:
+                for level, message in stamp.messages:
+                    log.log(level, "%s", message)
+                log.info("%-14s current: no input changed since its last build", rid)
+                out = Path(stamp.product)
+            else:
+                builder = builder or stack.enter_context(_builder(args, config))
+                report = load(rid)
+                if digest:
+                    uptodate.forget(args.build_dir, rid)
+                out = builder.build(report, tex_only=args.tex_only)
+                if digest:
+                    uptodate.record(args.build_dir, rid, args.tex_only, digest, out,
+                                    builder.template_dirs(report),
+                                    builder.outputs(report, args.tex_only),
+                                    builder.notes.get(rid, []))
             log.info("wrote %s", _rel(out))
-        log.info("done in %.1f s", time.perf_counter() - start)
-        return 0
+    log.info("done in %.1f s", time.perf_counter() - start)
+    return 0
+
+
+@contextmanager
+def _builder(args: argparse.Namespace, config) -> Iterator:
+    """The build engine (imported here: a build with nothing to do never loads it)."""
+    from report import sweep
+    from report.pipeline import Builder
+    from report.workers import workers_die_with_build
+
+    sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
+                    location=args.build_dir.resolve() / "cache" / "points")
+    with workers_die_with_build():
+        yield Builder(args.build_dir.resolve(), config)
+
+
+def _inputs_digest(args: argparse.Namespace, config) -> str | None:
+    """The digest of the build's inputs, taken before it starts; None if one cannot be read."""
+    try:
+        return uptodate.inputs_digest(args.build_dir, args.config, config.mnist_dir,
+                                      args.tex_only)
+    except OSError:
+        return None
 
 
 # What the machine, not the program, is to blame for: a full disk, a read-only or foreign

@@ -17,9 +17,12 @@ import pkgutil
 import traceback
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from report import assignments
-from report.spec import FigureSpec, Report
+
+if TYPE_CHECKING:  # report.spec loads Jinja and PyLaTeX: not needed to list the report ids
+    from report.spec import FigureSpec, Report
 
 HERE = Path(assignments.__file__).resolve().parent
 ROOT = HERE.parent.parent
