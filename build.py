@@ -148,7 +148,8 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
     if unknown:
         return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(ids)}", 2)
     try:
-        figures = assignments.figure_index(load_all()) if args.figure else {}
+        figures = _figures(args.figure, load, load_all,
+                           assignments.figure_owners if reports is None else None)
     except assignments.ReportModuleError as err:
         return fail(str(err))
     if args.figure and args.figure not in figures:
@@ -186,6 +187,21 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         return fail(disk_error(err, args.build_dir))
     finally:
         lock.release()
+
+
+def _figures(name: str | None, load, load_all, owners) -> dict:
+    """The figure index `--figure NAME` needs: that of the report the figure's name is found in
+    by reading the report modules (`owners`), importing only it; every report's otherwise."""
+    from report.registry import figure_index
+
+    if name is None:
+        return {}
+    found = owners(name) if owners is not None else []
+    if len(found) == 1:
+        index = figure_index({found[0]: load(found[0])})
+        if name in index:
+            return index
+    return figure_index(load_all())
 
 
 def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict,

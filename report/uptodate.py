@@ -128,7 +128,8 @@ class Stamp:
     product: str  # what the build was for: the PDF, or the .tex with --tex-only
     template_dirs: tuple[str, ...]
     outputs: tuple[tuple[str, int, int], ...]
-    messages: tuple[str, ...]  # the lines a build logs at its end (warnings, page map)
+    # (logging level, line) of what the build logged for the user: warnings, the page map.
+    messages: tuple[tuple[int, str], ...]
 
 
 def stamp_path(build_dir: Path, report_id: str, tex_only: bool) -> Path:
@@ -153,7 +154,8 @@ def current(build_dir: Path, report_id: str, tex_only: bool, digest: str) -> Sta
     try:
         data = json.loads(stamp_path(build_dir, report_id, tex_only).read_text())
         stamp = Stamp(data["digest"], data["product"], tuple(data["template_dirs"]),
-                      tuple(tuple(o) for o in data["outputs"]), tuple(data["messages"]))
+                      tuple(tuple(o) for o in data["outputs"]),
+                      tuple((int(level), str(text)) for level, text in data["messages"]))
         if stamp.digest != _with_template_dirs(digest, stamp.template_dirs):
             return None
         if any(_stat(Path(path)) != (path, size, mtime) for path, size, mtime in stamp.outputs):
@@ -171,7 +173,7 @@ def forget(build_dir: Path, report_id: str) -> None:
 
 def record(build_dir: Path, report_id: str, tex_only: bool, digest: str, product: Path,
            template_dirs: Sequence[Path], outputs: Sequence[Path],
-           messages: Sequence[str]) -> None:
+           messages: Sequence[tuple[int, str]]) -> None:
     """Write the stamp of a successful build; `digest` is the one taken before it started."""
     dirs = tuple(str(d) for d in template_dirs)
     stats = [_stat(Path(o)) for o in [product, *outputs]]
