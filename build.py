@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from report import uptodate
@@ -220,29 +220,83 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
             return 0
     start = time.perf_counter()
     digest = _inputs_digest(args, config) if shortcut else None
-    with ExitStack() as stack:
-        builder = None
-        for rid in args.reports or ids:
-            stamp = uptodate.current(args.build_dir, rid, args.tex_only, digest) if digest else None
-            if stamp is not None:
-                for level, message in stamp.messages:
-                    log.log(level, "%s", message)
-                log.info("%-14s current: no input changed since its last build", rid)
-                out = Path(stamp.product)
-            else:
-                builder = builder or stack.enter_context(_builder(args, config))
-                report = load(rid)
-                if digest:
-                    uptodate.forget(args.build_dir, rid)
-                out = builder.build(report, tex_only=args.tex_only)
-                if digest:
-                    uptodate.record(args.build_dir, rid, args.tex_only, digest, out,
-                                    builder.template_dirs(report),
-                                    builder.outputs(report, args.tex_only),
-                                    builder.notes.get(rid, []))
+    wanted = args.reports or ids
+    todo = []
+    for rid in wanted:
+        stamp = uptodate.current(args.build_dir, rid, args.tex_only, digest) if digest else None
+        if stamp is None:
+            todo.append(rid)
+            continue
+        for level, message in stamp.messages:
+            log.log(level, "%s", message)
+        log.info("%-14s current: no input changed since its last build", rid)
+        log.info("wrote %s", _rel(Path(stamp.product)))
+    if shortcut and len(todo) > 1 and _jobs(args) > 1:
+        # Reports side by side, one worker process each: one report's serial steps (LaTeX, a
+        # lone experiment, imports) fill the core that the other's sweep leaves idle.
+        for out in _build_in_parallel(args, config, todo, digest):
             log.info("wrote %s", _rel(out))
+    elif todo:
+        with _builder(args, config) as builder:
+            for rid in todo:
+                log.info("wrote %s", _rel(_build_report(builder, args, load(rid), digest)))
     log.info("done in %.1f s", time.perf_counter() - start)
     return 0
+
+
+def _build_report(builder, args: argparse.Namespace, report, digest: str | None) -> Path:
+    """Build one report; with a `digest` of the inputs taken before, stamp it when done."""
+    if digest:
+        uptodate.forget(args.build_dir, report.id)
+    out = builder.build(report, tex_only=args.tex_only)
+    if digest:
+        uptodate.record(args.build_dir, report.id, args.tex_only, digest, out,
+                        builder.template_dirs(report), builder.outputs(report, args.tex_only),
+                        builder.notes.get(report.id, []))
+    return out
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    import joblib
+
+    return args.jobs or joblib.cpu_count()
+
+
+def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
+                       digest: str | None) -> Iterator[Path]:
+    """Build `ids` in two worker processes (each still runs its sweeps and figures in `--jobs`
+    processes); the PDFs' paths in the order of `ids`.
+
+    The workers are forked: they start with this process's modules, logging and settings (a
+    test driver's stand-ins included), and they exit when it dies.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from report.workers import exit_with_parent
+
+    with ProcessPoolExecutor(max_workers=min(2, len(ids)),
+                             mp_context=multiprocessing.get_context("fork"),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+        futures = [pool.submit(build_one_in_worker, args, config, rid, digest) for rid in ids]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()  # after a failure, the reports not started are not built
+
+
+def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
+                        digest: str | None) -> Path:
+    """A worker's part of `_build_in_parallel`: one report, with one BLAS thread (processes,
+    not threads, fill the cores) and an engine of its own."""
+    from threadpoolctl import threadpool_limits
+
+    from report.registry import load
+
+    with threadpool_limits(1, user_api="blas"), _builder(args, config) as builder:
+        return _build_report(builder, args, load(report_id), digest)
 
 
 @contextmanager
