@@ -232,6 +232,10 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
         log.info("%-14s current: no input changed since its last build", rid)
         log.info("wrote %s", _rel(Path(stamp.product)))
     if shortcut and len(todo) > 1 and _jobs(args) > 1:
+        # Longest first (as last time; never built counts as longest), so that no long report
+        # is left to run alone at the end.
+        last = {rid: uptodate.last_seconds(args.build_dir, rid, args.tex_only) for rid in todo}
+        todo.sort(key=lambda rid: -(last[rid] if last[rid] is not None else float("inf")))
         # Reports side by side, one worker process each: one report's serial steps (LaTeX, a
         # lone experiment, imports) fill the core that the other's sweep leaves idle.
         for out in _build_in_parallel(args, config, todo, digest):
@@ -246,13 +250,14 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
 
 def _build_report(builder, args: argparse.Namespace, report, digest: str | None) -> Path:
     """Build one report; with a `digest` of the inputs taken before, stamp it when done."""
+    start = time.perf_counter()
     if digest:
-        uptodate.forget(args.build_dir, report.id)
+        uptodate.forget(args.build_dir, report.id, args.tex_only)
     out = builder.build(report, tex_only=args.tex_only)
     if digest:
         uptodate.record(args.build_dir, report.id, args.tex_only, digest, out,
                         builder.template_dirs(report), builder.outputs(report, args.tex_only),
-                        builder.notes.get(report.id, []))
+                        builder.notes.get(report.id, []), time.perf_counter() - start)
     return out
 
 

@@ -31,8 +31,10 @@ _ANY_SKIP = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cac
 ENV_VARS = ("MNIST_DIR", "MNIST_UNVERIFIED", "MNIST_MIRROR", "NNREPORT_CACHE", "XDG_CACHE_HOME",
             "HOME", "PATH", "TEXINPUTS", "TEXMFHOME", "TEXMFVAR", "TEXMFCONFIG", "LANG",
             "LC_ALL")
-# Installing or removing any Debian package (TeX Live, a font) rewrites this file.
-SYSTEM_FILES = (Path("/var/lib/dpkg/status"),)
+# Installing or removing any Debian package (TeX Live, a font) rewrites the first; the font
+# folders of the user change when a font is added to them.
+SYSTEM_FILES = (Path("/var/lib/dpkg/status"), Path.home() / ".fonts",
+                Path.home() / ".local" / "share" / "fonts")
 
 
 def _update_tree(digest: hashlib._Hash, root: Path, skip: set[Path]) -> None:
@@ -83,6 +85,18 @@ def _packages() -> list[str]:
     return found
 
 
+def _tex() -> list[tuple[str, int, int] | None]:
+    """The TeX programs, and the file index of a TeX Live installed outside Debian's packages
+    (tlmgr rewrites it whenever it installs or updates a package)."""
+    found = []
+    for tool in ("latexmk", "lualatex", "git"):
+        where = shutil.which(tool)
+        found.append(_stat(Path(where).resolve()) if where else None)
+        if tool == "lualatex" and where and len(Path(where).resolve().parents) > 2:
+            found.append(_stat(Path(where).resolve().parents[2] / "texmf-dist" / "ls-R"))
+    return found
+
+
 def _mnist_cache() -> Path:
     # As model.data.mnist_cache_dir, without importing pooch (its user cache is XDG's).
     root = os.environ.get("NNREPORT_CACHE")
@@ -107,8 +121,7 @@ def inputs_digest(build_dir: Path, config_file: Path, mnist_dir: Path | None,
         "python": [sys.version, sys.executable],
         "packages": _packages(),
         "env": {name: os.environ.get(name) for name in ENV_VARS},
-        "tex": [_stat(Path(p).resolve()) if (p := shutil.which(tool)) else None
-                for tool in ("latexmk", "lualatex", "git")],
+        "tex": _tex(),
         "system": [_stat(path) for path in SYSTEM_FILES],
         "config": [str(config_file), config_file.read_bytes().hex() if config_file.exists()
                    else None],
@@ -165,15 +178,31 @@ def current(build_dir: Path, report_id: str, tex_only: bool, digest: str) -> Sta
     return stamp
 
 
-def forget(build_dir: Path, report_id: str) -> None:
-    """Drop the report's stamps: a build of it is starting, and may fail half way."""
-    for tex_only in (False, True):
-        stamp_path(build_dir, report_id, tex_only).unlink(missing_ok=True)
+def forget(build_dir: Path, report_id: str, tex_only: bool) -> None:
+    """Make the report's stamp stale (its digest void, the rest kept for `last_seconds`): a
+    build of it is starting, and may fail half way."""
+    path = stamp_path(build_dir, report_id, tex_only)
+    try:
+        data = json.loads(path.read_text())
+        data["digest"] = ""
+        path.write_text(json.dumps(data, indent=1))
+    except (OSError, ValueError, TypeError):
+        path.unlink(missing_ok=True)
+
+
+def last_seconds(build_dir: Path, report_id: str, tex_only: bool) -> float | None:
+    """How long the report's last recorded build took, current or not (None if unknown): the
+    longest builds are started first when several run side by side."""
+    try:
+        return float(json.loads(stamp_path(build_dir, report_id, tex_only).read_text())
+                     ["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def record(build_dir: Path, report_id: str, tex_only: bool, digest: str, product: Path,
            template_dirs: Sequence[Path], outputs: Sequence[Path],
-           messages: Sequence[tuple[int, str]]) -> None:
+           messages: Sequence[tuple[int, str]], seconds: float = 0.0) -> None:
     """Write the stamp of a successful build; `digest` is the one taken before it started."""
     dirs = tuple(str(d) for d in template_dirs)
     stats = [_stat(Path(o)) for o in [product, *outputs]]
@@ -182,7 +211,8 @@ def record(build_dir: Path, report_id: str, tex_only: bool, digest: str, product
     path = stamp_path(build_dir, report_id, tex_only)
     text = json.dumps({"digest": _with_template_dirs(digest, dirs),
                        "product": str(Path(product).resolve()), "template_dirs": dirs,
-                       "outputs": stats, "messages": list(messages)}, indent=1)
+                       "outputs": stats, "messages": list(messages), "seconds": seconds},
+                      indent=1)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text)

@@ -111,10 +111,12 @@ def test_touched_or_removed_output_makes_the_build_run_again(tree):
     assert uptodate.current(tree / "build", "a", False, d) is None
 
 
-def test_forget_drops_the_stamp(tree):
-    d, _ = stamped(tree)
-    uptodate.forget(tree / "build", "a")
+def test_forget_voids_the_stamp_but_keeps_the_last_build_time(tree):
+    d, pdf = stamped(tree)
+    uptodate.record(tree / "build", "a", False, d, pdf, [], [], [], seconds=12.5)
+    uptodate.forget(tree / "build", "a", False)
     assert uptodate.current(tree / "build", "a", False, d) is None
+    assert uptodate.last_seconds(tree / "build", "a", False) == 12.5
 
 
 def test_unreadable_stamp_means_build(tree):
