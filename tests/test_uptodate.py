@@ -1,5 +1,6 @@
-"""The shortcut of a build with nothing to do (report/uptodate.py): every kind of input that
-changes makes it build again, and what the build writes itself does not."""
+"""The build's shortcuts: a build with nothing to do (report/uptodate.py) runs again when any
+kind of input changes, but not for what the build writes itself; `--figure NAME` finds the one
+report to import by reading the report modules."""
 
 from __future__ import annotations
 
@@ -137,3 +138,12 @@ def test_template_folder_outside_the_project_is_part_of_the_stamp(tree, tmp_path
     assert uptodate.current(tree / "build", "b", False, d) is not None
     (outside / "b.tex.j2").write_text("two")
     assert uptodate.current(tree / "build", "b", False, d) is None
+
+
+def test_figure_owner_is_found_by_reading_the_report_modules():
+    from report import registry
+
+    index = registry.figure_index({"lab4-backprop": registry.load("lab4-backprop")})
+    name = next(iter(index))
+    assert registry.figure_owners(name) == ["lab4-backprop"]
+    assert registry.figure_owners("no_such_figure") == []
