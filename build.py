@@ -302,12 +302,18 @@ def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
                         digest: str | None) -> Path:
     """A worker's part of `_build_in_parallel`: one report, with one BLAS thread (processes,
     not threads, fill the cores) and an engine of its own."""
+    from joblib.externals.loky import get_reusable_executor
     from threadpoolctl import threadpool_limits
 
     from report.registry import load
 
-    with threadpool_limits(1, user_api="blas"), _builder(args, config) as builder:
-        return _build_report(builder, args, load(report_id), digest)
+    try:
+        with threadpool_limits(1, user_api="blas"), _builder(args, config) as builder:
+            return _build_report(builder, args, load(report_id), digest)
+    finally:
+        # A worker process waits for its children when it exits: the sweeps' and figures' idle
+        # joblib workers would hold it (and the build) for their five-minute idle timeout.
+        get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
 @contextmanager

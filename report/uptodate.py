@@ -46,8 +46,10 @@ def _update_tree(digest: hashlib._Hash, root: Path, skip: set[Path]) -> None:
                          and (here / d).resolve() not in skip)
         for name in sorted(files):
             path = here / name
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            digest.update(path.read_bytes())
+            content = path.read_bytes()
+            # The length too, so that no two trees run together into the same bytes.
+            digest.update(f"{path.relative_to(root)}\0{len(content)}\0".encode())
+            digest.update(content)
 
 
 def _listing(folder: Path | None) -> list[tuple[str, int, int]]:
