@@ -302,7 +302,7 @@ def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
                         digest: str | None) -> Path:
     """A worker's part of `_build_in_parallel`: one report, with one BLAS thread (processes,
     not threads, fill the cores) and an engine of its own."""
-    from joblib.externals.loky import get_reusable_executor
+    from joblib.externals.loky import reusable_executor
     from threadpoolctl import threadpool_limits
 
     from report.registry import load
@@ -312,8 +312,12 @@ def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
             return _build_report(builder, args, load(report_id), digest)
     finally:
         # A worker process waits for its children when it exits: the sweeps' and figures' idle
-        # joblib workers would hold it (and the build) for their five-minute idle timeout.
-        get_reusable_executor().shutdown(wait=True, kill_workers=True)
+        # joblib workers would hold it (and the build) for their five-minute idle timeout. And
+        # it exits without atexit hooks, so joblib's own `terminate` must remove its /dev/shm
+        # folders (else loky's tracker does, warning). joblib keeps that executor privately.
+        executor = getattr(reusable_executor, "_executor", None)
+        if executor is not None:
+            getattr(executor, "terminate", executor.shutdown)(kill_workers=True)
 
 
 @contextmanager

@@ -274,8 +274,10 @@ class Builder:
             # The figures' own lines add up worker time; this one is the step's wall time.
             with workers_die_with_build(), step(report.id, "figures",
                                                 f"{len(todo)} drawn in {jobs} processes"):
-                # Same n_jobs as the sweep's: joblib then reuses its worker processes.
-                drawn = joblib.Parallel(n_jobs=jobs, return_as="generator")(
+                # Same n_jobs as the sweep's: joblib then reuses its worker processes. The
+                # inputs are pickled, not memory-mapped: a report built in a forked worker
+                # (build.py) exits without the atexit hook that removes joblib's /dev/shm folders.
+                drawn = joblib.Parallel(n_jobs=jobs, return_as="generator", max_nbytes=None)(
                     joblib.delayed(_draw)(*call, one_thread=True) for call in calls)
                 for (figure, _, stamp, key), seconds in zip(todo, drawn, strict=True):
                     log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
