@@ -14,7 +14,11 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from report import uptodate
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CONFIG = ROOT / "report.toml"
@@ -144,7 +148,8 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
     if unknown:
         return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(ids)}", 2)
     try:
-        figures = assignments.figure_index(load_all()) if args.figure else {}
+        figures = _figures(args.figure, load, load_all,
+                           assignments.figure_owners if reports is None else None)
     except assignments.ReportModuleError as err:
         return fail(str(err))
     if args.figure and args.figure not in figures:
@@ -162,10 +167,6 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         from report.watch import watch
 
         return watch(argv, [load(rid) for rid in args.reports or ids], args.config)
-    from report import sweep
-
-    sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
-                    location=args.build_dir.resolve() / "cache" / "points")
     try:
         _prepare_build_dir(args.build_dir)
         setup_logging(args.build_dir, args.quiet)
@@ -177,7 +178,7 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         log.info("another build is running in %s; waiting for it to finish", args.build_dir)
         lock.acquire()
     try:
-        return _build(args, config, ids, load, figures)
+        return _build(args, config, ids, load, figures, shortcut=reports is None)
     except user_errors() as err:
         return fail(str(err))
     except OSError as err:
@@ -188,27 +189,157 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         lock.release()
 
 
-def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict) -> int:
-    from report.pipeline import Builder
-    from report.workers import workers_die_with_build
+def _figures(name: str | None, load, load_all, owners) -> dict:
+    """The figure index `--figure NAME` needs: that of the report the figure's name is found in
+    by reading the report modules (`owners`), importing only it; every report's otherwise."""
+    from report.registry import figure_index
 
+    if name is None:
+        return {}
+    found = owners(name) if owners is not None else []
+    if len(found) == 1:
+        index = figure_index({found[0]: load(found[0])})
+        if name in index:
+            return index
+    return figure_index(load_all())
+
+
+def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict,
+           shortcut: bool = False) -> int:
+    """Build what was asked for; with `shortcut`, a report whose last build is still current
+    (report/uptodate.py) is not built again, and the build engine is imported only if needed."""
     log = logging.getLogger("build")
-    with workers_die_with_build():
-        builder = Builder(args.build_dir.resolve(), config)
-        if args.figure:
+    if args.figure or args.claims is not None:
+        with _builder(args, config) as builder:
+            if args.claims is not None:
+                return list_claims(builder, [load(rid) for rid in args.reports or ids])
             report, figure = figures[args.figure]
             records = builder.run(report, report.needed_for(figure))
             builder.plot(report, records, only=figure.name)
             log.info("wrote %s", builder.figure_path(report, figure))
             return 0
-        if args.claims is not None:
-            return list_claims(builder, [load(rid) for rid in args.reports or ids])
-        start = time.perf_counter()
-        for rid in args.reports or ids:
-            out = builder.build(load(rid), tex_only=args.tex_only)
+    start = time.perf_counter()
+    digest = _inputs_digest(args, config) if shortcut else None
+    wanted = args.reports or ids
+    todo = []
+    for rid in wanted:
+        stamp = uptodate.current(args.build_dir, rid, args.tex_only, digest) if digest else None
+        if stamp is None:
+            todo.append(rid)
+            continue
+        for level, message in stamp.messages:
+            log.log(level, "%s", message)
+        log.info("%-14s current: no input changed since its last build", rid)
+        log.info("wrote %s", _rel(Path(stamp.product)))
+    if shortcut and len(todo) > 1 and _jobs(args) > 1:
+        # Longest first (as last time; never built counts as longest), so that no long report
+        # is left to run alone at the end.
+        last = {rid: uptodate.last_seconds(args.build_dir, rid, args.tex_only) for rid in todo}
+        todo.sort(key=lambda rid: -(last[rid] if last[rid] is not None else float("inf")))
+        # Reports side by side, one worker process each: one report's serial steps (LaTeX, a
+        # lone experiment, imports) fill the core that the other's sweep leaves idle.
+        for out in _build_in_parallel(args, config, todo, digest):
             log.info("wrote %s", _rel(out))
-        log.info("done in %.1f s", time.perf_counter() - start)
-        return 0
+    elif todo:
+        with _builder(args, config) as builder:
+            for rid in todo:
+                log.info("wrote %s", _rel(_build_report(builder, args, load(rid), digest)))
+    log.info("done in %.1f s", time.perf_counter() - start)
+    return 0
+
+
+def _build_report(builder, args: argparse.Namespace, report, digest: str | None) -> Path:
+    """Build one report; with a `digest` of the inputs taken before, stamp it when done."""
+    start = time.perf_counter()
+    if digest:
+        uptodate.forget(args.build_dir, report.id, args.tex_only)
+    out = builder.build(report, tex_only=args.tex_only)
+    if digest:
+        uptodate.record(args.build_dir, report.id, args.tex_only, digest, out,
+                        builder.template_dirs(report), builder.outputs(report, args.tex_only),
+                        builder.notes.get(report.id, []), time.perf_counter() - start)
+    return out
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    import joblib
+
+    return args.jobs or joblib.cpu_count()
+
+
+def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
+                       digest: str | None) -> Iterator[Path]:
+    """Build `ids` in two worker processes (each still runs its sweeps and figures in `--jobs`
+    processes); the PDFs' paths in the order of `ids`.
+
+    The workers are forked: they start with this process's modules, logging and settings (a
+    test driver's stand-ins included), and they exit when it dies.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from report.workers import exit_with_parent
+
+    with ProcessPoolExecutor(max_workers=min(2, len(ids)),
+                             mp_context=multiprocessing.get_context("fork"),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+        futures = [pool.submit(build_one_in_worker, args, config, rid, digest) for rid in ids]
+        try:
+            for future in futures:
+                yield future.result()
+        except BaseException:
+            # A failed report (or Ctrl-C) ends the build now: the reports not started are not
+            # built, and the one still running is stopped rather than waited for (Python 3.11
+            # has no public call for this; its sweep workers follow, see report/workers.py).
+            for future in futures:
+                future.cancel()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            raise
+
+
+def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
+                        digest: str | None) -> Path:
+    """A worker's part of `_build_in_parallel`: one report, with one BLAS thread (processes,
+    not threads, fill the cores) and an engine of its own."""
+    from joblib.externals.loky import reusable_executor
+    from threadpoolctl import threadpool_limits
+
+    from report.registry import load
+
+    try:
+        with threadpool_limits(1, user_api="blas"), _builder(args, config) as builder:
+            return _build_report(builder, args, load(report_id), digest)
+    finally:
+        # A worker process waits for its children when it exits: the sweeps' and figures' idle
+        # joblib workers would hold it (and the build) for their five-minute idle timeout. And
+        # it exits without atexit hooks, so joblib's own `terminate` must remove its /dev/shm
+        # folders (else loky's tracker does, warning). joblib keeps that executor privately.
+        executor = getattr(reusable_executor, "_executor", None)
+        if executor is not None:
+            getattr(executor, "terminate", executor.shutdown)(kill_workers=True)
+
+
+@contextmanager
+def _builder(args: argparse.Namespace, config) -> Iterator:
+    """The build engine (imported here: a build with nothing to do never loads it)."""
+    from report import sweep
+    from report.pipeline import Builder
+    from report.workers import workers_die_with_build
+
+    sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
+                    location=args.build_dir.resolve() / "cache" / "points")
+    with workers_die_with_build():
+        yield Builder(args.build_dir.resolve(), config)
+
+
+def _inputs_digest(args: argparse.Namespace, config) -> str | None:
+    """The digest of the build's inputs, taken before it starts; None if one cannot be read."""
+    try:
+        return uptodate.inputs_digest(args.build_dir, args.config, config.mnist_dir,
+                                      args.tex_only)
+    except OSError:
+        return None
 
 
 # What the machine, not the program, is to blame for: a full disk, a read-only or foreign

@@ -1,16 +1,23 @@
 """How long the build takes: a cold and a warm build of every report, into a temporary folder.
 
-Cold: each report built in its own `build.py` process into a fresh build folder (empty cache),
-one after another. Warm: the same again with nothing changed, then all reports in one process,
-then one figure alone (`--figure`). For each build it prints the wall time and each step's share
-of it (derive, run, plot, render, compile, read from the build log), the rest being start-up
-(imports, hashing, reading the cache). A report whose build fails is shown with its last line.
-Run: .venv/bin/python bench/build_speed.py [--config FILE] [--keep]  (a benchmark, not a test).
+Cold: every report in one `build.py` process (as `make pdf` runs them) into a fresh build
+folder, empty cache. Warm, each `--repeat` times (min and median): the same with nothing
+changed; one report alone; the same report with its up-to-date stamp removed (what a rebuild
+costs after an edit the caches do not key on, a template's wording say: every step runs, from
+the caches); one figure alone (`--figure`). For each it prints the wall time, the CPU time of
+the processes (on a loaded machine the steadier number), and per report each step's seconds
+(derive, run, plot, render, compile, read from the build log) and share of that report's total.
+Reports built side by side overlap, so their totals add up to more than the wall time.
+A build that fails is shown with its last line.
+Run: .venv/bin/python bench/build_speed.py [--config FILE] [--repeat N] [--keep] [IDS...]
+(a benchmark, not a test; the cold build takes minutes).
 """
 
 import argparse
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,74 +30,89 @@ STEPS = ("derive", "run", "plot", "render", "compile")
 LINE = re.compile(r"^(\S+)\s+(derive|run|plot|figures|render|compile|total)\s+([\d.]+) s", re.M)
 
 
-def build(args: list[str], build_dir: Path, config: Path) -> tuple[float, dict, int, str]:
-    """Run build.py once: (wall seconds, {step: seconds}, exit status, last line of stderr)."""
+def build(args: list[str], build_dir: Path, config: Path) -> tuple[float, float, dict, int, str]:
+    """Run build.py once: (wall s, CPU s of it and its workers, {report: {step: s}}, exit
+    status, last line of its output)."""
     command = [sys.executable, str(ROOT / "build.py"), *args, "--build-dir", str(build_dir),
                "--config", str(config)]
+    before = os.times()
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user
+           + after.children_system - before.children_system)
     per: dict[tuple[str, str], float] = defaultdict(float)
     for report, name, seconds in LINE.findall(proc.stderr + proc.stdout):
         per[report, name] += float(seconds)
-    steps: dict[str, float] = defaultdict(float)
+    steps: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (report, name), seconds in per.items():
         # Figures drawn in parallel: the step's wall time ("figures"), not the workers' sum.
         if name == "plot" and (report, "figures") in per:
             continue
-        steps["plot" if name == "figures" else name] += seconds
+        steps[report]["plot" if name == "figures" else name] += seconds
     lines = (proc.stderr or proc.stdout).strip().splitlines()
-    return wall, steps, proc.returncode, lines[-1] if lines else ""
+    return wall, cpu, steps, proc.returncode, lines[-1] if lines else ""
 
 
-def row(label: str, wall: float, steps: dict, status: int, last: str) -> str:
-    """One line: wall time, then each step's share of it, then start-up's."""
-    inside = sum(steps.get(s, 0.0) for s in STEPS)
-    shares = "  ".join(f"{s} {steps.get(s, 0.0) / wall:4.0%}" for s in STEPS)
-    text = f"  {label:22} {wall:7.2f} s  {shares}  start-up {max(wall - inside, 0) / wall:4.0%}"
-    return text if status == 0 else f"{text}\n    FAILED (exit {status}): {last[:150]}"
+def show(label: str, runs: list[tuple[float, float, dict, int, str]]) -> None:
+    """One line of wall and CPU time (min and median over the runs), then one per report of the
+    first run: its total and each step's seconds and share of it."""
+    walls = [r[0] for r in runs]
+    cpus = [r[1] for r in runs]
+    spread = (f"min {min(walls):6.2f} s  median {statistics.median(walls):6.2f} s"
+              if len(runs) > 1 else f"{walls[0]:6.2f} s")
+    print(f"  {label:34} wall {spread}  cpu {min(cpus):6.2f} s  ({len(runs)} run"
+          f"{'s' if len(runs) > 1 else ''})")
+    _, _, steps, status, last = runs[0]
+    for report, times in sorted(steps.items()):
+        total = times.get("total") or sum(times.get(s, 0.0) for s in STEPS)
+        parts = "  ".join(f"{s} {times.get(s, 0.0):6.2f} s {times.get(s, 0.0) / total:4.0%}"
+                          for s in STEPS) if total else ""
+        print(f"    {report:14} total {total:6.2f} s  {parts}")
+    for run in runs:
+        if run[3] != 0:
+            print(f"    FAILED (exit {run[3]}): {run[4][:150]}")
+            break
+    if status == 0 and not steps:
+        print("    (no step ran: every report was current)")
 
 
-def report_ids() -> list[str]:
-    out = subprocess.run([sys.executable, str(ROOT / "build.py"), "--list"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line and not line[0].isspace()]
-
-
-def first_figure() -> str:
-    out = subprocess.run([sys.executable, str(ROOT / "build.py"), "--list"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
-    names = re.search(r"figures: ([\w-]+)", out)
-    return names[1] if names else ""
+def listing() -> str:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--list"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", type=Path, default=ROOT / "report.toml")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each warm build")
     parser.add_argument("--keep", action="store_true", help="keep the temporary build folder")
     parser.add_argument("reports", nargs="*", help="report ids (default: every report)")
     args = parser.parse_args()
-    ids = args.reports or report_ids()
+    listed = listing()
+    ids = args.reports or [line.split()[0] for line in listed.splitlines()
+                           if line and not line[0].isspace()]
+    figure = re.search(r"figures: ([\w-]+)", listed)
     folder = Path(tempfile.mkdtemp(prefix="nnreport-bench-"))
+    print(f"build folder {folder}; {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     try:
-        totals = {}
-        for phase in ("cold", "warm"):
-            print(f"{phase}: one build.py process per report, in {folder}")
-            total = 0.0
-            for report in ids:
-                wall, steps, status, last = build([report], folder, args.config)
-                total += wall
-                print(row(report, wall, steps, status, last))
-            totals[phase] = total
-            print(f"  {'sum':22} {total:7.2f} s")
-        wall, steps, status, last = build(ids, folder, args.config)
-        print("warm, all reports in one process:")
-        print(row("all", wall, steps, status, last))
-        figure = first_figure()
+        print("cold: every report in one build.py process, empty cache")
+        show("all", [build(ids, folder, args.config)])
+        print("warm: nothing changed")
+        show("all", [build(ids, folder, args.config) for _ in range(args.repeat)])
+        show(ids[0], [build([ids[0]], folder, args.config) for _ in range(args.repeat)])
+        runs = []
+        for _ in range(args.repeat):
+            for stamp in (folder / ids[0]).glob("current*.json"):
+                stamp.unlink()
+            runs.append(build([ids[0]], folder, args.config))
+        show(f"{ids[0]}, stamp removed", runs)
         if figure:
-            wall, steps, status, last = build(["--figure", figure], folder, args.config)
-            print(f"warm, one figure alone (--figure {figure}):")
-            print(row(figure, wall, steps, status, last))
+            show(f"--figure {figure[1]}", [build(["--figure", figure[1]], folder, args.config)
+                                           for _ in range(args.repeat)])
+        print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         if args.keep:
             print(f"kept {folder}")

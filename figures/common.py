@@ -20,8 +20,10 @@ from cycler import cycler
 
 from report.numbers import mantissa_exponent
 
+# pyplot is imported by the functions that draw, not here: a build that imports a report (to
+# read its cached results, or to render its text) draws nothing, and pyplot alone costs a
+# second of start-up. The backend and the style below need only `matplotlib`.
 matplotlib.use("pdf")
-import matplotlib.pyplot as plt  # noqa: E402
 
 # matplotlib's bundled cmr10 has a zero creation date, which fontTools reports on every save.
 logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -72,7 +74,7 @@ CYCLE_COLOURS = [PALETTE[k] for k in ("blue", "red", "green", "yellow", "cyan", 
 LINE_STYLES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1))]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 
-plt.rcParams.update(
+matplotlib.rcParams.update(
     {
         # Computer Modern, as in the body: matplotlib's bundled cmr10 for text and its
         # "cm" mathtext for formulas. cmr10 has no minus glyph, so ticks are set as mathtext.
@@ -117,6 +119,8 @@ def new_figure(ncols: int = 1, nrows: int = 1, height: float = 2.6, width: float
 
     Extra keyword arguments go to `plt.subplots` (`sharex`, `layout`, ...).
     """
+    import matplotlib.pyplot as plt
+
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, figsize=(width * TEXT_WIDTH_IN, height * nrows), **kwargs)
 
@@ -191,6 +195,8 @@ def accuracy_heatmap(sweep: dict, key: str, label: str, out: Path) -> None:
 
 def save(fig, path: Path) -> None:
     """Write the figure as PDF without creation dates, then rename it into place."""
+    import matplotlib.pyplot as plt
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})

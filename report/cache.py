@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 log = logging.getLogger("build")
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PACKAGES = ("model", "derivations", "figures", "report")
@@ -305,6 +303,8 @@ def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
     for node in always:
         add(node, _segment(lines, node))
     if fn.__closure__:
+        import joblib  # here, not at the top: report.uptodate reads this module's constants
+
         sources.extend(joblib.hash(cell.cell_contents) for cell in fn.__closure__)
     while todo:
         ref = todo.pop()
@@ -412,6 +412,8 @@ class ExperimentCache:
 
     def __init__(self, location: Path, fingerprint: Callable[[str], str],
                  folders: dict[str, Path | None] | None = None):
+        import joblib
+
         self.memory = joblib.Memory(location, verbose=0)
         self.fingerprint = fingerprint
         self.folders = folders or {}

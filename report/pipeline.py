@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+import joblib  # on import, as before: it sets KMP_INIT_AT_FORK, which a Builder must not
 from jinja2 import nodes
 
 from model.train import Diverged
@@ -90,6 +91,23 @@ class Builder:
         self.cache = ExperimentCache(self.build_dir / "cache", self._fingerprint,
                                      folders={"mnist": self.mnist_dir})
         self._derived: dict[str, dict[str, Any]] = {}
+        # Per report, the lines its last build logged at the end (warnings, page map), in order:
+        # what a later build that finds nothing changed says again (report/uptodate.py).
+        self.notes: dict[str, list[tuple[int, str]]] = {}
+
+    def _note(self, report: Report, level: int, message: str) -> None:
+        log.log(level, "%s", message)
+        self.notes.setdefault(report.id, []).append((level, message))
+
+    def outputs(self, report: Report, tex_only: bool = False) -> list[Path]:
+        """Every file a build of `report` writes (the PDF and its sidecar unless `tex_only`)."""
+        work = self.workdir(report)
+        written = [work / "tex" / f"{report.id}.tex", work / "claims.json",
+                   *(self.figure_path(report, f) for f in report.figures)]
+        if not tex_only:
+            written += [self.build_dir / f"{report.id}.pdf",
+                        self.build_dir / f"{report.id}.provenance.json"]
+        return written
 
     @staticmethod
     def _fingerprint(name: str) -> str:
@@ -251,15 +269,15 @@ class Builder:
                   f"{report.id}: figure {figure.name!r}") for figure, out, _, _ in todo]
         jobs = _plot_jobs()
         if len(todo) > 1 and jobs > 1:
-            import joblib
-
             from report.workers import workers_die_with_build
 
             # The figures' own lines add up worker time; this one is the step's wall time.
             with workers_die_with_build(), step(report.id, "figures",
                                                 f"{len(todo)} drawn in {jobs} processes"):
-                # Same n_jobs as the sweep's: joblib then reuses its worker processes.
-                drawn = joblib.Parallel(n_jobs=jobs, return_as="generator")(
+                # Same n_jobs as the sweep's: joblib then reuses its worker processes. The
+                # inputs are pickled, not memory-mapped: a report built in a forked worker
+                # (build.py) exits without the atexit hook that removes joblib's /dev/shm folders.
+                drawn = joblib.Parallel(n_jobs=jobs, return_as="generator", max_nbytes=None)(
                     joblib.delayed(_draw)(*call, one_thread=True) for call in calls)
                 for (figure, _, stamp, key), seconds in zip(todo, drawn, strict=True):
                     log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
@@ -370,15 +388,17 @@ class Builder:
         warnings = compile_pdf(tex, pdf, templates=templates, source_date_epoch=self.source.epoch,
                                root=ROOT)
         for warning in warnings:
-            log.warning("%s: %s", report.id, warning)
+            self._note(report, logging.WARNING, f"{report.id}: {warning}")
         return pdf
 
     def build(self, report: Report, tex_only: bool = False) -> Path:
+        self.notes[report.id] = []
         placeholders = self.config.placeholders()
         if placeholders:
-            log.warning("%s: warning: the front matter still holds report.toml's placeholders "
-                        "(%s); copy report.toml, fill it in, and pass --config FILE", report.id,
-                        ", ".join(placeholders))
+            self._note(report, logging.WARNING,
+                       f"{report.id}: warning: the front matter still holds report.toml's "
+                       f"placeholders ({', '.join(placeholders)}); copy report.toml, fill it in, "
+                       "and pass --config FILE")
         with step(report.id, "total"):
             self.derive(report)
             records = self.run(report)
@@ -393,7 +413,7 @@ class Builder:
                           [records[e.name] for e in report.experiments])
             page_map = format_page_map(read_page_map(tex.with_suffix(".aux")))
             if page_map:
-                log.info("%s page map:\n%s", report.id, page_map)
+                self._note(report, logging.INFO, f"{report.id} page map:\n{page_map}")
             return pdf
 
 

@@ -17,9 +17,12 @@ import pkgutil
 import traceback
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from report import assignments
-from report.spec import FigureSpec, Report
+
+if TYPE_CHECKING:  # report.spec loads Jinja and PyLaTeX: not needed to list the report ids
+    from report.spec import FigureSpec, Report
 
 HERE = Path(assignments.__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -83,6 +86,27 @@ def load(report_id: str) -> Report:
 @cache
 def all_reports() -> dict[str, Report]:
     return {report_id: load(report_id) for report_id in report_ids()}
+
+
+def figure_owners(name: str) -> list[str]:
+    """The ids of the reports whose module names figure `name` in a `FigureSpec("name", ...)`.
+
+    Read from the source, nothing imported: a hint for `--figure NAME`, which then imports only
+    that report and finds the figure in it (or, if not, looks through every report).
+    """
+    owners = []
+    for report_id in report_ids():
+        path = HERE / f"{report_id.replace('-', '_')}.py"
+        try:
+            tree = ast.parse(path.read_bytes(), str(path))
+        except SyntaxError:
+            continue
+        if any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
+               and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr)
+               == "FigureSpec" and node.args and isinstance(node.args[0], ast.Constant)
+               and node.args[0].value == name for node in ast.walk(tree)):
+            owners.append(report_id)
+    return owners
 
 
 def figure_index(reports: dict[str, Report]) -> dict[str, tuple[Report, FigureSpec]]:

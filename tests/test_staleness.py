@@ -350,3 +350,33 @@ def test_configured_mnist_folder_is_looked_in_before_the_environment(tmp_path, m
         labels = data.read_mnist(download=False)[1]
     assert labels.tolist() == [1] * 5
     assert data.configured_mnist_folder() is None
+
+
+# -- the shortcut of a build with nothing to do (report/uptodate.py) --------------------------
+
+def test_noop_rebuild_is_decided_from_the_stamp_and_keeps_the_tex(project):
+    project.build()
+    tex = project.tex.read_bytes()
+    log = project.build().stderr
+    assert "tiny-a         current: no input changed since its last build" in log
+    assert " render " not in log
+    assert project.tex.read_bytes() == tex
+
+
+def test_removed_output_is_written_again(project):
+    project.build()
+    project.tex.unlink()
+    log = project.build().stderr
+    assert re.search(r"^tiny-a\s+render ", log, re.M)
+    assert project.tex.exists()
+
+
+def test_edited_file_outside_the_reports_modules_builds_again(project):
+    project.build()
+    (project.root / "notes.txt").write_text("a file no module imports\n")
+    try:
+        log = project.build().stderr
+    finally:
+        (project.root / "notes.txt").unlink()
+    assert "current:" not in log
+    assert re.search(r"^tiny-a\s+render ", log, re.M)
