@@ -464,7 +464,7 @@ def sweep_colours(n: int, ordered: bool = True) -> list:
     """Colours for n swept values: viridis order for an ordered sweep (rates, sizes), the
     palette for unordered ones (initialisation schemes)."""
     if ordered:
-        return list(plt.get_cmap("viridis")(np.linspace(0, 0.85, n)))
+        return list(matplotlib.colormaps["viridis"](np.linspace(0, 0.85, n)))
     return [CYCLE_COLOURS[i % len(CYCLE_COLOURS)] for i in range(n)]
 
 

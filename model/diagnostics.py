@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
 from model.layers import ReLU, Sigmoid, Tanh
 from model.net import Net
 from model.train import History
+
+if TYPE_CHECKING:  # SymPy only for the Hessian; a warm build that reads results never loads it
+    import sympy as sp
 
 SATURATION = 0.01
 """A sigmoid or tanh unit is saturated on a sample when its slope f'(z) is below this share of
@@ -137,6 +140,8 @@ def hessian_eigenvalues(
     and its eigenvalues taken with `numpy.linalg.eigvalsh` (it is symmetric). At a minimum all
     are >= 0; gradient descent with step size eta is stable there when eta < 2 / lambda_max.
     """
+    import sympy as sp
+
     hess = sp.hessian(expr, list(variables))
     values = np.array(sp.lambdify(list(variables), hess, "numpy")(*point), dtype=np.float64)
     return [float(v) for v in np.linalg.eigvalsh(values)]

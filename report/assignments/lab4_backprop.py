@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-import derivations.backprop
 from figures import lab4_backprop as fig
 from model import diagnostics as diag
 from model.assignments.lab4 import NeuralNetwork, train
@@ -145,6 +144,8 @@ SEED_COLUMNS = seed_columns(NoEscape(rf"updates to $\mathcal{{L}} < {THRESHOLD:g
 
 def context_network(r: dict[str, Any]) -> dict[str, Any]:
     """The data, the untrained and the prescribed run, and the gradient check."""
+    from derivations.backprop import WIDTHS  # SymPy: only when the page is rendered
+
     base, checks, runs = r["base"], r["gradcheck"]["rows"], r["untrained"]["runs"]
     corner = np.abs(X).min(axis=1) > 1
     spread = [float(np.max(np.abs(run["grid"] - 0.5))) for run in runs]
@@ -174,7 +175,7 @@ def context_network(r: dict[str, Any]) -> dict[str, Any]:
         "trained_centre": grid[mid, mid] < 0.5,
         "tail_drop": base["loss"][-TAIL - 1] - base["loss"][-1],
         "base_label": fig.label("hidden", BASE["hidden"]),
-        "backprop_net": "-".join(map(str, derivations.backprop.WIDTHS)),
+        "backprop_net": "-".join(map(str, WIDTHS)),
         "points_table": table(
             [NoEscape("$x_1$"), NoEscape("$x_2$"), "label", "output before training",
              "output after training"],
