@@ -401,14 +401,15 @@ def function_panels(out: Path, panels: dict[str, object], x: np.ndarray, *, ncol
 BOUNDARY_CMAP = "RdBu_r"  # output 0 blue, 1 red, 0.5 white: the boundary sits where colour fades
 
 
-def class_points(ax, x: np.ndarray, labels: np.ndarray, size: float = 40) -> None:
+def class_points(ax, x: np.ndarray, labels: np.ndarray, size: float = 40, **kwargs) -> None:
     """Two-class points in the plane: class 0 blue circles, class 1 red triangles, black edges
-    (the markers tell the classes apart in greyscale too)."""
+    (the markers tell the classes apart in greyscale too). Keyword arguments go to `scatter`
+    (`linewidths=0` and `zorder=1` for a cloud of thousands of tiny points under a contour)."""
     labels = np.ravel(labels)
     for label, marker, colour in ((0, "o", PALETTE["blue"]), (1, "^", PALETTE["red"])):
         pts = x[labels == label]
-        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, c=colour, edgecolors="black",
-                   linewidths=1.0, s=size, zorder=3, label=f"class {label}")
+        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, c=colour, label=f"class {label}",
+                   **{"edgecolors": "black", "linewidths": 1.0, "s": size, "zorder": 3} | kwargs)
 
 
 def decision_boundary(ax, axis: np.ndarray, out: np.ndarray, x: np.ndarray, labels: np.ndarray,
@@ -542,10 +543,3 @@ def train_test_curves(ax, train: Sequence[float], test_steps: Sequence[int],
         ax.axvline(boundary, color="grey", lw=0.6, ls=":")
     ax.set_xlim(start, len(steps))
     ax.set_xlabel("step (dotted: epoch boundaries)")
-
-
-def class_scatter(ax, x: np.ndarray, y: np.ndarray, **kwargs) -> None:
-    """The points of classes 0 and 1 of a 2-D data set (blue circles, red triangles), labelled
-    "class 0" and "class 1"; keyword arguments go to `scatter` (`s`, `edgecolors`, ...)."""
-    for cls, colour, marker in ((0, PALETTE["blue"], "o"), (1, PALETTE["red"], "^")):
-        ax.scatter(*x[y == cls].T, color=colour, marker=marker, label=f"class {cls}", **kwargs)

@@ -21,7 +21,7 @@ def examples(r: dict, out: Path) -> None:
 
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (a): relative error of the checker against back-propagation, over the step."""
-    run = r["checker"]
+    run = r["toy"]
     fig, ax = fc.new_figure(height=1.75)
     ax.plot(run["eps"], run["rel_error"], **fc.style(0), ms=3, label="central differences")
     ax.axvline(H, color="black", ls="--", lw=0.8, label=f"the checker's step, {fc.tex_num(H, 1)}")
@@ -74,11 +74,11 @@ def big_step(r: dict, out: Path) -> None:
     """§1.3 (e)(iv): step size 10 against 0.1: mini-batch loss (step size 10: mean over seeds,
     band from the lowest to the highest) and test accuracy of every run."""
     main, runs = r["main"]["curve"]["record"], r["big_step"]["runs"]
-    steps, line = np.arange(1, len(main["train_loss"]) + 1), {"marker": None}
+    line = {"marker": None}
     fig, axes = fc.new_figure(2, height=2.5)
-    axes[0].plot(steps, main["train_loss"], lw=0.5, label="step size 0.1", **fc.style(0) | line)
-    fc.seed_band(axes[0], steps, [run["record"]["train_loss"] for run in runs], 1,
-                 f"step size 10, {len(runs)} seeds", band="range", lw=0.7, **line)
+    fc.band_curve(axes[0], [main["train_loss"]], "step size 0.1", 0, lw=0.5)
+    fc.band_curve(axes[0], [run["record"]["train_loss"] for run in runs],
+                  f"step size 10, {len(runs)} seeds", 1, lw=0.7)
     axes[1].plot(main["test_step"], main["test_acc"], label="step size 0.1", **fc.style(0) | line)
     for i, run in enumerate(runs, start=1):
         axes[1].plot(run["record"]["test_step"], run["record"]["test_acc"], lw=0.8,
@@ -97,8 +97,8 @@ def memorise(r: dict, out: Path) -> None:
     seeds, band from the lowest to the highest seed)."""
     fig, ax = fc.new_figure(height=2.8)
     for i, run in enumerate(r["memorise"]["runs"]):
-        acc = np.array([s["acc"] for s in run["seeds"]])
-        fc.seed_band(ax, np.arange(1, acc.shape[1] + 1), acc, i, run["label"], band="range", ms=3)
+        fc.band_curve(ax, [s["acc"] for s in run["seeds"]], run["label"], i,
+                      marker=fc.style(i)["marker"], ms=3)
     ax.set(xscale="log", xlabel="full-batch steps (log scale)", ylabel="training accuracy")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     fc.save(fig, out)

@@ -15,7 +15,7 @@ def synth(r: dict, out: Path) -> None:
     fig, (left, right) = fc.new_figure(2, height=3.0)
     axis = s["grid_axis"]
     left.contour(axis, axis, s["grid_p1"], levels=[0.5], colors="black", linewidths=1.2)
-    fc.class_scatter(left, s["scatter"], s["scatter_labels"], s=2)
+    fc.class_points(left, s["scatter"], s["scatter_labels"], 2, linewidths=0, zorder=1)
     t = np.linspace(0, 2 * np.pi, 200)
     left.plot(s["radius"] * np.cos(t), s["radius"] * np.sin(t), "--", color="black", lw=0.8,
               label="true boundary")

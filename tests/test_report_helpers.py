@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from figures.common import class_scatter, moving_mean, new_figure, seed_band
+from figures.common import class_points, moving_mean, new_figure, seed_band
 from model.diagnostics import (
     class_mean_correlation,
     epoch_curves,
@@ -144,11 +144,13 @@ def test_epoch_curves_measures_before_training_and_after_every_epoch():
     np.testing.assert_array_equal(run["a_acc"], [0.0, -1.0, -3.0, -6.0])
 
 
-def test_class_scatter_draws_each_class_with_its_own_marker_and_label():
+def test_class_points_draws_each_class_with_its_own_marker_label_and_given_style():
     fig, ax = new_figure()
-    class_scatter(ax, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), np.array([0, 1, 1]))
+    class_points(ax, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), np.array([0, 1, 1]), 2,
+                 linewidths=0)
     sizes = [len(c.get_offsets()) for c in ax.collections]
     assert sizes == [1, 2] and ax.get_legend_handles_labels()[1] == ["class 0", "class 1"]
+    assert [c.get_linewidths()[0] for c in ax.collections] == [0, 0]
 
 
 def test_prob_spells_out_a_clipped_one_and_writes_tiny_values_in_scientific_notation():

@@ -25,8 +25,7 @@ PARAM_NAMES = ["W1", "W2", "b1", "b2"]  # the order in which hw2 prints the grad
 DATA = {"examples": 10}  # §1.1: how many training images to show
 # §1.3 (a)-(d): our stand-in for the unavailable pickle. Seed 2 gives a batch in which each
 # hidden unit is on for some samples and off for others, so the ReLU's mask is exercised.
-TOY = {"seed": 2, "n": 3}
-FD_EPS = TOY | {"eps_exponents": [-12.0, -1.0], "points": 45}  # §1.2 (a): error against step
+TOY = {"seed": 2, "n": 3, "eps_exponents": [-12.0, -1.0], "points": 45}  # eps: §1.2 (a)
 INIT = {"layer_dims": [784, 200, 1], "seed": 0, "batch_size": 100}  # §1.2 (c)
 SIGMOID = {"s_small": [1.0, 0.0, -1.0], "s_extreme": [-1000.0, 1000.0],  # §1.3 (b)(i)-(ii)
            "s_sweep": [-1000.0, -100.0, -1.0, 0.0, 1.0, 100.0, 1000.0]}
@@ -78,7 +77,7 @@ def toy_batch(seed: int, n: int) -> tuple:
 
 def run_toy(config: dict) -> dict[str, Any]:
     """§1.3 (a)-(d): what the deliverables print for the toy batch, and how far the two
-    gradients agree."""
+    gradients agree; with them §1.2 (a)'s test of the checker (`run_checker`)."""
     x, y, weights, biases = toy_batch(config["seed"], config["n"])
     output, caches = hw2.forward_pass(x, weights, biases, ACTIVATIONS)
     loss, dL_dg = hw2.logistic_loss(output, y)
@@ -88,8 +87,9 @@ def run_toy(config: dict) -> dict[str, Any]:
     numeric = dict(zip(PARAM_NAMES, num_Ws + num_bs, strict=True))
     pre = x @ weights[0] + biases[0]
     active = np.argmax(pre > 0, axis=0)  # for each hidden unit, the first sample it is on for
-    return {"x": x, "y": y, "weights": weights, "biases": biases, "output": output,
-            "loss": loss, "dL_dg": dL_dg, "backprop": backprop, "numeric": numeric,
+    return run_checker(config, x, y, weights, biases, grad_Ws + grad_bs) | {
+            "x": x, "y": y, "weights": weights, "biases": biases, "output": output, "loss": loss,
+            "dL_dg": dL_dg, "backprop": backprop, "numeric": numeric,
             "pre_activation": pre, "min_pre": float(np.abs(pre).min()),
             "active": (pre > 0).sum(axis=0).tolist(), "active_sample": (active + 1).tolist(),
             "columns_factor": all(np.allclose(backprop["W1"][:, j], x[n] * backprop["b1"][0, j],
@@ -101,18 +101,16 @@ def run_toy(config: dict) -> dict[str, Any]:
                        for k in PARAM_NAMES]}
 
 
-def run_checker(config: dict) -> dict[str, Any]:
+def run_checker(config: dict, x: np.ndarray, y: np.ndarray, weights: list, biases: list,
+                grads: list) -> dict[str, Any]:
     """§1.2 (a): the checker on logistic regression, whose gradient is known in closed form,
-    and its error against back-propagation on the toy network over a range of steps."""
-    x, y, weights, biases = toy_batch(config["seed"], config["n"])
+    and its error against back-propagation's `grads` (weights, biases) over a range of steps."""
     # A single sigmoid unit: dL/dW = x^T (g - y) / n and dL/db = mean(g - y).
     w, b = weights[0][:, :1].copy(), biases[0][:, :1].copy()
     g, _ = hw2.forward_pass(x, [w], [b], [hw2.sigmoid_activation])
     exact = [x.T @ (g - y)[:, None] / len(y), np.mean(g - y, keepdims=True)[None]]
     num_w, num_b = hw2.nn_finite_difference_checker(x, y, [w], [b], [hw2.sigmoid_activation])
-    output, caches = hw2.forward_pass(x, weights, biases, ACTIVATIONS)
-    grads = hw2.backward_pass(hw2.logistic_loss(output, y)[1], caches)
-    analytic = np.concatenate([a.ravel() for a in grads[0] + grads[1]])
+    analytic = np.concatenate([a.ravel() for a in grads])
 
     def mean_loss(_: np.ndarray) -> float:
         out, _ = hw2.forward_pass(x, weights, biases, ACTIVATIONS)
@@ -237,7 +235,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
     sig, big, mem = r["sigmoid"], r["big_step"]["runs"], r["memorise"]["runs"]
     return {
         "check_table": checks_table(r["toy"]["checks"]),
-        "closed_table": checks_table(r["checker"]["closed_form"],
+        "closed_table": checks_table(r["toy"]["closed_form"],
                                      analytic_is="the exact gradient"),
         "sig_extreme_grad_m": _bmatrix([sci(v, 2) for v in sig["extreme"][1]]),
         "sig_extreme_out_m": _bmatrix([prob(v) for v in sig["extreme"][0]]),
@@ -278,7 +276,6 @@ REPORT = Report(
         Experiment("data", run_data, DATA, data=("mnist",)),
         Experiment("init", run_init, INIT, data=("mnist",)),
         Experiment("toy", run_toy, TOY, data=("toy_batch",)),
-        Experiment("checker", run_checker, FD_EPS, data=("toy_batch",)),
         Experiment("sigmoid", run_sigmoid, SIGMOID),
         Experiment("main", run_main, MAIN, data=("mnist",)),
         Experiment("big_step", run_big_step, BIG_STEP, data=("mnist",)),
@@ -286,7 +283,7 @@ REPORT = Report(
     ),
     figures=(
         FigureSpec("hw2_examples", fig.examples, ("data",)),
-        FigureSpec("hw2_fd_eps", fig.fd_eps, ("checker",)),
+        FigureSpec("hw2_fd_eps", fig.fd_eps, ("toy",)),
         FigureSpec("hw2_loss", fig.loss_curves, ("main",)),
         FigureSpec("hw2_accuracy", fig.accuracy_curves, ("main",)),
         FigureSpec("hw2_misclassified", fig.misclassified, ("main",)),
