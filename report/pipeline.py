@@ -19,6 +19,7 @@ import jinja2
 import jinja2.meta
 import joblib  # on import, as before: it sets KMP_INIT_AT_FORK, which a Builder must not
 from jinja2 import nodes
+from threadpoolctl import threadpool_limits
 
 from model.train import Diverged
 from report import fragments, numbers
@@ -229,7 +230,10 @@ class Builder:
         records = {}
         for experiment in experiments if experiments is not None else report.experiments:
             try:
-                record = self.cache.run(experiment)
+                # One BLAS thread, as in the sweep's points: two threads round float32 products
+                # differently, and a result must not depend on how the build was started.
+                with threadpool_limits(1, user_api="blas"):
+                    record = self.cache.run(experiment)
             except Diverged as err:
                 # The loop only knows its step and learning rate; say which run of which report.
                 raise BuildError(f"{report.id}: experiment {experiment.name!r} {err}") from None

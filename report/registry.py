@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 import traceback
 from functools import cache
 from pathlib import Path
@@ -89,10 +90,11 @@ def all_reports() -> dict[str, Report]:
 
 
 def figure_owners(name: str) -> list[str]:
-    """The ids of the reports whose module names figure `name` in a `FigureSpec("name", ...)`.
+    """The ids of the reports whose module may define figure `name`: a `FigureSpec("name", ...)`
+    with that literal name, or a FigureSpec whose name is computed (an f-string, a variable).
 
     Read from the source, nothing imported: a hint for `--figure NAME`, which then imports only
-    that report and finds the figure in it (or, if not, looks through every report).
+    those reports and finds the figure in them (or, if not, looks through every report).
     """
     owners = []
     for report_id in report_ids():
@@ -101,12 +103,24 @@ def figure_owners(name: str) -> list[str]:
             tree = ast.parse(path.read_bytes(), str(path))
         except SyntaxError:
             continue
-        if any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
-               and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr)
-               == "FigureSpec" and node.args and isinstance(node.args[0], ast.Constant)
-               and node.args[0].value == name for node in ast.walk(tree)):
+        names = [node.args[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and node.args
+                 and getattr(node.func, "id", getattr(node.func, "attr", None)) == "FigureSpec"]
+        if any(_may_be(arg, name) for arg in names):
             owners.append(report_id)
     return owners
+
+
+def _may_be(arg: ast.expr, name: str) -> bool:
+    """Whether the FigureSpec name `arg` can be `name`: a literal equal to it, an f-string whose
+    literal parts fit it (f"lab4_{name}" fits every name starting "lab4_"), anything else."""
+    if isinstance(arg, ast.Constant):
+        return arg.value == name
+    if isinstance(arg, ast.JoinedStr):
+        pattern = "".join(re.escape(part.value) if isinstance(part, ast.Constant) else ".*"
+                          for part in arg.values)
+        return re.fullmatch(pattern, name, re.DOTALL) is not None
+    return True
 
 
 def figure_index(reports: dict[str, Report]) -> dict[str, tuple[Report, FigureSpec]]:

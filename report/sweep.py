@@ -130,9 +130,12 @@ def sweep(fn: Callable[[dict], T], points: Sequence[dict], desc: str = "runs") -
     memory = joblib.Memory(SETTINGS.location, verbose=0)
     cached = memory.cache(_point, ignore=["one_thread", "mnist"])
     code, _ = code_hash(fn)
-    # Dask's worker processes already start with one BLAS thread each, and its in-process
-    # workers are threads, for which a process-wide limit would race.
-    one_thread = SETTINGS.jobs > 1 and SETTINGS.scheduler is None
+    # One BLAS thread for every point, in a worker or in this process (--jobs 1): OpenBLAS
+    # splits a float32 product differently over two threads and the sums round differently, so
+    # a result (and the claims on it) must not depend on --jobs. Dask's worker processes
+    # already start with one BLAS thread each, and its in-process workers are threads, for
+    # which a process-wide limit would race.
+    one_thread = SETTINGS.scheduler is None
     from model.data import configured_mnist_folder
 
     mnist = configured_mnist_folder()

@@ -29,3 +29,11 @@ def logged(config: dict) -> dict:
     with Path(config["log"]).open("a") as log:
         log.write(f"{config['seed']}\n")
     return {"seed": config["seed"]}
+
+
+def blas_threads(config: dict) -> dict:
+    """How many threads NumPy's BLAS may use while this point runs."""
+    from threadpoolctl import threadpool_info
+
+    return {"seed": config["seed"],
+            "threads": [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]}

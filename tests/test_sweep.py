@@ -106,3 +106,15 @@ def test_equal_points_run_once_and_share_their_result(settings, tmp_path):
     results = sw.sweep(sweep_points.logged, points + points[:1])
     assert log.read_text().split() == ["0", "1"]
     assert [r["seed"] for r in results] == [0, 1, 0]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_point_runs_on_one_blas_thread_whatever_the_jobs(settings, jobs):
+    # Two BLAS threads round a float32 product differently from one, so a point's result
+    # would depend on --jobs (and the per-point cache would serve one for the other).
+    from threadpoolctl import threadpool_limits
+
+    settings.jobs = jobs
+    with threadpool_limits(2, user_api="blas"):  # as a 2-core machine starts
+        results = sw.sweep(sweep_points.blas_threads, sw.grid(seed=[0, 1]))
+    assert all(r["threads"] and set(r["threads"]) == {1} for r in results)
