@@ -218,3 +218,17 @@ def test_derivation_codes_from_the_memo_equal_those_found_by_building(tmp_path):
     derivations._built.cache_clear()
     assert builder._derivation_codes() == exact  # from the memo
     assert derivations._built.cache_info().currsize == 0  # ... without building any
+
+
+def test_an_experiment_runs_on_one_blas_thread_however_the_build_started(tmp_path):
+    # Two BLAS threads round float32 products differently from one: a result, and the claims on
+    # it, must not depend on whether one report or several were built, or with which --jobs.
+    import sweep_points
+    from threadpoolctl import threadpool_limits
+
+    from report.cache import Experiment
+
+    with threadpool_limits(2, user_api="blas"):
+        record = make_builder(tmp_path).run(
+            make_report(), [Experiment("threads", sweep_points.blas_threads, {"seed": 0})])
+    assert set(record["threads"].result["threads"]) == {1}
