@@ -484,11 +484,8 @@ def band_curves(ax, curves: Sequence[np.ndarray], labels: Sequence[str],
         n = values.shape[1]
         steps = np.unique((np.geomspace(1, n - 1, points) if log_x
                            else np.linspace(0, n - 1, points)).astype(int))
-        values = values[:, steps]
-        middle = np.median(values, axis=0) if centre == "median" else values.mean(axis=0)
-        ax.plot(steps, middle, color=colour, lw=1.2, label=label)
-        ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=colour, alpha=0.2,
-                        lw=0)
+        seed_band(ax, steps, values[:, steps], label=label, band="range", centre=centre,
+                  color=colour, lw=1.2, linestyle="-", marker=None)
 
 
 def loss_panels(loss: Sequence[float], path: Path, ylabel: str = "loss",
@@ -512,17 +509,20 @@ def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def seed_band(ax, x: np.ndarray, runs: np.ndarray, i: int = 0, label: str = "",
-              band: str = "std", floor: float | None = None, **line) -> None:
-    """The mean over seeds (axis 0 of `runs`, shape (seeds, len(x))) as curve `style(i)`,
-    with a shaded band: one standard deviation (`band="std"`) or lowest to highest seed
-    (`band="range"`). `floor` keeps the band's lower edge above it (for log axes); extra
-    keyword arguments go to the line (`lw`, `marker=None`, ...)."""
+              band: str = "std", floor: float | None = None, centre: str = "mean",
+              **line) -> None:
+    """The mean (or, with `centre="median"`, the median) over seeds (axis 0 of `runs`, shape
+    (seeds, len(x))) as curve `style(i)`, with a shaded band: one standard deviation around
+    the mean (`band="std"`) or lowest to highest seed (`band="range"`). `floor` keeps the
+    band's lower edge above it (for log axes); extra keyword arguments go to the line (`lw`,
+    `marker=None`, ...)."""
     runs = np.asarray(runs, dtype=np.float64)
     mean = runs.mean(axis=0)
     low, high = ((mean - runs.std(axis=0), mean + runs.std(axis=0)) if band == "std"
                  else (runs.min(axis=0), runs.max(axis=0)))
+    middle = np.median(runs, axis=0) if centre == "median" else mean
     kw = {k: v for k, v in style(i).items() if not (k == "linestyle" and "ls" in line)} | line
-    (mean_line,) = ax.plot(x, mean, label=label, **kw)
+    (mean_line,) = ax.plot(x, middle, label=label, **kw)
     if len(runs) > 1:  # one seed has no spread to shade
         ax.fill_between(x, low if floor is None else np.maximum(low, floor), high,
                         color=mean_line.get_color(), alpha=0.2, lw=0)
