@@ -366,12 +366,18 @@ def descent_figure(out: Path, fn, minima: Sequence[dict], runs: Sequence[dict], 
 
 
 def error_vs_step(out: Path, steps: Sequence[float], errors: dict[str, Sequence[float]], *,
-                  ylabel: str, mark_best: str | None = None, height: float = 2.8) -> None:
+                  ylabel: str, mark_best: str | None = None, height: float = 2.8,
+                  refs: Sequence[tuple[str, float, str]] = ()) -> None:
     """Finite-difference error against the step on log-log axes, one curve per entry of
-    `errors` ({label: error per step}); `mark_best` circles that curve's smallest error."""
+    `errors` ({label: error per step}); `mark_best` circles that curve's smallest error, and
+    each of `refs` ("x" or "y", value, label) is a labelled reference line: a dashed vertical
+    one at a step (the checker's), a dotted horizontal one at an error (a tolerance)."""
     fig, ax = new_figure(height=height)
     for i, (label, values) in enumerate(errors.items()):
         ax.loglog(steps, values, ".-", color=CYCLE_COLOURS[i], label=label)
+    for axis, value, label in refs:
+        line = ax.axvline if axis == "x" else ax.axhline
+        line(value, color="black", ls="--" if axis == "x" else ":", lw=0.8, label=label)
     if mark_best is not None:
         best = int(np.argmin(errors[mark_best]))
         ax.plot(steps[best], errors[mark_best][best], "o", mfc="none", ms=10, color="black",

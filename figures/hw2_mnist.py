@@ -21,16 +21,10 @@ def examples(r: dict, out: Path) -> None:
 
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (a): relative error of the checker against back-propagation, over the step."""
-    run = r["toy"]
-    fig, ax = fc.new_figure(height=1.75)
-    ax.plot(run["eps"], run["rel_error"], **fc.style(0), ms=3, label="central differences")
-    ax.axvline(H, color="black", ls="--", lw=0.8, label=f"the checker's step, {fc.tex_num(H, 1)}")
-    ax.axhline(SMOOTH_BAND, color=fc.PALETTE["red"], ls=":", lw=0.8,
-               label=f"relative error {fc.tex_num(SMOOTH_BAND, 1)}")
-    fc.log_axes(ax, x=True)
-    ax.set(xlabel="finite-difference step", ylabel="relative error")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
-    fc.save(fig, out)
+    fc.error_vs_step(out, r["toy"]["eps"], {"central differences": r["toy"]["rel_error"]},
+                     ylabel="relative error", height=2.2,
+                     refs=[("x", H, f"the checker's step, {fc.tex_num(H, 1)}"),
+                           ("y", SMOOTH_BAND, f"relative error {fc.tex_num(SMOOTH_BAND, 1)}")])
 
 
 def loss_curves(r: dict, out: Path) -> None:

@@ -118,6 +118,14 @@ def test_error_vs_step_circles_the_smallest_error_of_the_marked_curve(drawn, tmp
     assert (ring.get_xdata()[0], ring.get_ydata()[0]) == (1e-4, 1e-11)
 
 
+def test_error_vs_step_draws_each_reference_line_at_its_value(drawn, tmp_path):
+    common.error_vs_step(tmp_path / "e.pdf", [1e-6, 1e-4], {"central": [1e-9, 1e-11]},
+                         ylabel="error", refs=[("x", 1e-5, "step"), ("y", 1e-7, "band")])
+    lines = {line.get_label(): line for line in drawn[0].axes[0].lines}
+    assert list(lines["step"].get_xdata()) == [1e-5, 1e-5]
+    assert list(lines["band"].get_ydata()) == [1e-7, 1e-7]
+
+
 def test_function_panels_draw_each_function_under_its_title(drawn, tmp_path):
     x = np.linspace(-1, 1, 5)
     common.function_panels(tmp_path / "p.pdf", {"square": np.square, "abs": np.abs}, x, ncols=2)
