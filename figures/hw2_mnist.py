@@ -21,7 +21,7 @@ def examples(r: dict, out: Path) -> None:
 
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (a): relative error of the checker against back-propagation, over the step."""
-    fc.error_vs_step(out, r["toy"]["eps"], {"central differences": r["toy"]["rel_error"]},
+    fc.error_vs_step(out, r["toy"]["eps"], {"central differences": r["toy"]["error"]},
                      ylabel="relative error", height=2.2,
                      refs=[("x", H, f"the checker's step, {fc.tex_num(H, 1)}"),
                            ("y", SMOOTH_BAND, f"relative error {fc.tex_num(SMOOTH_BAND, 1)}")])

@@ -7,7 +7,7 @@ CS231n's gradient check: below `SMOOTH_BAND` is right for a smooth function in f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,3 +161,41 @@ def spot_check(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray, per_param: in
         numeric = [numeric_grad(f, flat[i:i + 1])[0] for i in picks]
         checks.append(GradCheck.of(name, grad[picks], np.array(numeric)))
     return checks
+
+
+# --- appended by t-mnist3: checks of plain-Python networks and sweeps over the step -----------
+
+def attribute_grads(obj: object, names: Sequence[str],
+                    loss: Callable[[], float]) -> dict[str, np.ndarray]:
+    """Central differences of `loss()` in every entry of each list-valued attribute of `obj`
+    named in `names` (a plain-Python network's W, b, ...): {name: gradient as an array}.
+
+    Each attribute is set to the perturbed values as a list (the form plain-Python code reads)
+    and put back afterwards, so `obj` ends as it started.
+    """
+    grads = {}
+    for name in names:
+        old = getattr(obj, name)
+
+        def f(value: np.ndarray, name: str = name) -> float:
+            setattr(obj, name, value.tolist())
+            return loss()
+
+        grads[name] = numeric_grad(f, np.array(old, dtype=np.float64))
+        setattr(obj, name, old)
+    return grads
+
+
+def step_sweep(error_at: Callable[[float], float], steps: Sequence[float],
+               default: float = H) -> dict:
+    """A finite-difference error over a range of steps: `error_at(h)` for each of `steps`
+    (`error`), the step with the smallest error (`best_eps`, `best_error`), the error at the step
+    nearest `default` (`default_error`), and whether the error is more than a thousand times the
+    smallest at both ends of the range (`grows_both_sides`: truncation on one side, round-off on
+    the other)."""
+    eps = np.asarray(steps, dtype=np.float64)
+    err = np.array([error_at(h) for h in eps])
+    best = int(np.argmin(err))
+    return {"eps": eps, "error": err, "best_eps": float(eps[best]), "best_error": float(err[best]),
+            "default_error": float(err[int(np.argmin(np.abs(np.log(eps / default))))]),
+            "grows_both_sides": bool(min(err[0], err[-1]) > 1e3 * err[best])}

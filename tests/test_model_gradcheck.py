@@ -5,7 +5,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from model import BCE, MSE, Identity, Linear, Net, ReLU, Sigmoid, SoftmaxCE, Tanh
+from model import BCE, MSE, Identity, Linear, Net, ReLU, Sigmoid, SoftmaxCE, Tanh, gradcheck
 from model.gradcheck import (
     KINK_BAND,
     SMOOTH_BAND,
@@ -148,3 +148,25 @@ def test_float32_gradients_agree_with_float64_ones():
         g32 = grads[np.float32][name]
         assert g32.dtype == np.float32
         np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+def test_attribute_grads_differentiates_list_attributes_and_restores_them():
+    class Lists:
+        w = [[1.0, 2.0]]
+        b = [3.0]
+
+    obj = Lists()
+    grads = gradcheck.attribute_grads(obj, ["w", "b"],
+                                      lambda: obj.w[0][0] ** 2 + obj.w[0][1] * obj.b[0])
+    np.testing.assert_allclose(grads["w"], [[2.0, 3.0]], rtol=1e-8)
+    np.testing.assert_allclose(grads["b"], [2.0], rtol=1e-8)
+    assert obj.w == [[1.0, 2.0]] and obj.b == [3.0]
+
+
+def test_step_sweep_finds_the_best_step_and_the_error_at_the_default():
+    steps = np.logspace(-9, -1, 9)
+    sweep = gradcheck.step_sweep(lambda h: h ** 2 + 1e-13 / h, steps, default=1e-4)
+    assert sweep["best_eps"] == pytest.approx(1e-5)
+    assert sweep["default_error"] == pytest.approx(1e-8 + 1e-9)
+    assert sweep["grows_both_sides"]
+    assert not gradcheck.step_sweep(lambda h: h, steps)["grows_both_sides"]

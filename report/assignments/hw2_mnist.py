@@ -12,7 +12,7 @@ from figures import hw2_mnist as fig
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, load_toy_batch, save_toy_batch
 from model.diagnostics import first_reached, float_warnings, misread_stats, stability_bound
-from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error
+from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error, step_sweep
 from report.fragments import checks_table, table
 from report.latex import NoEscape
 from report.numbers import num, pm, prob, sci
@@ -116,15 +116,13 @@ def run_checker(config: dict, x: np.ndarray, y: np.ndarray, weights: list, biase
         out, _ = hw2.forward_pass(x, weights, biases, ACTIVATIONS)
         return float(hw2.logistic_loss(out, y)[0].mean())
 
-    eps = np.logspace(*config["eps_exponents"], config["points"])
-    err = np.array([rel_error(analytic, np.concatenate(
-        [numeric_grad(mean_loss, p, h=h).ravel() for p in weights + biases])) for h in eps])
-    best = int(np.argmin(err))
-    return {"closed_form": [GradCheck.of(name, a, n) for name, a, n in
-                            zip(("W", "b"), exact, num_w + num_b, strict=True)],
-            "eps": eps, "rel_error": err, "best_eps": eps[best], "best_error": err[best],
-            "default_error": float(err[int(np.argmin(np.abs(np.log10(eps) + 5)))]),
-            "grows_both_sides": bool(min(err[0], err[-1]) > 1e3 * err[best])}
+    def error_at(h: float) -> float:  # the checker's loop at step h, against back-propagation
+        return rel_error(analytic, np.concatenate([numeric_grad(mean_loss, p, h=h).ravel()
+                                                   for p in weights + biases]))
+
+    return step_sweep(error_at, np.logspace(*config["eps_exponents"], config["points"])) | {
+        "closed_form": [GradCheck.of(name, a, n) for name, a, n in
+                        zip(("W", "b"), exact, num_w + num_b, strict=True)]}
 
 
 def run_sigmoid(config: dict) -> dict[str, Any]:

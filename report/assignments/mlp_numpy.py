@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from figures import mlp_numpy as fig
+from model import gradcheck
 from model import scalar as sc
 from model.assignments import mlp_numpy as ans
 from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist
@@ -15,9 +16,9 @@ from model.functional import softmax, softmax_jacobian
 from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
 from model.init import glorot_uniform, standard_normal
 from model.losses import SoftmaxCE, softmax_cross_entropy
-from report.fragments import checks_table, table, vector
+from report.fragments import checks_table, columns_table, seeds_table, table, vector
 from report.latex import NoEscape
-from report.numbers import num, pm
+from report.numbers import num
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import grid, sweep
 
@@ -63,22 +64,17 @@ def run_q3(config: dict) -> dict[str, Any]:
     vectorised network of Q5 loaded with the same weights."""
     x, target, net = config["x"], config["target"], sc.q3_network()
     k, h, o, y = sc.forward(net, x)
-    loss, grads = sc.forward_backward(net, x, target)
+    loss, scalar_grads = sc.forward_backward(net, x, target)
     _, core = ans.forward_backward(ans.from_scalar(net), np.array([x]), np.array([target]))
-    numeric_rel, core_diff = {}, {}
-    for name, core_name in zip(PARAMS, ("W1", "b1", "W2", "b2"), strict=True):
-        probe, analytic = sc.q3_network(), np.array(getattr(grads, name))
-
-        def f(value: np.ndarray, name: str = name, probe: sc.ScalarMLP = probe) -> float:
-            setattr(probe, name, value.tolist())
-            return sc.forward_backward(probe, x, target)[0]
-
-        numeric_rel[name] = rel_error(analytic, numeric_grad(f, np.array(getattr(probe, name))))
-        core_diff[name] = float(np.max(np.abs(core[core_name] - analytic)))
-    grads = {n: getattr(grads, n) for n in PARAMS}
+    probe, grads = sc.q3_network(), {n: np.array(getattr(scalar_grads, n)) for n in PARAMS}
+    numeric = gradcheck.attribute_grads(probe, PARAMS,
+                                        lambda: sc.forward_backward(probe, x, target)[0])
+    core_names = dict(zip(PARAMS, ("W1", "b1", "W2", "b2"), strict=True))
     return {"net": {n: getattr(net, n) for n in PARAMS}, "k": k, "h": h, "o": o, "y": y,
-            "loss": loss, "grads": grads, "numeric_rel_error": numeric_rel,
-            "core_max_diff": core_diff, "as_text": all(np.array_equal(
+            "loss": loss, "grads": {n: g.tolist() for n, g in grads.items()},
+            "numeric_rel_error": {n: rel_error(grads[n], numeric[n]) for n in PARAMS},
+            "core_max_diff": {n: float(np.max(np.abs(core[core_names[n]] - grads[n])))
+                              for n in PARAMS}, "as_text": all(np.array_equal(
                 np.round(grads[n], 4) + 0.0, config["expected"][n]) for n in PARAMS),
             "symmetric": y == [0.5, 0.5] and len(set(h)) == 1
             and all(row[0] == row[1] for row in net.V)}
@@ -219,12 +215,11 @@ def context_q1_q6(r: dict[str, Any]) -> dict[str, Any]:
     names = {"parameter": [_math(f"{n[0]}_{n[1]}") for n in shapes],
              "shape": [_math(r" \times ".join(map(str, shape))) for shape in shapes.values()]}
     return {
-        "sm_table": table([_math("i"), _math("o_i"), _math("y_i"),
-                           _math(r"\partial l/\partial y_i"), "chain rule",
-                           _math(r"y_i - \delta_{ic}"), "central diff."],
-                          [[i + 1, *(num(s[key][i]) for key in ("o", "y", "dl_dy", "chained",
-                                                                 "direct", "numeric"))]
-                           for i in range(len(s["o"]))], "lSSSSSS"),
+        "sm_table": columns_table(
+            [*map(_math, ("i", "o_i", "y_i", r"\partial l/\partial y_i")), "chain rule",
+             _math(r"y_i - \delta_{ic}"), "central diff."],
+            [range(1, len(s["o"]) + 1), *(s[k] for k in ("o", "y", "dl_dy", "chained", "direct",
+                                                         "numeric"))], digits=4),
         "q3_table": table(["", "value", "derivative of the loss", "the text's value", "rel. error"],
                           [[_math(n), _math(vector(q["net"][n])), _math(vector(q["grads"][n])),
                             _math(vector(Q3["expected"][n])), num(q["numeric_rel_error"][n], 2,
@@ -257,11 +252,12 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
     gap, steps = mean["held_loss"] - mean["train_loss"], q["step_loss"]  # steps: (lrs, seeds, T)
     per_epoch = steps.shape[-1] // Q7["epochs"]
     last_epoch, top = steps[:, :, -per_epoch:].mean(axis=(1, 2)), acc[max(best - 1, 0):best + 2]
-    rows = [[num(lr, 3, trim=True), *(pm(q[key][i, :, -1]) for key in (
-        "train_loss", "held_loss", "train_acc", "held_acc"))] for i, lr in enumerate(q["lrs"])]
     return {
-        "lr_table": table(["learning rate", "train loss", "validation loss", "train accuracy",
-                           "validation accuracy"], rows, "SSSSS"),
+        "lr_table": seeds_table(["learning rate", "train loss", "validation loss",
+                                 "train accuracy", "validation accuracy"],
+                                {num(lr, 3, trim=True): [q[key][i, :, -1] for key in (
+                                    "train_loss", "held_loss", "train_acc", "held_acc")]
+                                 for i, lr in enumerate(q["lrs"])}, [3] * 4),
         "best": best, "acc": acc, "mean": mean, "gap": gap, "last_epoch_loss": last_epoch,
         "train_falls": bool(np.all(np.diff(mean["train_loss"][:-1], axis=1) < 0)),
         "largest_jumps": bool(np.any(np.diff(mean["train_loss"][-1, 1:]) > 0)),
