@@ -549,3 +549,19 @@ def train_test_curves(ax, train: Sequence[float], test_steps: Sequence[int],
         ax.axvline(boundary, color="grey", lw=0.6, ls=":")
     ax.set_xlim(start, len(steps))
     ax.set_xlabel("step (dotted: epoch boundaries)")
+
+
+# --- appended by t-mnist3: a noisy per-step curve read through its running mean -------------------
+
+def smoothed_curve(ax, values: Sequence[float], window: int, label: str, *,
+                   raw: str | None = None, per_x: float = 1.0, **line) -> None:
+    """A per-step curve too noisy to read (the loss of each batch or instance) as its
+    `moving_mean` over `window` steps, step k drawn at x = k / per_x (1000: thousands of steps);
+    with `raw` (its label), the steps themselves as a thin grey line beneath. Other keyword
+    arguments go to the mean's line."""
+    values = np.asarray(values, dtype=np.float64)
+    if raw is not None:
+        ax.plot(np.arange(1, len(values) + 1) / per_x, values, color=PALETTE["grey"], lw=0.3,
+                label=raw)
+    ax.plot(np.arange(window, len(values) + 1) / per_x, moving_mean(values, window), label=label,
+            **line)

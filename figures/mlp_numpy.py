@@ -24,10 +24,9 @@ def synth(r: dict, out: Path) -> None:
              xlabel="$x_1$", ylabel="$x_2$", title="validation points and boundaries")
     left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, markerscale=3,
                 frameon=False)
-    steps, window = s["step_loss"], 500
-    per_epoch = len(steps) // (len(s["val_loss"]) - 1)
-    right.plot(np.arange(window, len(steps) + 1) / 1000, fc.moving_mean(steps, window),
-               color=fc.PALETTE["blue"], label=f"training: mean of the last {window} instances")
+    window, per_epoch = 500, len(s["step_loss"]) // (len(s["val_loss"]) - 1)
+    fc.smoothed_curve(right, s["step_loss"], window, f"training: mean of the last {window} "
+                      "instances", per_x=1000, color=fc.PALETTE["blue"])
     right.plot(np.arange(len(s["val_loss"])) * per_epoch / 1000, s["val_loss"], "o--",
                color=fc.PALETTE["red"], label="validation, after each epoch")
     right.set(ylim=(0, None), xlabel="step (thousands; one instance per step)",
@@ -78,13 +77,9 @@ def seeds(r: dict, out: Path) -> None:
 
 def final_curve(r: dict, out: Path) -> None:
     """Q7.4: the learning curve of the final run on the full training set."""
-    steps = np.asarray(r["q7"]["final"]["step_loss"])
     fig, ax = fc.new_figure(height=2.6)
-    window = 100
-    ax.plot(np.arange(1, len(steps) + 1), steps, color=fc.PALETTE["grey"], lw=0.3,
-            label="loss of each batch")
-    ax.plot(np.arange(window, len(steps) + 1), fc.moving_mean(steps, window),
-            color=fc.PALETTE["blue"], linestyle="--", label=f"mean of the last {window} batches")
+    fc.smoothed_curve(ax, r["q7"]["final"]["step_loss"], 100, "mean of the last 100 batches",
+                      raw="loss of each batch", color=fc.PALETTE["blue"], linestyle="--")
     fc.log_axes(ax)
     ax.set(xlabel="step", ylabel="loss of the batch")
     ax.legend()

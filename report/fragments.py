@@ -180,13 +180,13 @@ def entrywise_table(check: object, label: str, at: Sequence[float], **kwargs: ob
 
 
 def columns_table(header: Sequence, columns: Sequence[Sequence[float]],
-                  digits: int = 6) -> NoEscape:
+                  digits: int = 6, align: str | None = None) -> NoEscape:
     """Values side by side, one column per sequence (x, f(x), f'(x), say): `digits` decimals,
-    whole numbers (labels, a ReLU's 0 and 1) without any."""
+    whole numbers (labels, a ReLU's 0 and 1) without any; `align` as in `table`."""
     from report.numbers import num
 
     return table(header, [[int(v) if float(v).is_integer() else num(v, digits) for v in row]
-                          for row in zip(*columns, strict=True)])
+                          for row in zip(*columns, strict=True)], align)
 
 
 def matrix_table(corner: str, rows: Sequence, columns: Sequence, values: np.ndarray,

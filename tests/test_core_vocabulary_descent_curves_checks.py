@@ -208,3 +208,8 @@ def test_sigmoid_difference_error_is_smallest_at_a_middle_step():
     central = difference_errors(sigmoid, sigmoid_grad(x), x, steps)["central"]
     best = int(np.argmin(central))
     assert 0 < best < len(steps) - 1
+
+
+def test_columns_table_sets_the_alignment_it_is_given():
+    assert "S[table-format" in columns_table(["x", "y"], [[0.5], [1.25]], 3, "lS")
+    assert "S[table-format" not in columns_table(["x", "y"], [[0.5], [1.25]], 3)

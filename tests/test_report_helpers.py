@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from figures.common import class_points, moving_mean, new_figure, seed_band
+from figures.common import class_points, moving_mean, new_figure, seed_band, smoothed_curve
 from model.diagnostics import (
     class_mean_correlation,
     epoch_curves,
@@ -95,6 +95,16 @@ def test_spot_check_leaves_the_weights_as_they_were():
 
 def test_moving_mean_averages_each_window():
     np.testing.assert_allclose(moving_mean(np.array([1.0, 3.0, 5.0, 7.0]), 2), [2.0, 4.0, 6.0])
+
+
+def test_smoothed_curve_draws_the_running_mean_at_its_last_step_and_the_raw_steps_beneath():
+    fig, ax = new_figure()
+    smoothed_curve(ax, [1.0, 3.0, 5.0, 7.0], 2, "mean", raw="each", per_x=2.0)
+    raw, mean = ax.lines
+    np.testing.assert_allclose(raw.get_xdata(), [0.5, 1.0, 1.5, 2.0])
+    np.testing.assert_allclose(mean.get_xdata(), [1.0, 1.5, 2.0])
+    np.testing.assert_allclose(mean.get_ydata(), [2.0, 4.0, 6.0])
+    assert (raw.get_label(), mean.get_label()) == ("each", "mean")
 
 
 STD = np.sqrt(14 / 3)

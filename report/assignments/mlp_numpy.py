@@ -219,7 +219,7 @@ def context_q1_q6(r: dict[str, Any]) -> dict[str, Any]:
             [*map(_math, ("i", "o_i", "y_i", r"\partial l/\partial y_i")), "chain rule",
              _math(r"y_i - \delta_{ic}"), "central diff."],
             [range(1, len(s["o"]) + 1), *(s[k] for k in ("o", "y", "dl_dy", "chained", "direct",
-                                                         "numeric"))], digits=4),
+                                                         "numeric"))], 4, "lSSSSSS"),
         "q3_table": table(["", "value", "derivative of the loss", "the text's value", "rel. error"],
                           [[_math(n), _math(vector(q["net"][n])), _math(vector(q["grads"][n])),
                             _math(vector(Q3["expected"][n])), num(q["numeric_rel_error"][n], 2,
