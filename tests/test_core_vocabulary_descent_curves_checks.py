@@ -200,3 +200,16 @@ def test_sigmoid_difference_error_is_smallest_at_a_middle_step():
     central = difference_errors(sigmoid, sigmoid_grad(x), x, steps)["central"]
     best = int(np.argmin(central))
     assert 0 < best < len(steps) - 1
+
+
+def test_run_end_names_the_cycle_its_range_of_f_and_the_gradient_where_it_stops():
+    from model.optim2d import find_minima, run_end
+
+    minima = find_minima({"box": 5.0, "starts_per_axis": 5})["minima"]
+    bounce = run_end(run_gd({"x": 3.0, "y": 2.0, "step_size": 0.2, "steps": 200, "decay": 1.0}),
+                     minima)
+    assert bounce["period"] == 2 and bounce["grad"] > 1 and bounce["low"] < bounce["high"]
+    assert bounce["near"] == minima[0] and bounce["end"] in (bounce["low"], bounce["high"])
+    settled = run_end(run_gd({"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 1000, "decay": 1.0}),
+                      minima)
+    assert settled["period"] == 1 and settled["grad"] < 1e-6 and settled["near"] != minima[0]
