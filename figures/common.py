@@ -543,3 +543,17 @@ def train_test_curves(ax, train: Sequence[float], test_steps: Sequence[int],
         ax.axvline(boundary, color="grey", lw=0.6, ls=":")
     ax.set_xlim(start, len(steps))
     ax.set_xlabel("step (dotted: epoch boundaries)")
+
+
+# --- appended by t-dl2024c: a sample's histogram against the normal density it should follow ---
+
+def histogram_vs_normal(ax, density: Sequence[float], edges: Sequence[float], var: float,
+                        label: str) -> None:
+    """Bars of a density histogram (`np.histogram(..., density=True)`: `density` per bin, bin
+    `edges`) labelled `label`, under the N(0, var) density drawn at the bin centres, so an
+    initialiser's samples read against the distribution it should draw from."""
+    edges = np.asarray(edges, dtype=float)
+    centres = (edges[:-1] + edges[1:]) / 2
+    ax.bar(centres, density, width=np.diff(edges), color=PALETTE["blue"], alpha=0.6, label=label)
+    ax.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var), color="black",
+            lw=1, label=f"N(0, {var:g}) density")

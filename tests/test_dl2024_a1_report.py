@@ -169,9 +169,9 @@ def test_section_1_3_shows_printed_values_and_the_perfect_prediction_cases(built
 @needs_tex
 def test_sections_1_4_and_1_5_show_the_model_outputs_and_he_scale(built):
     sections, r = built["sections"], built["r"]
-    assert f"= {_fix(r['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
+    assert f"= {_fix(r['forward']['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
     s = sections["1.5"]
-    assert all(_fix(v, 4) in s for v in r["network"]["y"])
+    assert all(_fix(v, 4) in s for v in r["forward"]["network"]["y"])
     rows = {(row["d0"], row["d1"]): row for row in r["he_table"]["rows"]}
     assert f"standard deviation {_fix(rows[(100000, 2)]['std'], 4)}" in s
     assert "0.0625" in s and _fix(rows[(64, 32)]["std"], 4) in s
