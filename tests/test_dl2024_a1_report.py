@@ -40,6 +40,7 @@ def built(tmp_path_factory) -> dict:
     assert proc.returncode == 0, proc.stderr
     # Every experiment is cached now; reading the records back gives the numbers the PDF shows.
     builder = Builder(out, load_config(config))
+    builder.derive(a24.REPORT)  # (cached) so that the template can be rendered again
     records = builder.run(a24.REPORT)
     text = pdf_text(out / "dl2024-a1.pdf")
     flat = " ".join(text.split())
@@ -136,6 +137,7 @@ def test_copy_accuracies_far_outside_our_range_get_a_differs_verdict(built):
 
 def _render(built: dict, results: dict) -> None:
     """Render the template on `results` in place of the built ones (claims checked)."""
+    built["builder"].render_text(a24.REPORT, built["records"])  # the true results render
     built["builder"].render_text(a24.REPORT, {
         name: dataclasses.replace(rec, result=results[name])
         for name, rec in built["records"].items()})

@@ -522,7 +522,6 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     worst = best_point(top, largest=False)
     slow = [k for k, lr in enumerate(lrs) if lr <= VARIANTS["lr"]]
     fast = lrs.index(0.3)
-    rows = r["gradcheck"]["rows"]
     d0, d1, _ = ARCHS["64-32-1"][-1]
     return {
         "printed": PRINTED_DIGITS, "log2": math.log(2),
@@ -539,9 +538,10 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
                   "n_behind": int(np.sum(top < 0.9)), "n": top.size},
         "dead_chosen_max": sweep_["dead"][ti].max(),
         "gradcheck_table": gradcheck_records_table(
-            rows, {"network": "arch", "parameter": "name", "shape": "shape"}, rel="rel",
-            abs_error="abs", what=f"Gradient check of backward on the first {GRADCHECK['n']} "
-                                  "training samples (mean BCE, every parameter)."),
+            r["gradcheck"]["rows"], {"network": "arch", "parameter": "name", "shape": "shape"},
+            rel="rel", abs_error="abs", what=f"Gradient check of backward on the first "
+                                             f"{GRADCHECK['n']} training samples (mean BCE, every "
+                                             "parameter)."),
     }
 
 
