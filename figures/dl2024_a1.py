@@ -41,7 +41,7 @@ def schedules(r: dict, out: Path) -> None:
 
 def he_scale(r: dict, out: Path) -> None:
     """§1.5 (b): the sample std of make_layer's weights against sqrt(2/d1), and a histogram."""
-    run = r["he_scale"]
+    run = r["he"]["scale"]
     d0, d1, d1s = run["d0"], run["hist_d1"], np.array(run["d1s"], dtype=float)
     fig, (left, right) = common.new_figure(2, height=2.6, layout="constrained")
     grid = np.geomspace(d1s.min(), d1s.max(), 100)

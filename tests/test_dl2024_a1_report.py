@@ -174,7 +174,7 @@ def test_sections_1_4_and_1_5_show_the_model_outputs_and_he_scale(built):
     assert f"= {_fix(r['forward']['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
     s = sections["1.5"]
     assert all(_fix(v, 4) in s for v in r["forward"]["network"]["y"])
-    rows = {(row["d0"], row["d1"]): row for row in r["he_table"]["rows"]}
+    rows = {(row["d0"], row["d1"]): row for row in r["he"]["rows"]}
     assert f"standard deviation {_fix(rows[(100000, 2)]['std'], 4)}" in s
     assert "0.0625" in s and _fix(rows[(64, 32)]["std"], 4) in s
 
