@@ -565,3 +565,17 @@ def smoothed_curve(ax, values: Sequence[float], window: int, label: str, *,
                 label=raw)
     ax.plot(np.arange(window, len(values) + 1) / per_x, moving_mean(values, window), label=label,
             **line)
+
+
+# --- appended by t-dl2024c: a sample's histogram against the normal density it should follow ---
+
+def histogram_vs_normal(ax, density: Sequence[float], edges: Sequence[float], var: float,
+                        label: str) -> None:
+    """Bars of a density histogram (`np.histogram(..., density=True)`: `density` per bin, bin
+    `edges`) labelled `label`, under the N(0, var) density drawn at the bin centres, so an
+    initialiser's samples read against the distribution it should draw from."""
+    edges = np.asarray(edges, dtype=float)
+    centres = (edges[:-1] + edges[1:]) / 2
+    ax.bar(centres, density, width=np.diff(edges), color=PALETTE["blue"], alpha=0.6, label=label)
+    ax.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var), color="black",
+            lw=1, label=f"N(0, {var:g}) density")

@@ -41,7 +41,7 @@ def schedules(r: dict, out: Path) -> None:
 
 def he_scale(r: dict, out: Path) -> None:
     """§1.5 (b): the sample std of make_layer's weights against sqrt(2/d1), and a histogram."""
-    run = r["he_scale"]
+    run = r["he"]["scale"]
     d0, d1, d1s = run["d0"], run["hist_d1"], np.array(run["d1s"], dtype=float)
     fig, (left, right) = common.new_figure(2, height=2.6, layout="constrained")
     grid = np.geomspace(d1s.min(), d1s.max(), 100)
@@ -52,13 +52,8 @@ def he_scale(r: dict, out: Path) -> None:
                 label="make_layer, sample std")
     left.set(xlabel="output width d1", ylabel="standard deviation of w",
              title=f"std of the weights (d0 = {d0})")
-    edges = np.array(run["edges"])
-    centres, var = (edges[:-1] + edges[1:]) / 2, 2 / d1
-    right.bar(centres, run["hist"], width=np.diff(edges), color=common.PALETTE["blue"], alpha=0.6,
-              label=f"make_layer({d0}, {d1})")
-    right.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var),
-               color="black", lw=1, label=f"N(0, {var:g}) density")
-    right.set(xlabel="w", ylabel="density", title=f"d1 = {d1}: variance 2/d1 = {var:g}")
+    common.histogram_vs_normal(right, run["hist"], run["edges"], 2 / d1, f"make_layer({d0}, {d1})")
+    right.set(xlabel="w", ylabel="density", title=f"d1 = {d1}: variance 2/d1 = {2 / d1:g}")
     for ax in (left, right):
         ax.legend(fontsize=7)
     common.save(fig, out)

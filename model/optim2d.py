@@ -188,3 +188,14 @@ def decay_facts(run: dict, minima: list[dict]) -> dict[str, int | None]:
                                                           strict=True)]
     outside = [k for k, n in enumerate(near) if n != 0]
     return {"stable_from": t, "in_basin_from": outside[-1] + 1 if outside else 0}
+
+
+def run_end(run: dict, minima: list[dict], tail: int = 2) -> dict[str, Any]:
+    """How one `run_gd` (or `descend`) run ends against the minima of `find_minima`: `path_end`'s
+    period, cycle and divergence, `near` (the minimum closest to its last point), its final f
+    as `end`, the `low` and `high` of f over its last `tail` points (a cycle's range), and the
+    gradient's norm `grad` at its last point (far from 0 when it has not converged)."""
+    x, y, last = run["x"], run["y"], run["f_hist"][-tail:]
+    return path_end(run["x_hist"], run["y_hist"]) | {
+        "near": minima[nearest_minimum(minima, x, y)], "end": run["f"], "low": min(last),
+        "high": max(last), "grad": float(np.hypot(grad_x_f(x, y), grad_y_f(x, y)))}

@@ -17,7 +17,7 @@ from pylatex.utils import NoEscape
 from report.numbers import num, pm
 from report.sweep import over_seeds
 
-__all__ = ["Quote", "quote", "rerun", "verdict"]
+__all__ = ["Quote", "quote", "rerun", "summary", "verdict"]
 
 
 def verdict(agrees: bool) -> str:
@@ -90,3 +90,13 @@ def rerun(fn: Callable[[dict], dict], settings: Sequence[Mapping[str, Any]], see
                       seeds, desc)
     return [[{key: run[key][:setting["epochs"]] for key in histories}
              for run in runs[rest(setting)]] for setting in settings]
+
+
+def summary(quotes: Sequence[Quote]) -> dict[str, Any]:
+    """How a copy's quotes came out, for the sentence under their table: `n` quotes, how many
+    `agree`, `n_differ`, the `widest` range our seeds span in one quote, and how far the
+    furthest differing printed value lies `outside` our range (0 when all agree)."""
+    differ = [q for q in quotes if not q.agrees]
+    return {"n": len(quotes), "agree": len(quotes) - len(differ), "n_differ": len(differ),
+            "widest": max(q.spread for q in quotes),
+            "outside": max((q.outside for q in differ), default=0.0)}

@@ -213,3 +213,29 @@ def test_sigmoid_difference_error_is_smallest_at_a_middle_step():
 def test_columns_table_sets_the_alignment_it_is_given():
     assert "S[table-format" in columns_table(["x", "y"], [[0.5], [1.25]], 3, "lS")
     assert "S[table-format" not in columns_table(["x", "y"], [[0.5], [1.25]], 3)
+
+
+def test_run_end_names_the_cycle_its_range_of_f_and_the_gradient_where_it_stops():
+    from model.optim2d import find_minima, run_end
+
+    minima = find_minima({"box": 5.0, "starts_per_axis": 5})["minima"]
+    bounce = run_end(run_gd({"x": 3.0, "y": 2.0, "step_size": 0.2, "steps": 200, "decay": 1.0}),
+                     minima)
+    assert bounce["period"] == 2 and bounce["grad"] > 1 and bounce["low"] < bounce["high"]
+    assert bounce["near"] == minima[0] and bounce["end"] in (bounce["low"], bounce["high"])
+    settled = run_end(run_gd({"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 1000, "decay": 1.0}),
+                      minima)
+    assert settled["period"] == 1 and settled["grad"] < 1e-6 and settled["near"] != minima[0]
+
+
+def test_histogram_vs_normal_draws_a_bar_per_bin_under_the_normal_density():
+    from figures.common import histogram_vs_normal, new_figure
+
+    fig, ax = new_figure()
+    edges = np.linspace(-2.0, 2.0, 5)
+    histogram_vs_normal(ax, [0.1, 0.4, 0.4, 0.1], edges, 0.5, "samples")
+    assert [p.get_height() for p in ax.patches] == [0.1, 0.4, 0.4, 0.1]
+    (line,) = ax.get_lines()
+    assert line.get_xdata().tolist() == [-1.5, -0.5, 0.5, 1.5]
+    assert line.get_ydata()[1] == pytest.approx(np.exp(-0.25) / np.sqrt(np.pi))
+    assert [t.get_text() for t in ax.legend().get_texts()] == ["N(0, 0.5) density", "samples"]

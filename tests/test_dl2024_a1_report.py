@@ -4,6 +4,7 @@ claims that keep its sentences true."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import re
 import subprocess
@@ -18,7 +19,7 @@ from report.assignments import dl2024_a1 as a24
 from report.compile import layout_warnings
 from report.config import load_config
 from report.pdfcheck import dump_markers
-from report.pipeline import Builder
+from report.pipeline import Builder, BuildError
 from report.registry import report_ids
 from report.spec import ClaimError
 
@@ -38,11 +39,14 @@ def built(tmp_path_factory) -> dict:
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     # Every experiment is cached now; reading the records back gives the numbers the PDF shows.
-    records = Builder(out, load_config(config)).run(a24.REPORT)
+    builder = Builder(out, load_config(config))
+    builder.derive(a24.REPORT)  # (cached) so that the template can be rendered again
+    records = builder.run(a24.REPORT)
     text = pdf_text(out / "dl2024-a1.pdf")
     flat = " ".join(text.split())
     parts = re.split(r"\s(1\.\d) (?=[A-Z])", flat)
     return {"dir": out, "flat": flat, "r": {name: rec.result for name, rec in records.items()},
+            "builder": builder, "records": records,
             "sections": {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}}
 
 
@@ -131,11 +135,26 @@ def test_copy_accuracies_far_outside_our_range_get_a_differs_verdict(built):
     assert "agrees" not in str(a24.context_student(r)["student_runs_table"])
 
 
+def _render(built: dict, results: dict) -> None:
+    """Render the template on `results` in place of the built ones (claims checked)."""
+    built["builder"].render_text(a24.REPORT, built["records"])  # the true results render
+    built["builder"].render_text(a24.REPORT, {
+        name: dataclasses.replace(rec, result=results[name])
+        for name, rec in built["records"].items()})
+
+
 def test_a_worst_run_without_dead_relus_fails_the_build(built):
     r = copy.deepcopy(built["r"])
     r["sweep"]["dead"][-1][...] = 0.0
-    with pytest.raises(ClaimError, match="hidden ReLUs dead"):
-        a24.context_training(r)
+    with pytest.raises(BuildError, match="hidden ReLUs dead"):
+        _render(built, r)
+
+
+def test_untrained_networks_better_than_chance_fail_the_build(built):
+    r = copy.deepcopy(built["r"])
+    r["untrained"]["acc"] = [0.9] * len(r["untrained"]["acc"])
+    with pytest.raises(BuildError, match="accuracy is chance level"):
+        _render(built, r)
 
 
 @needs_tex
@@ -152,10 +171,10 @@ def test_section_1_3_shows_printed_values_and_the_perfect_prediction_cases(built
 @needs_tex
 def test_sections_1_4_and_1_5_show_the_model_outputs_and_he_scale(built):
     sections, r = built["sections"], built["r"]
-    assert f"= {_fix(r['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
+    assert f"= {_fix(r['forward']['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
     s = sections["1.5"]
-    assert all(_fix(v, 4) in s for v in r["network"]["y"])
-    rows = {(row["d0"], row["d1"]): row for row in r["he_table"]["rows"]}
+    assert all(_fix(v, 4) in s for v in r["forward"]["network"]["y"])
+    rows = {(row["d0"], row["d1"]): row for row in r["he"]["rows"]}
     assert f"standard deviation {_fix(rows[(100000, 2)]['std'], 4)}" in s
     assert "0.0625" in s and _fix(rows[(64, 32)]["std"], 4) in s
 

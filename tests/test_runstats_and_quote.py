@@ -82,3 +82,14 @@ def _count_epochs(config: dict) -> dict:
     CALLS.append((config["lr"], config["epochs"]))
     loss = [config["seed"] + config["lr"] * e for e in range(1, config["epochs"] + 1)]
     return {"loss": loss, "final": loss[-1]}
+
+
+def test_summary_counts_agreeing_quotes_and_the_furthest_differing_one():
+    from report.quote import summary
+
+    quotes = [quote(0.95, [0.94, 0.96], 0.005), quote(0.90, [0.95, 0.97], 0.005),
+              quote(0.99, [0.90, 0.93], 0.005)]
+    s = summary(quotes)
+    assert (s["n"], s["agree"], s["n_differ"]) == (3, 1, 2)
+    assert s["widest"] == pytest.approx(0.03) and s["outside"] == pytest.approx(0.06)
+    assert summary(quotes[:1])["outside"] == 0.0
