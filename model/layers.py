@@ -157,7 +157,9 @@ class Sigmoid(Activation):
     f = staticmethod(sigmoid)
 
     def _dx(self, x: np.ndarray, dy: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return dy * y * (1 - y)
+        dx = dy * y
+        dx *= 1 - y  # in place: the same (dy y)(1 - y), one fresh array fewer
+        return dx
 
 
 class Tanh(Activation):
