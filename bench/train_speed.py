@@ -1,10 +1,12 @@
 """How fast the NumPy core trains a 784-300-10 sigmoid/softmax net on MNIST, float32, batch 100.
 
-Three runners take turns in this one process, one MNIST epoch each per repeat: the core's `fit`,
-the same network, loss and loop in PyTorch on the CPU (when importable), and the ceiling: the
-five matrix products of one training step alone, at the same shapes, for as many steps. On a
-shared machine the speed swings from one minute to the next, so only ratios taken within one
-repeat mean anything: numpy/torch and numpy/ceiling are printed with their min, median and max.
+Four runners take turns in this one process, one MNIST epoch each per repeat: the core's `fit`;
+mlp-numpy's `sgd_epoch` (what the report's Q7 runs: `forward_backward` through the core's `Net`,
+then `Net.step`); the same network, loss and loop in PyTorch on the CPU (when importable); and
+the ceiling: the five matrix products of one training step alone, at the same shapes, for as many
+steps. On a shared machine the speed swings from one minute to the next, so only ratios taken
+within one repeat mean anything: each NumPy runner's ratio to torch and to the ceiling is printed
+with its min, median and max.
 FLOPs count only the products that run (the input's gradient is never computed). Each ratio is
 given in wall time and in the process's CPU time; with one thread (`--threads 1`) the CPU-time
 ratio is the steadier one on a loaded machine, as time spent waiting for a core does not count.
@@ -41,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from model import Linear, Net, Sigmoid, SoftmaxCE, fit  # noqa: E402
+from model.assignments import mlp_numpy  # noqa: E402
 from model.data import load_mnist  # noqa: E402
 
 N_IN, N_HIDDEN, N_OUT = 784, 300, 10
@@ -74,6 +77,17 @@ def numpy_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
         history = fit(net, SoftmaxCE(), x, y, epochs=1, lr=LR, batch_size=BATCH, seed=seed,
                       progress=False)
         return history.epoch_loss[-1]
+
+    return epoch
+
+
+def sgd_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
+    """One epoch of mlp-numpy's `sgd_epoch` per call, the report's network and initialisation;
+    its step is lr times the summed batch gradient, so lr = LR / BATCH takes fit's steps."""
+    net = mlp_numpy.make_net(N_IN, N_HIDDEN, N_OUT, seed=0, dtype=DTYPE)
+
+    def epoch(seed: int) -> float:
+        return float(np.mean(mlp_numpy.sgd_epoch(net, x, y, LR / BATCH, BATCH, seed)))
 
     return epoch
 
@@ -222,7 +236,8 @@ def main() -> None:
     x, y = np.ascontiguousarray(x[:args.samples]), y[:args.samples]
     print(f"MNIST train: {len(x)} samples; network {N_IN}-{N_HIDDEN}-{N_OUT} sigmoid/softmax, "
           f"float32, batch {BATCH}; executed FLOPs per sample {FLOPS_EXECUTED:,}")
-    runners = {"numpy core": numpy_epoch(x, y), "ceiling": ceiling_epoch(x)}
+    runners = {"numpy core (fit)": numpy_epoch(x, y), "mlp-numpy sgd_epoch": sgd_epoch(x, y),
+               "ceiling": ceiling_epoch(x)}
     theirs = torch_epoch(x, y)
     if theirs is None:
         print("torch: not importable (.venv/bin/python -m pip install torch==2.13.0)")
@@ -248,13 +263,13 @@ def main() -> None:
         print(f"  {name}: best {min(seconds):.3f} s/epoch, {rate:,.0f} samples/s, "
               f"{rate * FLOPS_EXECUTED / 1e9:.1f} GFLOP/s; CPU best {min(cpu[name]):.3f} s/epoch")
     for clock, taken in (("wall", times), ("CPU", cpu)):
-        core = taken["numpy core"]
-        share = [c / n for c, n in zip(taken["ceiling"], core, strict=True)]
-        print(f"numpy core / ceiling (share of the five products' speed), same repeat, "
-              f"{clock} time: {spread(share)}")
-        if theirs is not None:
-            ratio = [t / n for t, n in zip(taken["torch"], core, strict=True)]
-            print(f"numpy core / torch (speed ratio), same repeat, {clock} time: {spread(ratio)}")
+        for mine in ("numpy core (fit)", "mlp-numpy sgd_epoch"):
+            share = [c / n for c, n in zip(taken["ceiling"], taken[mine], strict=True)]
+            print(f"{mine} / ceiling (share of the five products' speed), same repeat, "
+                  f"{clock} time: {spread(share)}")
+            if theirs is not None:
+                ratio = [t / n for t, n in zip(taken["torch"], taken[mine], strict=True)]
+                print(f"{mine} / torch (speed ratio), same repeat, {clock} time: {spread(ratio)}")
     if args.breakdown:
         steps = len(x) // BATCH
         print(f"where one epoch of the core's step goes (CPU time, {steps} steps):")

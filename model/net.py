@@ -64,19 +64,29 @@ class Net:
 
     def parameters(self) -> list[tuple[str, np.ndarray]]:
         """(name, array) for every parameter, named W1, b1, W2, ... by Linear layer, from 1."""
-        return [(name, getattr(layer, attr)) for name, layer, attr in self._named()]
+        return [(name, getattr(layer, attr)) for name, layer, attr, _ in self._named()]
 
     def gradients(self) -> list[tuple[str, np.ndarray]]:
         """(name, gradient) in the order of `parameters()`, as stored by the last backward."""
-        return [(name, getattr(layer, "d" + attr)) for name, layer, attr in self._named()]
+        return [(name, getattr(layer, grad)) for name, layer, _, grad in self._named()]
 
-    def _named(self) -> list[tuple[str, Layer, str]]:
-        with_params = [layer for layer in self.layers if layer.params]
-        return [
-            (f"{attr}{k}", layer, attr)
-            for k, layer in enumerate(with_params, start=1)
-            for attr in layer.params
-        ]
+    def _named(self) -> list[tuple[str, Layer, str, str]]:
+        """(name, layer, parameter attribute, gradient attribute) of every parameter.
+
+        Kept between calls for as long as the list of layers is the same (mlp-numpy asks for
+        the gradients at every training step); `layers` is a public list, so a changed one is
+        noticed by comparing the layers themselves.
+        """
+        layers = tuple(self.layers)
+        cached = self.__dict__.get("_names")
+        if cached is None or cached[0] != layers:
+            with_params = [layer for layer in layers if layer.params]
+            cached = self._names = (layers, [
+                (f"{attr}{k}", layer, attr, "d" + attr)
+                for k, layer in enumerate(with_params, start=1)
+                for attr in layer.params
+            ])
+        return cached[1]
 
     @property
     def dtype(self) -> np.dtype:

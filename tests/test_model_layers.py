@@ -1,11 +1,16 @@
 """Layers and Net: dl2023 §1.4's checks, shapes, dtypes, in-place updates, names."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from model import Identity, Linear, Net, ReLU, Sigmoid, Tanh
+from model.assignments import mlp_numpy
 from model.gradcheck import SMOOTH_BAND, check_function
 from model.init import he_normal
+from model.losses import SoftmaxCE
+from model.train import fit
 
 
 def test_linear_scales_exactly_as_dl2023_section_1_4_requires():
@@ -172,3 +177,58 @@ def test_gradients_kept_from_one_backward_do_not_change_under_the_next():
     for name, g in kept.items():
         np.testing.assert_array_equal(g, first[name], err_msg=name)
     assert not np.array_equal(dict(net.gradients())["W1"], first["W1"])
+
+
+
+def _reference_epoch(params: list[np.ndarray], x: np.ndarray, t: np.ndarray, batch: int,
+                     order: np.ndarray, step_of: Callable[[int], float]) -> None:
+    """One epoch of the 2-layer sigmoid/softmax net written out plainly, updating params in
+    place: the textbook formulas with fresh arrays everywhere, in the core's order of rounding.
+    A batch of n samples moves the parameters by step_of(n) times its mean gradient."""
+    W1, b1, W2, b2 = params
+    for start in range(0, len(x), batch):
+        rows = order[start:start + batch]
+        xb, tb, n = x[rows], t[rows], len(rows)
+        z = xb @ W1 + b1
+        e = np.exp(-np.abs(z))
+        h = np.where(z >= 0, 1, e) / (1 + e)
+        o = h @ W2 + b2
+        p = np.exp(o - o.max(axis=1, keepdims=True))
+        p = p / p.sum(axis=1, keepdims=True)
+        p[np.arange(n), tb] -= 1
+        do = p / n
+        dz = do @ W2.T * h * (1 - h)
+        grads = [xb.T @ dz, dz.sum(axis=0), h.T @ do, do.sum(axis=0)]
+        for param, grad in zip(params, grads, strict=True):
+            param -= step_of(n) * grad
+
+
+@pytest.mark.parametrize("loop", ["mlp_numpy.sgd_epoch", "train.fit"])
+def test_a_training_epoch_gives_bit_for_bit_the_weights_of_the_plain_reference_step(loop):
+    rng = np.random.default_rng(21)
+    x = rng.uniform(0, 1, size=(47, 12)).astype(np.float32)  # 47: the last batch is short
+    t = rng.integers(0, 4, size=47)
+    net = mlp_numpy.make_net(12, 9, 4, seed=3, dtype=np.float32)
+    params = [p.copy() for _, p in net.parameters()]
+    for epoch in range(2):
+        if loop == "mlp_numpy.sgd_epoch":
+            mlp_numpy.sgd_epoch(net, x, t, lr=0.05, batch_size=10, seed=epoch)
+            step_of = lambda n: 0.05 * n  # noqa: E731 - the summed batch gradient
+        else:
+            fit(net, SoftmaxCE(), x, t, epochs=1, lr=0.5, batch_size=10, seed=epoch,
+                progress=False)
+            step_of = lambda n: 0.5  # noqa: E731
+        order = np.random.default_rng(epoch).permutation(len(x))
+        _reference_epoch(params, x, t, 10, order, step_of)
+    for (name, got), want in zip(net.parameters(), params, strict=True):
+        assert got.dtype == np.float32, name
+        np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_net_names_follow_a_change_to_its_list_of_layers():
+    net = Net([Linear(2, 3), ReLU()])
+    assert [name for name, _ in net.gradients()] == ["W1", "b1"]
+    net.layers[0] = replacement = Linear(2, 3)
+    net.layers.append(Linear(3, 1))
+    assert [name for name, _ in net.parameters()] == ["W1", "b1", "W2", "b2"]
+    assert net.parameters()[0][1] is replacement.W
