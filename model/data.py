@@ -17,9 +17,10 @@ import pickle
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -601,3 +602,43 @@ def square_symmetries(x: np.ndarray, labels: np.ndarray) -> int:
     square = [np.diag(s) @ p for p in (np.eye(2), np.eye(2)[::-1])
               for s in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
     return sum(labelled(m) == labelled(square[0]) for m in square[1:])
+
+
+# ---------------------------------------------------------------------------------------------
+# MNIST splits shared by the runs of one process
+
+_SPLITS: list[tuple[tuple, tuple[np.ndarray, ...], object]] = []
+_SPLITS_KEPT = 2  # one split and its `final` twin: ~400 MB of float32 at most
+
+
+def shared_split(loader: Callable[..., Any], **options: object) -> Any:
+    """loader(**options) (`load_mnist` or `load_mnist_3_vs_9`), scaled once per process and per
+    set of MNIST files, its arrays read-only.
+
+    A sweep runs many points in one worker process, and each would otherwise scale the same
+    55,000 images again (0.3 s of a 5 s run). The arrays are shared by every caller, hence
+    read-only: a caller that writes into one gets an error instead of changing the next run's
+    data. The result is reused only while `read_mnist` returns the very arrays it was made
+    from, so replaced files (or another `mnist_folder`) give a fresh split.
+    """
+    raw = read_mnist(options.get("folder"), options.get("download", True))
+    key = (loader, tuple(sorted(options.items(), key=lambda item: item[0])))
+    for i, (known, source, split) in enumerate(_SPLITS):
+        if known == key and all(a is b for a, b in zip(source, raw, strict=True)):
+            _SPLITS.append(_SPLITS.pop(i))
+            return split
+    split = loader(**options)
+    for array in _arrays(split):
+        array.flags.writeable = False
+    _SPLITS.append((key, raw, split))
+    del _SPLITS[:-_SPLITS_KEPT]
+    return split
+
+
+def _arrays(value: object) -> Iterator[np.ndarray]:
+    """Every ndarray in a nest of tuples and lists."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _arrays(item)

@@ -43,7 +43,8 @@ def test_backward_matches_central_differences_of_the_mean_bce(hidden):
     params = [make_layer(3, 4, hidden, rng), make_layer(4, 2, hidden, rng),
               make_layer(2, 1, sigmoid, rng)]
     x, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6).astype(float)
-    grads = backward(params, x, y)
+    grads, y_hat = backward(params, x, y)
+    np.testing.assert_array_equal(y_hat, network(x, params))
 
     def loss(_: np.ndarray) -> float:
         w, b, _ = params[-1]
@@ -61,7 +62,7 @@ def test_backward_moves_a_saturated_wrong_output_back(dtype):
     params = [(w, b, sigmoid)]
     x, y = np.ones((1, 1), dtype=dtype), np.zeros(1, dtype=dtype)  # sigma(40) rounds to 1
     assert network(x, params)[0] == 1
-    (dw, db), = backward(params, x, y)
+    ((dw, db),), _ = backward(params, x, y)
     assert dw[0, 0] == pytest.approx(1.0) and db[0] == pytest.approx(1.0)
     w -= 30.0 * dw  # one step of rate 30 takes w from 40 to 10
     assert network(x, params)[0] < 1
@@ -93,6 +94,17 @@ def test_train_epoch_takes_n_over_batch_size_steps_dropping_the_partial_batch(mo
     monkeypatch.setattr(api, "backward", counting)
     train_epoch(params, x, y, 0.1, 10, np.random.default_rng(0))
     assert sizes == [10] * 6
+
+
+def test_train_epoch_records_each_minibatchs_loss_and_accuracy_before_its_step():
+    rng = np.random.default_rng(5)
+    x, y = _blobs(40, rng)
+    params = [make_layer(2, 4, relu, rng), make_layer(4, 1, sigmoid, rng)]
+    before = evaluate(params, x, y)
+    # One minibatch holding the whole set: its record is the untrained network's evaluation.
+    loss, acc = train_epoch(params, x, y, 1.0, 40, np.random.default_rng(0))
+    assert loss == pytest.approx(before[0], rel=1e-12) and acc == before[1]
+    assert evaluate(params, x, y)[0] != pytest.approx(before[0], rel=1e-3)
 
 
 def test_fit_updates_params_in_place_and_learns_separable_blobs():

@@ -90,9 +90,10 @@ _DERIVATIVE = {sigmoid: sigmoid_grad, relu: relu_grad, np.tanh: tanh_grad,
                identity: np.ones_like}
 
 
-def backward(params: Sequence[Layer], x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray,
-                                                                                np.ndarray]]:
-    """(dL/dw, dL/db) for every layer, L the mean BCE of network(x, params) (N,) against y (N,).
+def backward(params: Sequence[Layer], x: np.ndarray, y: np.ndarray
+             ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """(grads, y_hat): (dL/dw, dL/db) for every layer, L the mean BCE of y_hat =
+    network(x, params) (N,) against y (N,), and y_hat, which the forward half computes anyway.
 
     The last layer must be a sigmoid: with the BCE its slope cancels, dL/da = (y_hat - y) / N
     for its pre-activation a, so a saturated wrong output still gets a full step. Each earlier
@@ -112,7 +113,7 @@ def backward(params: Sequence[Layer], x: np.ndarray, y: np.ndarray) -> list[tupl
         grads.append((inputs[layer].T @ delta, delta.sum(axis=0)))
         if layer > 0:
             delta = (delta @ params[layer][0].T) * _DERIVATIVE[params[layer - 1][2]](pre[layer - 1])
-    return grads[::-1]
+    return grads[::-1], z[:, 0]
 
 
 def train_epoch(params: Sequence[Layer], x_train: np.ndarray, y_train: np.ndarray,
@@ -124,16 +125,16 @@ def train_epoch(params: Sequence[Layer], x_train: np.ndarray, y_train: np.ndarra
     n = len(x_train)
     batch_size = min(batch_size, n)
     order = rng.permutation(n)
-    losses, accs = [], []
+    bce, losses, accs = BCE(), [], []
     for step in range(n // batch_size):
         batch = order[step * batch_size:(step + 1) * batch_size]
-        loss, acc = evaluate(params, x_train[batch], y_train[batch])
-        for (w, b, _), (dw, db) in zip(params, backward(params, x_train[batch], y_train[batch]),
-                                       strict=True):
+        x, y = x_train[batch], y_train[batch]
+        grads, y_hat = backward(params, x, y)  # y_hat: the minibatch's output before the step
+        for (w, b, _), (dw, db) in zip(params, grads, strict=True):
             w -= learning_rate * dw
             b -= learning_rate * db
-        losses.append(loss)
-        accs.append(acc)
+        losses.append(bce.value(y, y_hat))
+        accs.append(bce.accuracy(y, y_hat))
     return float(np.mean(losses)), float(np.mean(accs))
 
 

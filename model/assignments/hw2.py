@@ -93,11 +93,13 @@ def backward_pass(dL_dg: np.ndarray,
     b (1, d_out), from dL_dg (n,) of `logistic_loss` and the caches of `forward_pass`."""
     d = np.reshape(dL_dg, (-1, 1)) / len(dL_dg)  # 1/n: the loss is the batch mean
     grad_Ws, grad_bs = [], []
-    for x, W, slope in reversed(layer_caches):
+    for layer in reversed(range(len(layer_caches))):
+        x, W, slope = layer_caches[layer]
         delta = d * slope
         grad_Ws.append(x.T @ delta)
         grad_bs.append(delta.sum(axis=0, keepdims=True))
-        d = delta @ W.T
+        if layer > 0:  # nothing needs the gradient of the input X: skip its (n, 784) product
+            d = delta @ W.T
     return grad_Ws[::-1], grad_bs[::-1]
 
 

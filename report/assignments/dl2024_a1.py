@@ -286,8 +286,8 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
             logit = dl2024.network(xb, params[:-1]) @ w + b
             return float(np.mean(bce_with_logits(yb, logit[:, 0])))
 
-        for layer, ((w, b, _), (dw, db)) in enumerate(zip(params, dl2024.backward(params, xb, yb),
-                                                          strict=True), 1):
+        grads, _ = dl2024.backward(params, xb, yb)
+        for layer, ((w, b, _), (dw, db)) in enumerate(zip(params, grads, strict=True), 1):
             for name, p, g in ((f"w{layer}", w, dw), (f"b{layer}", b, db)):
                 check = GradCheck.of(name, g, numeric_grad(loss, p))
                 rows.append({"arch": arch, "name": name, "shape": p.shape,

@@ -10,7 +10,7 @@ import numpy as np
 
 from figures import hw2_mnist as fig
 from model.assignments import hw2
-from model.data import load_mnist_3_vs_9, load_toy_batch, save_toy_batch
+from model.data import load_mnist_3_vs_9, load_toy_batch, save_toy_batch, shared_split
 from model.diagnostics import first_reached, float_warnings, misread_stats, stability_bound
 from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error, step_sweep
 from report.fragments import checks_table, table
@@ -144,7 +144,7 @@ def run_sigmoid(config: dict) -> dict[str, Any]:
 def _train(config: dict) -> dict[str, Any]:
     """One seed of §1.2 (e) or of the step-size-10 rerun (§1.3 (e)(iv)), and what became of the
     network: how the curve seed's misread test images differ, how the big step's collapsed."""
-    (x, y), (x_test, y_test) = load_mnist_3_vs_9()
+    (x, y), (x_test, y_test) = shared_split(load_mnist_3_vs_9)  # scaled once per worker
     steps_per_epoch = -(-len(x) // config["batch_size"])
     curve = config["seed"] == config["curve_seed"]
     weights, biases, record = hw2.train(
@@ -194,7 +194,7 @@ def run_big_step(config: dict) -> dict[str, Any]:
 def _memorise_one(config: dict) -> dict[str, Any]:
     """§1.3 (f): full-batch steps on 100 uniform random images; accuracy after each step."""
     run, seed, n = config["run"], config["seed"], config["n"]
-    y = load_mnist_3_vs_9()[0][1][:n]
+    y = shared_split(load_mnist_3_vs_9)[0][1][:n]
     x = np.random.default_rng(seed).random((n, 784))
     if run["centre"]:
         x -= 0.5  # E[x] for U(0, 1): the inputs then share no common component
@@ -217,7 +217,8 @@ def run_memorise(config: dict) -> dict[str, Any]:
     # The largest eigenvalue of the inputs' second-moment matrix bounds how large a stable
     # gradient step can be; the shared mean 1/2 of uniform pixels inflates it.
     x = np.random.default_rng(config["seeds"][0]).random((config["n"], 784))
-    return {"labels_9": int(load_mnist_3_vs_9()[0][1][:config["n"]].sum()), "runs": runs,
+    return {"labels_9": int(shared_split(load_mnist_3_vs_9)[0][1][:config["n"]].sum()),
+            "runs": runs,
             "curvature": {name: float(np.linalg.eigvalsh(v @ v.T / len(v)).max())
                           for name, v in (("raw", x), ("centred", x - 0.5))}}
 

@@ -10,7 +10,7 @@ from figures import mlp_numpy as fig
 from model import gradcheck
 from model import scalar as sc
 from model.assignments import mlp_numpy as ans
-from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist
+from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist, shared_split
 from model.diagnostics import epoch_curves, saturated_fraction, seed_spread
 from model.functional import softmax, softmax_jacobian
 from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
@@ -181,7 +181,8 @@ def train_mnist(config: dict) -> dict[str, Any]:
     """One run of Q7 in float32: loss and accuracy on the first `n_probe` training images and
     on the held-out set (validation, or test if `final`) before training and after every epoch,
     and the loss of every batch."""
-    (x, y), (x_held, y_held), _ = load_mnist(final=config["final"], dtype=np.float32)
+    (x, y), (x_held, y_held), _ = shared_split(load_mnist, final=config["final"],
+                                               dtype=np.float32)  # scaled once per worker
     net = ans.make_net(seed=config["seed"], init=INITS[config["init"]], dtype=np.float32)
     n, lr, batch, seed = config["n_probe"], config["lr"], config["batch_size"], config["seed"]
     return epoch_curves(config["epochs"],
