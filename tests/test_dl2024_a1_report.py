@@ -183,8 +183,8 @@ def test_sections_1_4_and_1_5_show_the_model_outputs_and_he_scale(built):
 def test_section_1_6_reproduces_the_printed_data_and_answers_with_seed_statistics(built):
     s, r = built["sections"]["1.6"], built["r"]
     stats = r["digits_stats"]
-    assert repr(stats["min"]) in s and repr(stats["max"]) in s
-    assert repr(a24.PRINTED_DIGITS["min"]) in s
+    assert repr(stats["x_min"]) in s and repr(stats["x_max"]) in s
+    assert repr(a24.PRINTED_DIGITS["x_min"]) in s
     assert "898 training and 899 validation" in s
     acc = np.array([run["val_acc"][-1] for run in r["variants"]["64-32-1"]])
     assert f"validation accuracy {acc.mean():.3f} ± {acc.std():.3f}, above 0.95" in s  # (d)

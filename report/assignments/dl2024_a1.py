@@ -19,10 +19,10 @@ from figures import dl2024_a1 as fig
 from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
-from model.data import digits_split, load_digits_binary
+from model.data import digits_raw, digits_split, exact_summary, load_digits_binary
 from model.functional import identity, relu, sigmoid, sigmoid_grad
-from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error
-from model.losses import bce_loss, bce_with_logits
+from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
+from model.losses import BCE, bce_loss
 from model.runstats import best_point, finals, mean_curve, settled_epoch
 from report.fragments import (
     columns_table,
@@ -175,8 +175,8 @@ def run_he(config: dict) -> dict[str, Any]:
 
 DIGITS = {"ddof": 1, "train_fraction": 0.5, "split_seed": 12345}
 # What the text printed about the normalised data.
-PRINTED_DIGITS = {"shape_x": (1797, 64), "shape_y": (1797,), "min": -0.8117526680606131,
-                  "max": 1.8474621222310277, "labels": (0.0, 1.0), "n_train": 898, "n_val": 899}
+PRINTED_DIGITS = {"x_shape": (1797, 64), "y_shape": (1797,), "x_min": -0.8117526680606131,
+                  "x_max": 1.8474621222310277, "labels": (0.0, 1.0), "n_train": 898, "n_val": 899}
 SEEDS = [0, 1, 2]
 EPOCHS = 25
 UNTRAINED = {"arch": "64-32-1", "seeds": SEEDS}
@@ -223,19 +223,11 @@ def _digits() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 
 def run_digits_stats(config: dict) -> dict[str, Any]:
     """The statistics the text prints, ours recomputed with exactly rounded sums, the split."""
-    import sklearn.datasets  # here, not at the top: a warm rebuild does not need sklearn
-
-    x, y = load_digits_binary(ddof=config["ddof"])
-    bunch = sklearn.datasets.load_digits()
-    raw = bunch["data"].astype(np.float64)
-    centred = raw - math.fsum(raw.ravel()) / raw.size
-    std = math.sqrt(math.fsum((centred * centred).ravel()) / (raw.size - config["ddof"]))
+    (raw, digit), (x, y) = digits_raw(), load_digits_binary(ddof=config["ddof"])
     xs, _ = _digits()
-    return {"shape_x": x.shape, "shape_y": y.shape, "min": float(x.min()), "max": float(x.max()),
-            "exact_min": float(centred.min() / std), "exact_max": float(centred.max() / std),
-            "labels": tuple(np.unique(y).tolist()), "first_ten": raw[:10],
-            "label_one_digits": np.unique(bunch["target"][y == 1]).tolist(),
-            "first_ten_labels": y[:10], "n_train": len(xs["train"]), "n_val": len(xs["val"])}
+    return exact_summary(raw, x, y, config["ddof"]) | {
+        "first_ten": raw[:10], "label_one_digits": np.unique(digit[y == 1]).tolist(),
+        "first_ten_labels": y[:10], "n_train": len(xs["train"]), "n_val": len(xs["val"])}
 
 
 def run_untrained(config: dict) -> dict[str, Any]:
@@ -273,25 +265,18 @@ def train_digits(config: dict) -> dict[str, Any]:
 
 def run_gradcheck(config: dict) -> dict[str, Any]:
     """dl2024's `backward` against central differences of the mean BCE, every parameter of
-    each network, on the first n training samples. The BCE is taken from the output's logit,
-    so that no clipping flattens it where the untrained output is saturated."""
+    each network, on the first n training samples: `check_net` on a core `Net` sharing the
+    arrays, which takes the BCE from the output's logit, so that no clipping flattens it where
+    the untrained output is saturated."""
     x, y = _digits()
     xb, yb = x["train"][:config["n"]], y["train"][:config["n"]]
     rows = []
     for arch in config["archs"]:
         params = make_params(arch, np.random.default_rng(config["seed"]))
-
-        def loss(_: np.ndarray, params: list = params) -> float:
-            w, b, _ = params[-1]
-            logit = dl2024.network(xb, params[:-1]) @ w + b
-            return float(np.mean(bce_with_logits(yb, logit[:, 0])))
-
-        for layer, ((w, b, _), (dw, db)) in enumerate(zip(params, dl2024.backward(params, xb, yb),
-                                                          strict=True), 1):
-            for name, p, g in ((f"w{layer}", w, dw), (f"b{layer}", b, db)):
-                check = GradCheck.of(name, g, numeric_grad(loss, p))
-                rows.append({"arch": arch, "name": name, "shape": p.shape,
-                             "abs": check.abs_error, "rel": check.rel_error})
+        grads = [g for pair in dl2024.backward(params, xb, yb) for g in pair]
+        rows += [{"arch": arch, "name": c.name.lower(), "shape": c.analytic.shape,
+                  "abs": c.abs_error, "rel": c.rel_error}
+                 for c in check_net(dl2024.to_net(params), BCE(), xb, yb, grads)]
     return {"rows": rows}
 
 
@@ -359,10 +344,11 @@ STUDENT_GD = START | {"step_sizes": [float(v) for v in np.arange(0.1, 0.5, 0.1)]
                       "search": {"step_sizes": [float(v) for v in np.arange(0.1, 1, 0.1)],
                                  "steps": list(range(10, 100, 10)),
                                  "decays": [float(v) for v in np.arange(0.1, 1, 0.1)]}}
-PRINTED_GD_GRID = {(10, 0): 1.2967615849902097, (10, 1): -1.819240328427473,
-                   (10, 2): 1.2427467219182857, (10, 3): 0.16613445522356196,
-                   (30, 0): 1.242865937264679, (30, 1): -1.8370219660528102,
-                   (30, 2): 1.242733394931912, (30, 3): 0.032745026436709956}
+# Rows: its step sizes; columns: 10 and 30 steps.
+PRINTED_GD_GRID = [[1.2967615849902097, 1.242865937264679],
+                   [-1.819240328427473, -1.8370219660528102],
+                   [1.2427467219182857, 1.242733394931912],
+                   [0.16613445522356196, 0.032745026436709956]]
 PRINTED_SEARCH = (0.2, 10, 0.9)
 
 
@@ -385,14 +371,12 @@ def run_student_gd(config: dict) -> dict[str, Any]:
     """§1.1 at the copy's settings: its grid of (d), and its first-hit search of (h) under its
     compounded schedule and under the intended one."""
     x, y, s = config["x"], config["y"], config["search"]
-    final = {(steps, i): float(optim2d.optimize_f(x, y, eta, steps)[2])
-             for steps in config["steps"] for i, eta in enumerate(config["step_sizes"])}
     ends = {"compounded": lambda e, n, d: optim2d.descend(x, y, _compounded(e, d, n))["f"],
             "intended": lambda e, n, d: float(optim2d.optimize_f(x, y, e, n, d)[2])}
     points = list(itertools.product(s["step_sizes"], s["steps"], s["decays"]))
     first = {name: next(((*p, f) for p in points if (f := end(*p)) < -2), None)
              for name, end in ends.items()}
-    return {"grid": final, "first": first,
+    return {"grid": optim2d.run_gd_grid(config)["final_f"], "first": first,
             "theirs": {name: end(*PRINTED_SEARCH) for name, end in ends.items()}}
 
 
@@ -503,11 +487,11 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the data against the printed statistics, the untrained networks, the
     learning-rate x minibatch-size sweep, and the backward pass's gradient check."""
     s, u, sweep_ = r["digits_stats"], r["untrained"], r["sweep"]
-    claim(all(s[k] == PRINTED_DIGITS[k] for k in ("shape_x", "shape_y", "labels", "n_train",
+    claim(all(s[k] == PRINTED_DIGITS[k] for k in ("x_shape", "y_shape", "labels", "n_train",
                                                   "n_val")),
           "§1.6 our shapes, labels and split sizes are the printed ones")
     claim(all(round(s[k], 12) == round(PRINTED_DIGITS[k], 12)
-              and s[k] == s[f"exact_{k}"] != PRINTED_DIGITS[k] for k in ("min", "max")),
+              and s[k] == s[f"exact_{k[2:]}"] != PRINTED_DIGITS[k] for k in ("x_min", "x_max")),
           "§1.6 our min and max agree with the printed ones to 12 decimals, are the exactly "
           "summed values, and the printed ones differ in the last digits")
     mean, lrs, mbs = sweep_["val_acc"].mean(axis=-1), sweep_["lrs"], sweep_["mbs"]
@@ -601,7 +585,7 @@ def context_student(r: dict[str, Any]) -> dict[str, Any]:
           "1.6 (b) the copy's untrained loss is near ours with its initialisation, far below He's")
     return {
         "student_gd": gd | {"printed": PRINTED_SEARCH,
-                            "gap": max(abs(gd["grid"][k] - v) for k, v in PRINTED_GD_GRID.items())},
+                            "gap": np.max(np.abs(gd["grid"] - PRINTED_GD_GRID))},
         "student_runs_table": table(
             ["", "network", "epochs, rate, batch", "train", "val", "ours: their init", "ours: He",
              "verdict"], [[q, a, s, num(p[1], 3), num(p[3], 3), ours.range_cell(3), he.pm_cell(3),
