@@ -25,7 +25,6 @@ from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
 from model.runstats import best_point, finals, mean_curve, settled_epoch
 from report.fragments import (
-    columns_table,
     gradcheck_records_table,
     matrix_table,
     seeds_table,
@@ -33,7 +32,7 @@ from report.fragments import (
 )
 from report.latex import NoEscape
 from report.numbers import num, pm
-from report.quote import quote, rerun, summary, verdict
+from report.quote import quote, quote_table, rerun, summary
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import grid, over_seeds, sweep
 
@@ -392,14 +391,10 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
         "start": f"({START['x']:g}, {START['y']:g})", "global_min": minima[0], "minima": minima,
         "b_near": optim2d.run_end(r["gd_b"], minima)["near"],
         "reached": optim2d.grid_reached(g, minima[0]["f"]),
-        "grid_best": g["best_config"] | {"f": g["best"]["f"]},
         "compare": dict(zip(("small", "good", "large"), r["gd_compare"].values(), strict=True)),
         "grid_table": matrix_table("step size / steps", g["step_sizes"], g["steps"], g["final_f"]),
         "bounce": optim2d.run_end(r["gd_bounce"], minima) | {
             "ten": ten, "ten_gap": min(abs(m["f"] - ten) for m in minima)},
-        # Gradient descent settles into a minimum only if eta < 2 / (largest Hessian
-        # eigenvalue); find_minima gives both, from the Hessian SymPy differentiates.
-        "hessian": {"lam": minima[0]["eigenvalues"][-1], "limit": minima[0]["bound"]},
         "decay_eta_end": GD_DECAY["step_size"] * GD_DECAY["decay"] ** (GD_DECAY["steps"] - 1),
         "sched": sched | {"frozen": abs(sched["compounded"]["x_hist"][-1]
                                         - sched["compounded"]["x_hist"][10])},
@@ -408,20 +403,19 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
 
 def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.2: the autodiff gradients against what the student copy printed from PyTorch."""
-    a, rows, agree = r["autograd"], [], []
-    for key, label in (("linear", "x w + b"), ("exp_sin", "exp(sin(x w) + b)")):
-        (y, ours), (y_printed, printed) = a[key], PRINTED_GRADS[key]
-        if y_printed is not None:
-            claim(y == y_printed, f"§1.2 {key}: y is the printed value")
-        for k, (o, p) in enumerate(zip(ours, printed, strict=True)):
-            # Printed to 4 decimals: ours agrees when it rounds to the printed value.
-            agree.append(all(quote(v, u, 5e-5).agrees for u, v in zip(o, p, strict=True)))
-            rows.append([label, ("first", "second", "after reset")[k], *(num(v, 4) for v in p),
-                         *(num(v, 6) for v in o), verdict(agree[-1])])
-    claim(all(agree), "§1.2 in every pass our gradients round to the printed ones")
+    a = r["autograd"]
+    claim(a["linear"][0] == PRINTED_GRADS["linear"][0], "§1.2 linear: y is the printed value")
+    # Printed to 4 decimals: ours agrees when it rounds to the printed value.
+    table_, quotes = quote_table(
+        ["function", "pass", "theirs dy/dw", "theirs dy/db", "ours dy/dw", "ours dy/db",
+         "verdict"],
+        [([label, ("first", "second", "after reset")[k]],
+          [quote(p, o, 5e-5) for p, o in zip(printed, ours, strict=True)])
+         for key, label in (("linear", "x w + b"), ("exp_sin", "exp(sin(x w) + b)"))
+         for k, (ours, printed) in enumerate(zip(a[key][1], PRINTED_GRADS[key][1], strict=True))])
+    claim(quotes["n_differ"] == 0, "§1.2 in every pass our gradients round to the printed ones")
     claim(a["rel_error"] < SMOOTH_BAND, "§1.2 autodiff agrees with central differences")
-    return {"autograd_table": table(["function", "pass", "theirs dy/dw", "theirs dy/db",
-                                     "ours dy/dw", "ours dy/db", "verdict"], rows, "llSSSSl")}
+    return {"autograd_table": table_}
 
 
 def context_components(r: dict[str, Any]) -> dict[str, Any]:
@@ -430,8 +424,12 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
     naive, clipped = c["naive"], c["clipped"]
     # Both the printed inputs and outputs are rounded to 4 decimals: allow half a unit of the
     # last digit for the output, and the input's half unit times the slope.
-    tolerance = 5e-5 * (1 + sigmoid_grad(c["x"]))
-    claim(bool(np.all(np.abs(c["sigmoid"] - PRINTED_SIGMOID) <= tolerance)),
+    activation_table, quotes = quote_table(
+        ["x (printed)", "relu(x), ours", "sigmoid(x), printed", "sigmoid(x), ours", "verdict"],
+        [([num(x, 4), num(h, 4, trim=True)], [quote(p, s, 5e-5 * (1 + sigmoid_grad(x)))])
+         for x, h, p, s in zip(c["x"], c["relu"], PRINTED_SIGMOID, c["sigmoid"], strict=True)],
+        (4, 4))
+    claim(quotes["n_differ"] == 0,
           "(a) our sigmoid of the printed inputs agrees with the printed outputs within rounding")
     claim(bool(np.all(c["relu"] == np.maximum(c["x"], 0))) and bool(np.all(c["relu"] >= 0)),
           "(b) relu keeps the positive inputs and zeroes the negative ones")
@@ -444,9 +442,7 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
         return num(v, 2) if not np.isfinite(v) or v >= 1e-3 else num(v, 3, sci=True)
 
     return {
-        "activation_table": columns_table(["x (printed)", "sigmoid(x), ours",
-                                           "sigmoid(x), printed", "relu(x), ours"],
-                                          [c["x"], c["sigmoid"], PRINTED_SIGMOID, c["relu"]], 4),
+        "activation_table": activation_table,
         "bce_table": table(["y", "y_hat", "prediction", "formula as written", "bce_loss (ours)"],
                            [[num(y, 0), num(p, 0), "perfect" if y == p else "completely wrong",
                              show(n), show(cl)]
@@ -505,13 +501,12 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "printed": PRINTED_DIGITS, "log2": math.log(2),
         "majority": max(u["val_positive"], 1 - u["val_positive"]),
-        "untrained": {"loss": pm(u["loss"]), "acc": pm(u["acc"]), "out_var": 2 / d1,
-                      "out_in": d0},
+        "untrained": {"out_var": 2 / d1, "out_in": d0},
         "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
         "sweep_mean": mean, "chosen_acc": mean[ti, tj], "slow_lrs": [lrs[k] for k in slow],
         "slow_rows_fall": all(bool(np.all(np.diff(mean[k]) < 0)) for k in slow),
         "fast": {"lr": lrs[fast], "accs": mean[fast], "spread": float(np.ptp(mean[fast]))},
-        "largest_lr_accs": top.ravel(), "smallest_spread": float(np.ptp(mean[0])),
+        "smallest_spread": float(np.ptp(mean[0])),
         "worst": {"acc": top[worst], "mb": mbs[worst[0]], "seed": SEEDS[worst[1]],
                   "dead": dead_top[worst], "positive": sweep_["positive"][-1][worst],
                   "n_behind": int(np.sum(top < 0.9)), "n": top.size},
