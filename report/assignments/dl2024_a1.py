@@ -385,8 +385,6 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the global minimum, what each run reaches, and why -1.82 and compounding are wrong."""
     minima, g, sched = r["minima"]["minima"], r["gd_grid"], r["schedules"]
     ten = g["final_f"][g["step_sizes"].index(GD_BOUNCE["step_size"]), g["steps"].index(10)]
-    claim(sched["intended"]["f"] < sched["compounded"]["f"] - 0.1,
-          "(g) the compounded schedule ends clearly higher than the intended one")
     return {
         "start": f"({START['x']:g}, {START['y']:g})", "global_min": minima[0], "minima": minima,
         "b_near": optim2d.run_end(r["gd_b"], minima)["near"],
@@ -482,14 +480,7 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the data against the printed statistics, the untrained networks, the
     learning-rate x minibatch-size sweep, and the backward pass's gradient check."""
-    s, u, sweep_ = r["digits_stats"], r["untrained"], r["sweep"]
-    claim(all(s[k] == PRINTED_DIGITS[k] for k in ("x_shape", "y_shape", "labels", "n_train",
-                                                  "n_val")),
-          "§1.6 our shapes, labels and split sizes are the printed ones")
-    claim(all(round(s[k], 12) == round(PRINTED_DIGITS[k], 12)
-              and s[k] == s[f"exact_{k[2:]}"] != PRINTED_DIGITS[k] for k in ("x_min", "x_max")),
-          "§1.6 our min and max agree with the printed ones to 12 decimals, are the exactly "
-          "summed values, and the printed ones differ in the last digits")
+    u, sweep_ = r["untrained"], r["sweep"]
     mean, lrs, mbs = sweep_["val_acc"].mean(axis=-1), sweep_["lrs"], sweep_["mbs"]
     i, j = best_point(mean)
     ti, tj = lrs.index(VARIANTS["lr"]), mbs.index(VARIANTS["mb"])
@@ -538,20 +529,16 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     # The share of the validation set in the class that is larger in the training set.
     larger = int(untrained["train_positive"] > 0.5)
     return {
-        "tuned": {"train_acc": pm(train_acc["64-32-1"]), "val_acc": pm(acc["64-32-1"]),
-                  "val_min": acc["64-32-1"].min(), "settled": settled,
+        "tuned": {"settled": settled,
                   "val_loss": (val_loss[settled - 1], val_loss[-1]),
                   "train_loss": (train_loss[settled - 1], train_loss[-1])},
         "variants_table": seeds_table(["network", "train accuracy", "validation accuracy",
                                        "train loss", "validation loss"], rows, [3, 3, 4, 3]),
-        "acc": acc,
+        "acc": acc, "train_acc": train_acc,
         "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
                  "perfect": int(np.sum(missed == 0)), "n_train": n_train,
                  "val_max": acc["64-32-16-8-1"].max(), "val_rise": deep_loss[-1] / deep_loss.min(),
                  "train_fall": deep_train[-1] / deep_train[deep_best - 1]},
-        "n_seeds": len(SEEDS),
-        "underfits": bool(train_acc["64-1"].mean() < train_acc["64-32-1"].mean() - 0.03),
-        "linear_same": bool(abs(acc["64-32-1 linear"].mean() - acc["64-1"].mean()) < 0.01),
         "train_majority": {"label": larger, "share": untrained["val_positive"] if larger
                            else 1 - untrained["val_positive"]},
         "zero_table": table(["network, initialisation", "max unit difference", "sum |W1|",
