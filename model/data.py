@@ -642,3 +642,27 @@ def _arrays(value: object) -> Iterator[np.ndarray]:
     elif isinstance(value, tuple | list):
         for item in value:
             yield from _arrays(item)
+
+
+# --- appended by t-dl2024d: a data set's printed statistics, recomputed with exact sums ---------
+
+
+def digits_raw() -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's digits as loaded, before any scaling: pixels (1797, 64) float64 and the digit
+    0-9 of each image (1797,), both read-only."""
+    return _raw_digits()
+
+
+def exact_summary(raw: np.ndarray, x: np.ndarray, y: np.ndarray, ddof: int = 0) -> dict:
+    """`summarize(x, y)` as a dict (x_shape, y_shape, x_min, x_max, labels) of the data x
+    standardised from `raw` with one global mean and std, plus `exact_min` and `exact_max`:
+    the same extremes with the mean and the sum of squares summed exactly (`math.fsum`).
+
+    A notebook's printed extremes that differ from x's in the last digits, while ours equal the
+    exact ones, differ by its summation order, not by its method. dl2023 would call it as
+    `exact_summary(digits_raw()[0], *load_digits_binary(ddof=0))`.
+    """
+    centred = raw - math.fsum(raw.ravel()) / raw.size
+    std = math.sqrt(math.fsum((centred * centred).ravel()) / (raw.size - ddof))
+    return dict(vars(summarize(x, y))) | {"exact_min": float(centred.min() / std),
+                                        "exact_max": float(centred.max() / std)}

@@ -87,17 +87,22 @@ def check_function(
     return GradCheck.of(name, analytic, numeric_grad(f, x))
 
 
-def check_net(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray) -> list[GradCheck]:
+def check_net(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray,
+              analytic: Sequence[np.ndarray] | None = None) -> list[GradCheck]:
     """Check the backward pass of `net` for every parameter, on the batch (x, y).
 
     `loss` is a loss object (`model.losses.BCE`, ...): the analytic gradients are those of its
     mean loss after one forward and backward pass, the numeric ones perturb each parameter in
-    place. Returns one `GradCheck` per parameter, in `net.parameters()` order (W1, b1, ...).
+    place. Given `analytic` (one gradient per parameter, in `net.parameters()` order), those
+    are checked instead: another implementation's backward pass (an assignment's own, on a
+    `Net` that shares its arrays), against the same numeric gradients. Returns one `GradCheck`
+    per parameter, in `net.parameters()` order (W1, b1, ...).
     """
-    out, trace = net.forward(x)
-    _, dout, trace = net.objective(loss, y, out, trace)
-    net.backward(trace, dout)
-    analytic = [grad.copy() for _, grad in net.gradients()]
+    if analytic is None:
+        out, trace = net.forward(x)
+        _, dout, trace = net.objective(loss, y, out, trace)
+        net.backward(trace, dout)
+        analytic = [grad.copy() for _, grad in net.gradients()]
 
     def f(_: np.ndarray) -> float:
         return net.objective(loss, y, *net.forward(x))[0]

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 from pylatex.utils import NoEscape
 
+from report.fragments import table
 from report.numbers import num, pm
 from report.sweep import over_seeds
 
-__all__ = ["Quote", "quote", "rerun", "summary", "verdict"]
+__all__ = ["Quote", "quote", "quote_table", "rerun", "summary", "verdict"]
 
 
 def verdict(agrees: bool) -> str:
@@ -100,3 +101,20 @@ def summary(quotes: Sequence[Quote]) -> dict[str, Any]:
     return {"n": len(quotes), "agree": len(quotes) - len(differ), "n_differ": len(differ),
             "widest": max(q.spread for q in quotes),
             "outside": max((q.outside for q in differ), default=0.0)}
+
+
+def quote_table(header: Sequence[str], rows: Sequence[tuple[Sequence, Sequence[Quote]]],
+                digits: tuple[int, int] = (4, 6)) -> tuple[NoEscape, dict[str, Any]]:
+    """A copy's printed values against ours, one row per (label cells, quotes), and the
+    `summary` of all the quotes (for the claims and the sentence under the table).
+
+    A row is its label cells, each quote's printed value (`digits[0]` decimals), then ours
+    (`digits[1]`; min--max over seeds), then one verdict: agrees when all its quotes agree.
+    `header` names every column, the verdict's last.
+    """
+    body = [[*labels, *(num(q.printed, digits[0]) for q in quotes),
+             *(q.range_cell(digits[1]) for q in quotes), verdict(all(q.agrees for q in quotes))]
+            for labels, quotes in rows]
+    n_labels, n_quotes = len(rows[0][0]), len(rows[0][1])
+    align = "l" * n_labels + "S" * (2 * n_quotes) + "l"
+    return table(header, body, align), summary([q for _, quotes in rows for q in quotes])

@@ -531,3 +531,14 @@ def test_mnist_fingerprint_follows_the_checksums(monkeypatch: pytest.MonkeyPatch
 def test_fingerprint_rejects_unknown_names() -> None:
     with pytest.raises(ValueError, match="unknown data set 'cifar'"):
         data.fingerprint("cifar")
+
+
+def test_exact_summary_adds_exactly_summed_extremes_to_the_summary():
+    raw = np.array([[0.0, 1.0], [2.0, 7.0]])
+    x = (raw - raw.mean()) / raw.std(ddof=1)
+    stats = data.exact_summary(raw, x, np.array([0.0, 1.0]), ddof=1)
+    assert stats["x_shape"] == (2, 2) and stats["labels"] == (0.0, 1.0)
+    # mean 2.5, sum of squares 29, std sqrt(29 / 3)
+    assert stats["exact_min"] == pytest.approx(-2.5 / np.sqrt(29 / 3), abs=1e-15)
+    assert stats["exact_max"] == pytest.approx(4.5 / np.sqrt(29 / 3), abs=1e-15)
+    assert stats["x_min"] == pytest.approx(stats["exact_min"], rel=1e-14)

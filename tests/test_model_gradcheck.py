@@ -52,6 +52,16 @@ def test_check_net_flags_a_backward_pass_that_drops_a_factor():
     assert by_name["W1"] > 0.1 and by_name["W2"] < SMOOTH_BAND, by_name
 
 
+def test_check_net_checks_given_gradients_against_the_nets_numeric_ones():
+    rng = np.random.default_rng(2)
+    net = Net([Linear(3, 2, rng), Sigmoid(), Linear(2, 1, rng), Sigmoid()])
+    x, y = rng.normal(size=(4, 3)), np.array([0, 1, 1, 0])
+    right = [c.analytic for c in check_net(net, BCE(), x, y)]
+    wrong = [*right[:2], 2 * right[2], right[3]]
+    by_name = {c.name: c.rel_error for c in check_net(net, BCE(), x, y, analytic=wrong)}
+    assert by_name["W2"] > 0.1 and by_name["W1"] < SMOOTH_BAND, by_name
+
+
 def _scaled_normal(n_in, n_out, rng, dtype=np.float64):
     """Weights N(0, 1/n_in) keep activations in the working range; random biases test db too."""
     w = rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from model.assignments.dl2023 import notebook_uniform
-from model.assignments.dl2024 import he_normal_fan_out, make_layer
+from model.assignments.dl2024 import make_layer
 from model.functional import sigmoid
 from model.init import (
     by_name,
@@ -32,7 +32,7 @@ def test_core_he_normal_variance_is_two_over_fan_in():
 
 
 def test_dl2024s_he_variant_is_two_over_fan_out():
-    w, _ = he_normal_fan_out(2000, 8, np.random.default_rng(1))
+    w, _, _ = make_layer(2000, 8, sigmoid, np.random.default_rng(1))
     assert np.var(w) == pytest.approx(2 / 8, rel=0.05)
 
 

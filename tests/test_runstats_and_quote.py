@@ -93,3 +93,16 @@ def test_summary_counts_agreeing_quotes_and_the_furthest_differing_one():
     assert (s["n"], s["agree"], s["n_differ"]) == (3, 1, 2)
     assert s["widest"] == pytest.approx(0.03) and s["outside"] == pytest.approx(0.06)
     assert summary(quotes[:1])["outside"] == 0.0
+
+
+def test_quote_table_gives_each_row_one_verdict_and_sums_up_every_quote():
+    from report.quote import quote_table
+
+    body, counts = quote_table(["case", "printed", "ours", "verdict"],
+                               [(["a"], [quote(1.0, 1.00004, 5e-5)]),
+                                (["b"], [quote(2.0, [2.1, 2.2], 5e-5)])], (1, 2))
+    rows = [line for line in str(body).splitlines() if line.startswith(("a&", "b&"))]
+    assert rows[0].split("&")[-1].startswith("agrees"), rows
+    assert rows[1].split("&")[-1].startswith("differs") and "{2.10}--" in rows[1], rows
+    assert counts["n"] == 2 and counts["n_differ"] == 1
+    assert counts["outside"] == pytest.approx(0.1)
