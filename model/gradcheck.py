@@ -161,3 +161,13 @@ def spot_check(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray, per_param: in
         numeric = [numeric_grad(f, flat[i:i + 1])[0] for i in picks]
         checks.append(GradCheck.of(name, grad[picks], np.array(numeric)))
     return checks
+
+
+# --- appended by t-small: gradients a hand-written backward pass stored, checked ---------------
+
+def check_stored(net: Net, loss: Callable[[], float]) -> list[GradCheck]:
+    """Every parameter's gradient as `net.gradients()` holds it (left there by any backward
+    pass, a lab's own say) against central differences of `loss()`, which must read the
+    parameters (they are perturbed in place). One `GradCheck` per parameter, W1, b1, ..."""
+    return [GradCheck.of(name, grad, numeric_grad(lambda _: loss(), p))
+            for (name, p), (_, grad) in zip(net.parameters(), net.gradients(), strict=True)]
