@@ -553,7 +553,7 @@ def threshold_scatter(ax, values: Sequence[float], curves: Sequence[np.ndarray],
     seed's curve (curves[k], an array (seeds, steps + 1)) first gets below `threshold`, one dot
     per seed; a cross above the last step for a seed that never does; and, dashed, c / value,
     c being value x mean step averaged over the values whose every seed gets there."""
-    from model.diagnostics import first_below
+    from model.diagnostics import first_below, inverse_law
 
     last = np.shape(curves[0])[1] - 1
     hits = {v: [first_below(c, threshold) for c in runs]
@@ -564,7 +564,7 @@ def threshold_scatter(ax, values: Sequence[float], curves: Sequence[np.ndarray],
                label="one seed")
     ax.scatter(missed, np.full(len(missed), 1.6 * last), marker="x", color=PALETTE["red"],
                label=f"not below {tex_num(threshold)} in {last}")
-    c = float(np.mean([v * np.mean(ns) for v, ns in hits.items() if None not in ns]))
+    c = inverse_law(values, [None if None in ns else ns for ns in hits.values()])["c"]
     x = np.array(values, dtype=float)
     ax.plot(x, c / x, "--", color="gray", lw=1, label=f"{c:.0f} / {name}")
     ax.set(xscale="log", yscale="log", ylabel=f"{steps} until loss $<$ {tex_num(threshold)}")

@@ -397,3 +397,16 @@ def wrong_outputs(outputs: Sequence[np.ndarray], labels: np.ndarray, confident: 
     return {"runs": [k for k, w in enumerate(wrong) if w.size],
             "confident": bool(np.all(np.maximum(flat, 1 - flat) > confident)),
             "slope": float(np.max(4 * flat * (1 - flat), initial=0.0))}
+
+
+def inverse_law(values: Sequence[float], settled: Sequence[Sequence[float] | None]) -> dict:
+    """Whether the steps a curve needs to reach a threshold are inversely proportional to a
+    swept value (a learning rate, ascending): over the values whose every seed got there
+    (`settled[k]`, the seeds' steps, or None when some seed did not), `stable` (their indices),
+    `contiguous` (no value between them left out), `c`, the mean of value x mean steps, and
+    `spread`, the largest relative deviation of one value's product from c."""
+    stable = [k for k, steps in enumerate(settled) if steps is not None]
+    products = np.array([values[k] * np.mean(settled[k]) for k in stable])
+    c = float(products.mean())
+    return {"stable": stable, "contiguous": stable == list(range(stable[0], stable[-1] + 1)),
+            "c": c, "spread": float(np.max(np.abs(products / c - 1)))}

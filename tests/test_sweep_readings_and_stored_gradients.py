@@ -9,10 +9,11 @@ import pytest
 
 from figures.common import new_figure, threshold_scatter
 from model import MSE, Linear, Net, Sigmoid, Tanh
-from model.diagnostics import sweep_trends, wrong_outputs
+from model.diagnostics import inverse_law, sweep_trends, wrong_outputs
 from model.gradcheck import check_stored
 from model.optim2d import find_minima, grid_summary, run_gd, run_gd_grid
 from model.runstats import sweep_summary
+from report.fragments import unit_symmetry_table
 
 
 def test_sweep_summary_finds_the_best_cell_and_tells_failing_fast_runs_by_their_dead_relus():
@@ -91,3 +92,20 @@ def test_threshold_scatter_draws_a_dot_per_seed_a_cross_per_miss_and_the_c_over_
     assert missed.tolist() == [[1.0, 160.0]]
     assert ax.lines[0].get_ydata() == pytest.approx([50.0, 5.0])  # c = 0.1 x 50 = 5
     assert ax.get_xscale() == ax.get_yscale() == "log"
+
+
+def test_inverse_law_reads_rate_times_steps_over_the_rates_where_every_seed_settles():
+    law = inverse_law([0.01, 0.1, 1.0, 10.0], [None, [90, 110], [10, 10], None])
+    assert law["stable"] == [1, 2] and law["contiguous"]
+    assert law["c"] == pytest.approx(10.0) and law["spread"] == pytest.approx(0.0)
+    gapped = inverse_law([0.1, 1.0, 10.0], [[100], None, [2]])
+    assert not gapped["contiguous"] and gapped["spread"] == pytest.approx(5 / 15)
+
+
+def test_unit_symmetry_table_has_a_row_per_run_with_its_spread_norm_and_final_accuracy():
+    runs = {"64-32-1, zeros": {"spread": 0.0, "w1": 0.0, "acc": [0.5, 0.51]},
+            "64-32-1, zero bias": {"spread": 0.25, "w1": 12.34, "acc": [0.9, 0.97]}}
+    tex = unit_symmetry_table(runs, "spread", "w1", "acc", "test accuracy")
+    assert tex.count(r"\\") == 3  # the header and two rows
+    assert "zero bias" in tex and r"\num{12.3}" in tex and r"\num{0.970}" in tex
+    assert "test accuracy" in tex

@@ -17,7 +17,6 @@ from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import find_minima, run_gd, run_gd_compare, run_gd_grid
 from model.runstats import finals, sweep_summary
 from report import fragments as tex
-from report.latex import fmt_num
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import grid, over_seeds, stack, sweep
 
@@ -220,8 +219,6 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     variants, zero = r["variants"], r["zero_init"]
     acc, train, loss = ({arch: finals(runs, key) for arch, runs in variants.items()}
                         for key in ("test_acc", "train_acc", "train_loss"))
-    zero_rows = [[name, fmt_num(run["hidden_spread"], 3), fmt_num(run["weight_norm"], 1),
-                  fmt_num(run["test_acc"][-1], 3)] for name, run in zero.items()]
     late = 10  # §1.6 (c): how much the tuned run still changes over its last epochs
     tuned_test = r["tuned"]["test_acc"][-late - 1:]
     return {
@@ -232,8 +229,8 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "variants_table": tex.seeds_table(
             ["network", "train accuracy", "test accuracy", "train loss"],
             {a: [train[a], acc[a], loss[a]] for a in variants}, [3, 3, 4]),
-        "zero_table": tex.table(["network, initialisation", "max unit difference",
-                                 "sum |W1|", "test accuracy"], zero_rows),
+        "zero_table": tex.unit_symmetry_table(zero, "hidden_spread", "weight_norm", "test_acc",
+                                              "test accuracy"),
         "acc": {a: v.mean() for a, v in acc.items()},
         "train_mean": {a: v.mean() for a, v in train.items()},
         "deep_fits_train": bool(np.all(train["64-32-32-16-1"] == 1.0)),
@@ -265,11 +262,10 @@ REPORT = Report(
         Experiment("fd_eps", run_fd_eps, FD_EPS),
         Experiment("one_layer", run_one_layer, COMPONENTS),
         Experiment("layer_checks", run_layer_checks, COMPONENTS),
-        Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
-        Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
-        Experiment("tuned", train_digits, TUNED, data=("digits",)),
-        Experiment("variants", run_variants, VARIANTS, data=("digits",)),
-        Experiment("zero_init", run_zero_init, ZERO_INIT, data=("digits",)),
+        *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
+            ("digits_stats", run_digits_stats, DIGITS), ("sweep", run_sweep, SWEEP),
+            ("tuned", train_digits, TUNED), ("variants", run_variants, VARIANTS),
+            ("zero_init", run_zero_init, ZERO_INIT))),
     ),
     figures=(
         FigureSpec("gd_path_b", fig.gd_path, ("gd_b", "minima")),

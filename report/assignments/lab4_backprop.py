@@ -177,10 +177,9 @@ def context_network(r: dict[str, Any]) -> dict[str, Any]:
 def context_variations(rows: dict[str, list[dict]]) -> dict[str, Any]:
     """Depth, width, learning rate and initialisation: the comparisons the text makes."""
     depth, width, lr = rows["depth"], rows["width"], rows["lr"]
-    stable = [row for row in lr if row["all_settled"]]
-    rates = [row["value"] for row in stable]
-    products = np.array([row["value"] * row["settled"].mean() for row in stable])
-    big = [row for row in lr if row["value"] > rates[-1]]
+    law = diag.inverse_law([row["value"] for row in lr],
+                           [row["settled"] if row["all_settled"] else None for row in lr])
+    big = lr[law["stable"][-1] + 1:]  # the rates above those at which every seed settles
     init = {row["value"]: row for row in rows["init"]}
     mean_y = float(LABELS.mean())
     arch = diag.sweep_trends({"depth": depth, "width": width},
@@ -194,12 +193,9 @@ def context_variations(rows: dict[str, list[dict]]) -> dict[str, Any]:
         "arch": arch, "depth_units": sorted({n for row in depth for n in row["value"]}),
         "depth_table": records_table(depth, LABEL | disagree | SEED_COLUMNS),
         "width_table": records_table(width, LABEL | disagree | SEED_COLUMNS),
-        "lr_stable": stable, "lr_product": products.mean(),
-        "lr_contiguous": rates == [row["value"] for row in lr
-                                   if rates[0] <= row["value"] <= rates[-1]],
-        "lr_spread": float(np.max(np.abs(products / products.mean() - 1))),
-        "lr_big": big, "lr_stuck": diag.wrong_outputs(
-            [run["out"] for row in big for run in row["runs"]], LABELS, CONFIDENT),
+        "lr_stable": [lr[k] for k in law["stable"]], "lr_law": law, "lr_big": big,
+        "lr_stuck": diag.wrong_outputs([run["out"] for row in big for run in row["runs"]],
+                                       LABELS, CONFIDENT),
         "lr_table": records_table(lr, {"learning rate": LABEL["network"], NoEscape(
             r"rate $\times$ updates"): lambda row: num(row["value"] * row["settled"].mean(), 0)
             if row["all_settled"] else "--"} | SEED_COLUMNS),
