@@ -579,3 +579,29 @@ def histogram_vs_normal(ax, density: Sequence[float], edges: Sequence[float], va
     ax.bar(centres, density, width=np.diff(edges), color=PALETTE["blue"], alpha=0.6, label=label)
     ax.plot(centres, np.exp(-centres**2 / (2 * var)) / np.sqrt(2 * np.pi * var), color="black",
             lw=1, label=f"N(0, {var:g}) density")
+
+
+# --- appended by t-small: how many steps each seed needs, per swept value -----------------------
+
+def threshold_scatter(ax, values: Sequence[float], curves: Sequence[np.ndarray], threshold: float,
+                      name: str = "lr", steps: str = "updates") -> None:
+    """Per swept value (`name`, e.g. a learning rate), on log-log axes: the step at which each
+    seed's curve (curves[k], an array (seeds, steps + 1)) first gets below `threshold`, one dot
+    per seed; a cross above the last step for a seed that never does; and, dashed, c / value,
+    c being value x mean step averaged over the values whose every seed gets there."""
+    from model.diagnostics import first_below, inverse_law
+
+    last = np.shape(curves[0])[1] - 1
+    hits = {v: [first_below(c, threshold) for c in runs]
+            for v, runs in zip(values, curves, strict=True)}
+    reached = [(v, n) for v, ns in hits.items() for n in ns if n is not None]
+    missed = [v for v, ns in hits.items() for n in ns if n is None]
+    ax.scatter(*zip(*reached, strict=True), s=14, color=PALETTE["blue"], alpha=0.7,
+               label="one seed")
+    ax.scatter(missed, np.full(len(missed), 1.6 * last), marker="x", color=PALETTE["red"],
+               label=f"not below {tex_num(threshold)} in {last}")
+    c = inverse_law(values, [None if None in ns else ns for ns in hits.values()])["c"]
+    x = np.array(values, dtype=float)
+    ax.plot(x, c / x, "--", color="gray", lw=1, label=f"{c:.0f} / {name}")
+    ax.set(xscale="log", yscale="log", ylabel=f"{steps} until loss $<$ {tex_num(threshold)}")
+    ax.legend(fontsize=7)

@@ -6,80 +6,67 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import (
-    accuracy_heatmap,
-    curves_figure,
-    descent_figure,
-    error_vs_step,
-    function_panels,
-    image_strip,
-)
+from figures import common
+from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.optim2d import f
 
 
-def gd_path_b(r: dict, out: Path) -> None:
-    """§1.1 (b): the prescribed run on the contours, and f after each step."""
-    descent_figure(out, f, r["minima"]["minima"], [r["gd_b"]])
+def gd_path(r: dict, out: Path) -> None:
+    """§1.1 (b), (d) and (h): the one run in `r` beside the minima (of a grid, its best run) on
+    the contours, and f after each step."""
+    (run,) = (value for name, value in r.items() if name != "minima")
+    common.descent_figure(out, f, r["minima"]["minima"], [run.get("best", run)])
 
 
-def gd_path_d(r: dict, out: Path) -> None:
-    """§1.1 (d): the best run of the tuning grid."""
-    descent_figure(out, f, r["minima"]["minima"], [r["gd_grid"]["best"]])
-
-
-def gd_path_decay(r: dict, out: Path) -> None:
-    """§1.1 (h): the run with a decaying step size."""
-    descent_figure(out, f, r["minima"]["minima"], [r["gd_decay"]])
+gd_path_b = gd_path_d = gd_path_decay = gd_path  # the names dl2024-a1's figure specs use
 
 
 def gd_step_sizes(r: dict, out: Path) -> None:
     """§1.1 (e): paths for a too small, a good and a too large step size, side by side."""
     runs = r["gd_compare"]
-    descent_figure(out, f, r["minima"]["minima"], list(runs.values()), objective=False,
-                   titles=[f"step {eta}: final $f = {run['f']:.3f}$" for eta, run in runs.items()],
-                   height=2.2)
+    common.descent_figure(
+        out, f, r["minima"]["minima"], list(runs.values()), objective=False, height=2.2,
+        titles=[f"step {eta}: final $f = {run['f']:.3f}$" for eta, run in runs.items()])
 
 
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (d): error of finite differences against the step size, on log-log axes."""
     run = r["fd_eps"]
-    error_vs_step(out, run["eps"], {"central difference": run["central"],
-                                    "forward difference": run["forward"]},
-                  ylabel=r"largest $|$numerical $-$ exact$|$", mark_best="central difference")
+    errors = {f"{kind} difference": run[kind] for kind in ("central", "forward")}
+    common.error_vs_step(out, run["eps"], errors, ylabel=r"largest $|$numerical $-$ exact$|$",
+                         mark_best="central difference")
 
 
 def activations(r: dict, out: Path) -> None:
     """§1.2 (g): the sigmoid and ReLU and their gradients, 2 x 2."""
-    from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
-
-    function_panels(out, {"sigmoid": sigmoid, "ReLU": relu, "sigmoid gradient": sigmoid_grad,
-                          "ReLU gradient": relu_grad}, np.linspace(-10, 10, 401))
+    common.function_panels(out, {"sigmoid": sigmoid, "ReLU": relu, "sigmoid gradient": sigmoid_grad,
+                                 "ReLU gradient": relu_grad}, np.linspace(-10, 10, 401))
 
 
 def digits_strip(r: dict, out: Path) -> None:
     """§1.6: the first ten digits of the data set, with their binary labels."""
     stats = r["digits_stats"]
-    image_strip(stats["first_ten"], [f"label {int(label)}" for label in stats["first_ten_labels"]],
-                out, shape=(8, 8))
+    common.image_strip(stats["first_ten"], [f"label {int(y)}" for y in stats["first_ten_labels"]],
+                       out, shape=(8, 8))
 
 
 def sweep_heatmap(r: dict, out: Path) -> None:
     """§1.6 (c): mean final test accuracy over learning rate x minibatch size."""
-    accuracy_heatmap(r["sweep"], "test_acc", "test accuracy", out)
+    common.accuracy_heatmap(r["sweep"], "test_acc", "test accuracy", out)
 
 
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (b): learning curves of the tuned 64-32-1 network."""
-    run = r["tuned"]
-    curves_figure(out, {title: {phase: [run[f"{phase}_{key}"]] for phase in ("train", "test")}
-                        for title, key in (("BCE loss", "loss"), ("accuracy", "acc"))},
-                  log=["BCE loss"], height=2.4)
+    run, phases = r["tuned"], ("train", "test")
+    common.curves_figure(out, {title: {phase: [run[f"{phase}_{key}"]] for phase in phases}
+                               for title, key in (("BCE loss", "loss"), ("accuracy", "acc"))},
+                         log=["BCE loss"], height=2.4)
 
 
 def curves_variants(r: dict, out: Path) -> None:
     """§1.6 (d)-(i): learning curves of every architecture (mean over seeds, band = min..max)."""
-    curves_figure(out, {title: {arch: [run[key] for run in runs]
-                                for arch, runs in r["variants"].items()}
-                        for title, key in (("training loss", "train_loss"),
-                                           ("test accuracy", "test_acc"))},
-                  log=["training loss"], legend=["test accuracy"], height=2.7)
+    common.curves_figure(out, {title: {arch: [run[key] for run in runs]
+                                       for arch, runs in r["variants"].items()}
+                               for title, key in (("training loss", "train_loss"),
+                                                  ("test accuracy", "test_acc"))},
+                         log=["training loss"], legend=["test accuracy"], height=2.7)

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from figures import common
-from figures.common import PALETTE, new_figure, save, tex_num
+from figures.common import new_figure, save
 from model.data import five_points
-from model.diagnostics import first_below
 
 SHOWN_SEEDS = 3  # rows of seeds in the boundary grids: enough to see them differ
 # Math in both places a label appears: the report's tables (LaTeX) and the figures (mathtext).
@@ -80,27 +79,15 @@ def arch_curves(r: dict, out: Path) -> None:
 def lr_speed(r: dict, out: Path) -> None:
     """Loss curves per learning rate (log-log), and the updates each seed needs to reach the
     threshold loss."""
-    variation, threshold = r["lr"], r["lr"]["threshold"]
-    epochs = len(variation["runs"][0][0]["loss"]) - 1
+    variation = r["lr"]
     fig, (left, right) = new_figure(2, height=2.7)
     _curves(left, variation, "loss per learning rate", "lr ", log_x=True)
-    left.set(xscale="log", xlim=(1, epochs))
+    left.set(xscale="log", xlim=(1, len(variation["runs"][0][0]["loss"]) - 1))
     fig.legend(*left.get_legend_handles_labels(), loc="outside lower center",
                ncol=len(variation["values"]), fontsize=7)
-    updates = {rate: [first_below(run["loss"], threshold) for run in runs]
-               for rate, runs in zip(variation["values"], variation["runs"], strict=True)}
-    reached = [(rate, n) for rate, ns in updates.items() for n in ns if n is not None]
-    missed = [rate for rate, ns in updates.items() for n in ns if n is None]
-    right.scatter(*zip(*reached, strict=True), s=14, color=PALETTE["blue"], alpha=0.7,
-                  label="one seed")
-    right.scatter(missed, np.full(len(missed), 1.6 * epochs), marker="x", color=PALETTE["red"],
-                  label=f"not below {tex_num(threshold)} in {epochs}")
-    rates = np.array(variation["values"], dtype=float)
-    c = float(np.mean([rate * np.mean(ns) for rate, ns in updates.items() if None not in ns]))
-    right.plot(rates, c / rates, "--", color="gray", lw=1, label=f"{c:.0f} / lr")
-    right.set(xscale="log", yscale="log", xlabel="learning rate",
-              ylabel=f"updates until loss $<$ {tex_num(threshold)}", title="convergence speed")
-    right.legend(fontsize=7)
+    common.threshold_scatter(right, variation["values"], _sweep(variation)[0],
+                             variation["threshold"])
+    right.set(xlabel="learning rate", title="convergence speed")
     save(fig, out)
 
 

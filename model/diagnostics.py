@@ -369,3 +369,44 @@ def epoch_curves(epochs: int, train_epoch: Callable[[int], Sequence[float]],
             curves.setdefault(f"{name}_loss", []).append(loss)
             curves.setdefault(f"{name}_acc", []).append(acc)
     return {"step_loss": np.array(steps), **{k: np.array(v) for k, v in curves.items()}}
+
+
+# --- appended by t-small: means along sweeps, and a classifier's confidently wrong outputs -----
+
+def sweep_trends(sweeps: dict[str, Sequence[dict]], keys: Sequence[str]) -> dict[str, dict]:
+    """Sweeps ({name: one record per swept value, each holding arrays over seeds}) read along
+    the swept values: for each of `keys`, `mean[key][name]`, the mean over the seeds of every
+    value in sweep order, and `falls[key][name]` / `rises[key][name]`, whether those means
+    strictly fall / rise from each value to the next."""
+    mean = {key: {name: [float(np.mean(row[key])) for row in rows] for name, rows in sweeps.items()}
+            for key in keys}
+    return {"mean": mean} | {
+        trend: {key: {name: bool(np.all(sign * np.diff(v) > 0)) for name, v in by_name.items()}
+                for key, by_name in mean.items()} for trend, sign in (("falls", -1), ("rises", 1))}
+
+
+def wrong_outputs(outputs: Sequence[np.ndarray], labels: np.ndarray, confident: float) -> dict:
+    """Of a binary classifier's sigmoid outputs (one array per run, beside the 0/1 `labels`;
+    class 1 above 0.5): the indices of the `runs` that misclassify a point, whether every
+    misclassified output is `confident`ly wrong (off by more than `confident`), and `slope`,
+    the largest slope 4 y (1 - y) of the sigmoid among them as a share of its peak 1/4 (0 when
+    there are none)."""
+    labels = np.asarray(labels) > 0.5
+    wrong = [np.asarray(out)[(np.asarray(out) > 0.5) != labels] for out in outputs]
+    flat = np.concatenate([[], *wrong])  # a wrong output is off by max(y, 1 - y)
+    return {"runs": [k for k, w in enumerate(wrong) if w.size],
+            "confident": bool(np.all(np.maximum(flat, 1 - flat) > confident)),
+            "slope": float(np.max(4 * flat * (1 - flat), initial=0.0))}
+
+
+def inverse_law(values: Sequence[float], settled: Sequence[Sequence[float] | None]) -> dict:
+    """Whether the steps a curve needs to reach a threshold are inversely proportional to a
+    swept value (a learning rate, ascending): over the values whose every seed got there
+    (`settled[k]`, the seeds' steps, or None when some seed did not), `stable` (their indices),
+    `contiguous` (no value between them left out), `c`, the mean of value x mean steps, and
+    `spread`, the largest relative deviation of one value's product from c."""
+    stable = [k for k, steps in enumerate(settled) if steps is not None]
+    products = np.array([values[k] * np.mean(settled[k]) for k in stable])
+    c = float(products.mean())
+    return {"stable": stable, "contiguous": stable == list(range(stable[0], stable[-1] + 1)),
+            "c": c, "spread": float(np.max(np.abs(products / c - 1)))}

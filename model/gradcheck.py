@@ -204,3 +204,13 @@ def step_sweep(error_at: Callable[[float], float], steps: Sequence[float],
     return {"eps": eps, "error": err, "best_eps": float(eps[best]), "best_error": float(err[best]),
             "default_error": float(err[int(np.argmin(np.abs(np.log(eps / default))))]),
             "grows_both_sides": bool(min(err[0], err[-1]) > 1e3 * err[best])}
+
+
+# --- appended by t-small: gradients a hand-written backward pass stored, checked ---------------
+
+def check_stored(net: Net, loss: Callable[[], float]) -> list[GradCheck]:
+    """Every parameter's gradient as `net.gradients()` holds it (left there by any backward
+    pass, a lab's own say) against central differences of `loss()`, which must read the
+    parameters (they are perturbed in place). One `GradCheck` per parameter, W1, b1, ..."""
+    return [GradCheck.of(name, grad, numeric_grad(lambda _: loss(), p))
+            for (name, p), (_, grad) in zip(net.parameters(), net.gradients(), strict=True)]

@@ -199,3 +199,23 @@ def run_end(run: dict, minima: list[dict], tail: int = 2) -> dict[str, Any]:
     return path_end(run["x_hist"], run["y_hist"]) | {
         "near": minima[nearest_minimum(minima, x, y)], "end": run["f"], "low": min(last),
         "high": max(last), "grad": float(np.hypot(grad_x_f(x, y), grad_y_f(x, y)))}
+
+
+# --- appended by t-small: what the §1.1 answers read off the grid and one prescribed run -------
+
+def grid_summary(grid: dict, minima: list[dict], run: dict) -> dict[str, Any]:
+    """The §1.1 facts both reports' answers quote, from a `run_gd_grid` grid, the `find_minima`
+    minima and one prescribed `run_gd` run: `global_min`, `minima`, `b_near` (the minimum
+    nearest the run's end) and its `local_index`, `reached` (the grid's (step size, steps)
+    within 1e-3 of the global minimum) with their sorted step sizes `reached_etas`,
+    `smaller_end_local` (every smaller step size's longest run ends within 0.1 of b_near's f)
+    and `ends` (`grid_ends`)."""
+    local = nearest_minimum(minima, run["x"], run["y"])
+    reached = grid_reached(grid, minima[0]["f"])
+    etas = sorted({eta for eta, _ in reached})
+    smaller = [v for eta, v in zip(grid["step_sizes"], grid["final_f"][:, -1], strict=True)
+               if etas and eta < etas[0]]
+    return {"global_min": minima[0], "minima": minima, "b_near": minima[local],
+            "local_index": local, "reached": reached, "reached_etas": etas,
+            "smaller_end_local": all(abs(v - minima[local]["f"]) < 0.1 for v in smaller),
+            "ends": grid_ends(grid, minima)}

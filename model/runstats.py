@@ -42,3 +42,32 @@ def best_point(values: np.ndarray, largest: bool = True) -> tuple[int, ...]:
     values = np.asarray(values, dtype=np.float64)
     flat = np.nanargmax(values) if largest else np.nanargmin(values)
     return tuple(int(i) for i in np.unravel_index(flat, values.shape))
+
+
+# --- appended by t-small: a learning-rate x minibatch-size sweep as the answers read it --------
+
+def sweep_summary(sweep: dict, key: str, chosen: tuple[float, int], fail_below: float,
+                  measures: Sequence[str] = ()) -> dict:
+    """A sweep's arrays (learning rates, minibatch sizes, seeds) of final results, `sweep[key]`
+    an accuracy, beside its `lrs` and `mbs`: `mean` over the seeds, the `best` cell (its lr, mb
+    and acc), the mean at the `chosen` (lr, mb), `mb_spread` (the largest spread over minibatch
+    sizes at any rate but the largest), and `fast`, the largest rate's runs: `n_runs`,
+    `n_failed` (accuracy below `fail_below`) and their `failed_mbs`, the mean accuracy per
+    minibatch size `mb_acc`, and for each of `measures` (fractions, such as dead ReLUs) its
+    lowest and highest value among the failed runs and highest among the others
+    (`failed_<m>_min`, `failed_<m>_max`, `ok_<m>_max`)."""
+    lrs, mbs, values = sweep["lrs"], sweep["mbs"], np.asarray(sweep[key], dtype=np.float64)
+    mean = values.mean(axis=-1)
+    i, j = best_point(mean)
+    failed = values[-1] < fail_below
+    fast = {"n_runs": int(failed.size), "n_failed": int(failed.sum()), "mb_acc": mean[-1],
+            "failed_mbs": sorted({mbs[k] for k in np.argwhere(failed)[:, 0]})}
+    for m in measures:
+        v = np.asarray(sweep[m], dtype=np.float64)[-1]
+        # The initial values stand for "no such run" (fractions lie in [0, 1]).
+        fast |= {f"failed_{m}_min": float(v[failed].min(initial=1.0)),
+                 f"failed_{m}_max": float(v[failed].max(initial=0.0)),
+                 f"ok_{m}_max": float(v[~failed].max(initial=0.0))}
+    return {"mean": mean, "best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
+            "chosen": mean[lrs.index(chosen[0]), mbs.index(chosen[1])],
+            "mb_spread": float(np.ptp(mean[:-1], axis=1).max()), "fast": fast}

@@ -281,3 +281,18 @@ def seeds_table(header: Sequence, rows: Mapping[str, Sequence[Sequence[float]]],
     return table(header, [[label, *(NoEscape(f"${pm(v, d)}$")
                                     for v, d in zip(values, digits, strict=True))]
                           for label, values in rows.items()])
+
+
+# --- appended by t-small: the zero-initialisation study's table ---------------------------------
+
+def unit_symmetry_table(runs: Mapping[str, Mapping], spread: str, norm: str, acc: str,
+                        acc_header: str) -> NoEscape:
+    """One row per trained run ({"network, initialisation": run}): how far apart its hidden
+    units ended (`run[spread]`, the largest difference between two units' incoming weights and
+    biases), the sum of |W1| (`run[norm]`) and the final accuracy (`run[acc][-1]`, headed
+    `acc_header`): whether zero weights left the units identical (dl2023/dl2024 §1.7 (c))."""
+    from report.numbers import num  # noqa: PLC0415 (as in gradcheck_table)
+
+    return table(["network, initialisation", "max unit difference", "sum |W1|", acc_header],
+                 [[name, num(run[spread], 3), num(run[norm], 1), num(run[acc][-1], 3)]
+                  for name, run in runs.items()])

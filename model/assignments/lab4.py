@@ -56,10 +56,6 @@ class NeuralNetwork:
             grad = delta @ linear.W.T  # dL/dZ_out^(l-1); sigma' of layer l-1 comes next
         return loss
 
-    def step(self, lr: float) -> None:
-        """One gradient-descent update, W <- W - lr dW, with the gradients of `backward`."""
-        self.net.step(lr)
-
 
 def train(x: np.ndarray, y: np.ndarray, net: NeuralNetwork, epochs: int,
           lr: float) -> tuple[NeuralNetwork, np.ndarray]:
@@ -70,6 +66,6 @@ def train(x: np.ndarray, y: np.ndarray, net: NeuralNetwork, epochs: int,
     losses = np.empty(epochs)
     for epoch in range(epochs):
         losses[epoch] = net.backward(x, y)  # every update uses all the data
-        net.step(lr)
+        net.net.step(lr)  # W <- W - lr dW in every layer, with the gradients of `backward`
     return net, losses
 

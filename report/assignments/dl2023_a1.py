@@ -15,9 +15,8 @@ from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, check_layer, difference_errors
 from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import find_minima, run_gd, run_gd_compare, run_gd_grid
-from report.fragments import checks_table, columns_table, entrywise_table, matrix_table, table
-from report.latex import fmt_num
-from report.numbers import pm
+from model.runstats import finals, sweep_summary
+from report import fragments as tex
 from report.spec import Experiment, FigureSpec, Report
 from report.sweep import grid, over_seeds, stack, sweep
 
@@ -36,23 +35,13 @@ MINIMA = {"box": 5.0, "starts_per_axis": 21}
 
 
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.1: the minima the answers compare with, how the grid's runs end, the grid's table."""
+    """§1.1: the core's reading of the grid and run (b), the decay run, the grid's table."""
     minima, grid_run = r["minima"]["minima"], r["gd_grid"]
-    b_near = minima[optim2d.nearest_minimum(minima, r["gd_b"]["x"], r["gd_b"]["y"])]
-    reached = optim2d.grid_reached(grid_run, minima[0]["f"])
-    etas = sorted({eta for eta, _ in reached})
-    last = grid_run["final_f"][:, -1]
-    smaller = [v for eta, v in zip(grid_run["step_sizes"], last, strict=True)
-               if etas and eta < etas[0]]
-    return {
-        "global_min": minima[0], "minima": minima, "b_near": b_near,
-        "local_index": minima.index(b_near), "reached": reached, "reached_etas": etas,
-        "smaller_end_local": all(abs(v - b_near["f"]) < 0.1 for v in smaller),
-        "ends": optim2d.grid_ends(grid_run, minima),
+    return optim2d.grid_summary(grid_run, minima, r["gd_b"]) | {
         "decay": optim2d.decay_facts(r["gd_decay"], minima),
         "compare": dict(zip(("small", "good", "large"), r["gd_compare"].values(), strict=True)),
-        "grid_table": matrix_table("step size / steps", grid_run["step_sizes"],
-                                   grid_run["steps"], grid_run["final_f"]),
+        "grid_table": tex.matrix_table("step size / steps", grid_run["step_sizes"],
+                                       grid_run["steps"], grid_run["final_f"]),
     }
 
 
@@ -126,19 +115,19 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "fd_grows_both_sides": bool(min(central[0], central[-1]) > 100 * central[best]),
         "sigmoid_peak": float(sigmoid_grad(np.linspace(-10, 10, 2001)).max()),
-        "sigmoid_values": columns_table(["x", "sigmoid(x)", "sigmoid_grad(x)"],
-                                        [comp[k] for k in ("x", "sigmoid", "sigmoid_grad")]),
-        "relu_values": columns_table(["x", "relu(x)", "relu_grad(x)"],
-                                     [comp[k] for k in ("x", "relu", "relu_grad")], 4),
-        "bce_values": columns_table(["y", "y_hat", "bce_loss(y, y_hat)"],
-                                    [comp[k] for k in ("y", "y_hat", "bce")]),
-        "sigmoid_fd": entrywise_table(comp["sigmoid_fd"], "x", comp["x_fd"], **symbolic),
-        "relu_fd": entrywise_table(comp["relu_fd"], "x", comp["x"], **symbolic),
-        "bce_fd": entrywise_table(comp["bce_fd"], "y_hat", comp["y_hat"], **symbolic),
+        "sigmoid_values": tex.columns_table(["x", "sigmoid(x)", "sigmoid_grad(x)"],
+                                            [comp[k] for k in ("x", "sigmoid", "sigmoid_grad")]),
+        "relu_values": tex.columns_table(["x", "relu(x)", "relu_grad(x)"],
+                                         [comp[k] for k in ("x", "relu", "relu_grad")], 4),
+        "bce_values": tex.columns_table(["y", "y_hat", "bce_loss(y, y_hat)"],
+                                        [comp[k] for k in ("y", "y_hat", "bce")]),
+        "sigmoid_fd": tex.entrywise_table(comp["sigmoid_fd"], "x", comp["x_fd"], **symbolic),
+        "relu_fd": tex.entrywise_table(comp["relu_fd"], "x", comp["x"], **symbolic),
+        "bce_fd": tex.entrywise_table(comp["bce_fd"], "y_hat", comp["y_hat"], **symbolic),
         "best_eps": eps[best], "best_eps_error": central[best],
         "best_forward_error": forward.min(),
-        "one_layer_table": entrywise_table(r["one_layer"]["check"], "x", r["one_layer"]["x"]),
-        "layer_table": checks_table(r["layer_checks"]["rows"], header="check", math=False),
+        "one_layer_table": tex.entrywise_table(r["one_layer"]["check"], "x", r["one_layer"]["x"]),
+        "layer_table": tex.checks_table(r["layer_checks"]["rows"], header="check", math=False),
         "layer_max_rel": max(row.rel_error for row in r["layer_checks"]["rows"]),
         "smooth_band": SMOOTH_BAND, "kink_band": KINK_BAND,
     }
@@ -225,46 +214,23 @@ def run_zero_init(config: dict) -> dict[str, Any]:
     return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
 
 
-def _fast_runs(sweep: dict) -> dict[str, Any]:
-    """§1.7 (a): the runs at the largest learning rate that fail (test accuracy below 0.9), and
-    what their networks look like after training next to those that do not fail."""
-    acc, dead, saturated = sweep["test_acc"][-1], sweep["dead"][-1], sweep["out_saturated"][-1]
-    failed = acc < 0.9
-    # The initial values stand for "no such run" (fractions lie in [0, 1]).
-    return {"n_failed": int(failed.sum()), "n_runs": int(failed.size),
-            "failed_mbs": sorted({sweep["mbs"][j] for j in np.argwhere(failed)[:, 0]}),
-            "failed_dead_min": float(dead[failed].min(initial=1.0)),
-            "failed_dead_max": float(dead[failed].max(initial=0.0)),
-            "failed_saturated": float(saturated[failed].max(initial=0.0)),
-            "ok_dead_max": float(dead[~failed].max(initial=0.0)), "mb_acc": acc.mean(axis=-1)}
-
-
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.6 and §1.7: the sweep's best, the variants' comparison, and the zero-init study."""
-    sweep_run, variants, zero = r["sweep"], r["variants"], r["zero_init"]
-    mean = sweep_run["test_acc"].mean(axis=-1)
-    i, j = np.unravel_index(np.argmax(mean), mean.shape)
-
-    def final(key: str) -> dict[str, np.ndarray]:
-        return {arch: stack(runs, (len(runs),), key, -1) for arch, runs in variants.items()}
-
-    acc, train, loss = final("test_acc"), final("train_acc"), final("train_loss")
-    rows = [[arch, pm(train[arch]), pm(acc[arch]), pm(loss[arch], 4)] for arch in variants]
-    zero_rows = [[name, fmt_num(run["hidden_spread"], 3), fmt_num(run["weight_norm"], 1),
-                  fmt_num(run["test_acc"][-1], 3)] for name, run in zero.items()]
+    """§1.6 and §1.7: the sweep as the core reads it, the variants, and the zero-init study."""
+    variants, zero = r["variants"], r["zero_init"]
+    acc, train, loss = ({arch: finals(runs, key) for arch, runs in variants.items()}
+                        for key in ("test_acc", "train_acc", "train_loss"))
     late = 10  # §1.6 (c): how much the tuned run still changes over its last epochs
     tuned_test = r["tuned"]["test_acc"][-late - 1:]
     return {
-        "tuned_is_best": bool(TUNED["lr"] == sweep_run["lrs"][i] and mean[i].max()
-                              - mean[i, sweep_run["mbs"].index(TUNED["mb"])] < 0.005),
-        # The largest spread over minibatch sizes at any learning rate below the largest.
-        "mb_spread": float(np.ptp(mean[:-1], axis=1).max()),
-        "sweep_best": {"lr": sweep_run["lrs"][i], "mb": sweep_run["mbs"][j], "acc": mean[i, j]},
-        "sweep_mean": mean, "fast": _fast_runs(sweep_run), "n_seeds": len(SEEDS),
-        "variants_table": table(["network", "train accuracy", "test accuracy", "train loss"],
-                                rows),
-        "zero_table": table(["network, initialisation", "max unit difference",
-                             "sum |W1|", "test accuracy"], zero_rows),
+        # §1.7 (a): the runs at the largest rate that fail, and their dead and saturated units.
+        "sweep": sweep_summary(r["sweep"], "test_acc", (TUNED["lr"], TUNED["mb"]), 0.9,
+                               ["dead", "out_saturated"]),
+        "n_seeds": len(SEEDS),
+        "variants_table": tex.seeds_table(
+            ["network", "train accuracy", "test accuracy", "train loss"],
+            {a: [train[a], acc[a], loss[a]] for a in variants}, [3, 3, 4]),
+        "zero_table": tex.unit_symmetry_table(zero, "hidden_spread", "weight_norm", "test_acc",
+                                              "test accuracy"),
         "acc": {a: v.mean() for a, v in acc.items()},
         "train_mean": {a: v.mean() for a, v in train.items()},
         "deep_fits_train": bool(np.all(train["64-32-32-16-1"] == 1.0)),
@@ -296,17 +262,16 @@ REPORT = Report(
         Experiment("fd_eps", run_fd_eps, FD_EPS),
         Experiment("one_layer", run_one_layer, COMPONENTS),
         Experiment("layer_checks", run_layer_checks, COMPONENTS),
-        Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
-        Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
-        Experiment("tuned", train_digits, TUNED, data=("digits",)),
-        Experiment("variants", run_variants, VARIANTS, data=("digits",)),
-        Experiment("zero_init", run_zero_init, ZERO_INIT, data=("digits",)),
+        *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
+            ("digits_stats", run_digits_stats, DIGITS), ("sweep", run_sweep, SWEEP),
+            ("tuned", train_digits, TUNED), ("variants", run_variants, VARIANTS),
+            ("zero_init", run_zero_init, ZERO_INIT))),
     ),
     figures=(
-        FigureSpec("gd_path_b", fig.gd_path_b, ("gd_b", "minima")),
-        FigureSpec("gd_path_d", fig.gd_path_d, ("gd_grid", "minima")),
+        FigureSpec("gd_path_b", fig.gd_path, ("gd_b", "minima")),
+        FigureSpec("gd_path_d", fig.gd_path, ("gd_grid", "minima")),
         FigureSpec("gd_step_sizes", fig.gd_step_sizes, ("gd_compare", "minima")),
-        FigureSpec("gd_path_decay", fig.gd_path_decay, ("gd_decay", "minima")),
+        FigureSpec("gd_path_decay", fig.gd_path, ("gd_decay", "minima")),
         FigureSpec("fd_eps", fig.fd_eps, ("fd_eps",)),
         FigureSpec("activations", fig.activations, ()),
         FigureSpec("digits_strip", fig.digits_strip, ("digits_stats",)),

@@ -12,7 +12,7 @@ from model import diagnostics as diag
 from model.assignments.lab4 import NeuralNetwork, train
 from model.batched import fit_recorded, snapshot
 from model.data import five_points, square_grid, square_symmetries
-from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad
+from model.gradcheck import SMOOTH_BAND, check_stored
 from model.init import by_name
 from model.losses import MSE
 from model.net import Net
@@ -105,12 +105,10 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
     for hidden in config["hiddens"]:
         net = NeuralNetwork(2, 1, hidden, seed=config["seed"])
         net.backward(X, Y)
-        loss = net.get_loss  # numeric_grad perturbs each parameter in place, get_loss reads it
-        rows += [{"net": fig.label("hidden", hidden), "shape": p.shape,
-                  "shape_ok": grad.shape == p.shape,  # the lab's own check
-                  **vars(GradCheck.of(name, grad, numeric_grad(lambda _, f=loss: f(X, Y), p)))}
-                 for (name, p), (_, grad) in zip(net.net.parameters(), net.net.gradients(),
-                                                 strict=True)]
+        # The numeric gradient has its parameter's shape: the lab's own check is against it.
+        rows += [{"net": fig.label("hidden", hidden), "shape": c.numeric.shape,
+                  "shape_ok": c.analytic.shape == c.numeric.shape, **vars(c)}
+                 for c in check_stored(net.net, lambda net=net: net.get_loss(X, Y))]
     return {"rows": rows}
 
 
@@ -125,16 +123,6 @@ def summarise(variation: dict) -> list[dict[str, Any]]:
         "grad_W1": np.array([run["start"]["grads"]["W1"] for run in runs]),
         "disagreement": diag.disagreement([run["grid"] > 0.5 for run in runs])}
         for value, runs in zip(variation["values"], variation["runs"], strict=True)]
-
-
-def _stuck(runs: list[dict]) -> dict[str, Any]:
-    """The runs that end with a point misclassified, whether every such point is confidently
-    wrong, and the largest slope of the output sigmoid (share of its peak 1/4) among them."""
-    stuck = [run for run in runs if run["acc"] < 1]
-    wrong = np.concatenate([[]] + [run["out"][(run["out"] > 0.5) != (LABELS > 0.5)]
-                                   for run in stuck])  # a wrong output is off by max(y, 1 - y)
-    return {"runs": stuck, "confident": bool(np.all(np.maximum(wrong, 1 - wrong) > CONFIDENT)),
-            "slope": float(np.max(4 * wrong * (1 - wrong), initial=0.0))}
 
 
 # Every table of a sweep: the swept value, the sweep's own columns, then these.
@@ -189,34 +177,25 @@ def context_network(r: dict[str, Any]) -> dict[str, Any]:
 def context_variations(rows: dict[str, list[dict]]) -> dict[str, Any]:
     """Depth, width, learning rate and initialisation: the comparisons the text makes."""
     depth, width, lr = rows["depth"], rows["width"], rows["lr"]
-    stable = [row for row in lr if row["all_settled"]]
-    rates = [row["value"] for row in stable]
-    products = np.array([row["value"] * row["settled"].mean() for row in stable])
-    big = [row for row in lr if row["value"] > rates[-1]]
+    law = diag.inverse_law([row["value"] for row in lr],
+                           [row["settled"] if row["all_settled"] else None for row in lr])
+    big = lr[law["stable"][-1] + 1:]  # the rates above those at which every seed settles
     init = {row["value"]: row for row in rows["init"]}
     mean_y = float(LABELS.mean())
-    mean = {key: {name: [float(np.mean(row[key])) for row in rows[name]]
-                  for name in ("depth", "width")} for key in ("final", "settled", "disagreement")}
+    arch = diag.sweep_trends({"depth": depth, "width": width},
+                             ("final", "settled", "disagreement"))
     disagree = {"seeds disagree on": lambda row: pct(row["disagreement"])}
     return {
         "all_fit": all(bool(np.all(row["acc"] == 1)) and row["all_settled"]
                        for row in depth + width),
-        "min_disagreement": min(mean["disagreement"]["depth"] + mean["disagreement"]["width"]),
-        "depth_faster": max(mean["settled"]["depth"][1:]) < 0.5 * mean["settled"]["depth"][0],
-        # Each added layer lowers the final loss and raises the disagreement.
-        "depth_lower": bool(np.all(np.diff(mean["final"]["depth"]) < 0)),
-        "depth_disagree": bool(np.all(np.diff(mean["disagreement"]["depth"]) > 0)),
-        "depth_units": sorted({n for row in depth for n in row["value"]}),
-        "width_lower": bool(np.all(np.diff(mean["final"]["width"]) < 0)),
-        "width_slow": mean["settled"]["width"][0] > 2 * max(mean["settled"]["width"][1:]),
-        "width_agree": mean["disagreement"]["width"][-1] < min(mean["disagreement"]["width"][:-1]),
+        "min_disagreement": min(arch["mean"]["disagreement"]["depth"]
+                                + arch["mean"]["disagreement"]["width"]),
+        "arch": arch, "depth_units": sorted({n for row in depth for n in row["value"]}),
         "depth_table": records_table(depth, LABEL | disagree | SEED_COLUMNS),
         "width_table": records_table(width, LABEL | disagree | SEED_COLUMNS),
-        "lr_stable": stable, "lr_product": products.mean(),
-        "lr_contiguous": rates == [row["value"] for row in lr
-                                   if rates[0] <= row["value"] <= rates[-1]],
-        "lr_spread": float(np.max(np.abs(products / products.mean() - 1))),
-        "lr_big": big, "lr_stuck": _stuck([run for row in big for run in row["runs"]]),
+        "lr_stable": [lr[k] for k in law["stable"]], "lr_law": law, "lr_big": big,
+        "lr_stuck": diag.wrong_outputs([run["out"] for row in big for run in row["runs"]],
+                                       LABELS, CONFIDENT),
         "lr_table": records_table(lr, {"learning rate": LABEL["network"], NoEscape(
             r"rate $\times$ updates"): lambda row: num(row["value"] * row["settled"].mean(), 0)
             if row["all_settled"] else "--"} | SEED_COLUMNS),
@@ -227,7 +206,8 @@ def context_variations(rows: dict[str, list[dict]]) -> dict[str, Any]:
                           and abs(run["loss"][-1] - mean_y * (1 - mean_y)) < 1e-4
                           and abs(float(run["grid"][0, 0]) - mean_y) < 1e-2
                           for run in init["zeros"]["runs"]),
-        "large_stuck": _stuck(init["normal(10)"]["runs"]),
+        "large_stuck": diag.wrong_outputs([run["out"] for run in init["normal(10)"]["runs"]],
+                                          LABELS, CONFIDENT),
         "init_table": records_table(rows["init"], {
             "weights": LABEL["network"], "saturated": lambda row: pct(row["saturated"].mean(), 0),
             NoEscape(r"$\lVert\nabla_{W^{(1)}}\mathcal{L}\rVert_0$"):
