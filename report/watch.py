@@ -46,15 +46,32 @@ def _folders(files: set[Path]) -> list[Path]:
     return kept
 
 
+def _mtimes(files: set[Path]) -> dict[Path, int]:
+    """Each file's modification time (missing files as -1)."""
+    return {f: f.stat().st_mtime_ns if f.exists() else -1 for f in files}
+
+
 def watch(argv: list[str], reports: list[Report], config: Path) -> int:
-    """Build once, then again after every change to a dependency, until Ctrl-C."""
+    """Build once, then again after every change to a dependency, until Ctrl-C.
+
+    "watching" is printed only once the file watcher is armed (its first, empty, timeout yield),
+    and a file edited during the first build, before that, still triggers a rebuild.
+    """
     command = [sys.executable, str(ROOT / "build.py"), *[a for a in argv if a != "--watch"]]
     files = dependencies(reports, config)
     try:
+        before = _mtimes(files)
         subprocess.run(command, check=False)
-        print(f"watching {len(files)} files; Ctrl-C stops", file=sys.stderr, flush=True)
-        for changes in watchfiles.watch(*_folders(files),
+        armed = False
+        for changes in watchfiles.watch(*_folders(files), rust_timeout=200, yield_on_timeout=True,
                                         watch_filter=lambda _, path: Path(path) in files):
+            if not armed:
+                armed = True
+                print(f"watching {len(files)} files; Ctrl-C stops", file=sys.stderr, flush=True)
+                now = _mtimes(files)
+                changes = changes | {(None, str(f)) for f in files if now[f] != before[f]}
+            if not changes:
+                continue
             changed = sorted({Path(path).name for _, path in changes})
             print(f"changed: {', '.join(changed)}; rebuilding", file=sys.stderr, flush=True)
             subprocess.run(command, check=False)
