@@ -1,0 +1,20 @@
+"""The build's own cold costs: figures share one mathtext layout per string and process."""
+
+from __future__ import annotations
+
+from matplotlib import mathtext
+from matplotlib.font_manager import FontProperties
+
+import figures.common  # noqa: F401  (installs the shared mathtext cache)
+
+
+def test_mathtext_layout_is_shared_between_renderers_and_unchanged() -> None:
+    prop = FontProperties(family="serif", size=8)
+    label = r"$\mathdefault{0.25}$"
+    first = mathtext.MathTextParser("path").parse(label, 72, prop)
+    second = mathtext.MathTextParser("path").parse(label, 72, prop)
+    assert second is first  # a second renderer's parser reuses the first one's layout
+    other_size = mathtext.MathTextParser("path").parse(label, 72, FontProperties(size=12))
+    assert other_size is not first and other_size.width > first.width
+    raster = mathtext.MathTextParser("agg").parse(label, 72, prop)
+    assert type(raster) is not type(first)  # the output type is part of the key
