@@ -278,11 +278,12 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from report.workers import exit_with_parent
+    from report.workers import CoreShare, report_worker
 
-    with ProcessPoolExecutor(max_workers=min(2, len(ids)),
-                             mp_context=multiprocessing.get_context("fork"),
-                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+    context = multiprocessing.get_context("fork")
+    share = CoreShare(_jobs(args), context)
+    with ProcessPoolExecutor(max_workers=min(2, len(ids)), mp_context=context,
+                             initializer=report_worker, initargs=(os.getpid(), share)) as pool:
         futures = [pool.submit(build_one_in_worker, args, config, rid, digest) for rid in ids]
         try:
             for future in futures:
@@ -301,14 +302,17 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
 def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
                         digest: str | None) -> Path:
     """A worker's part of `_build_in_parallel`: one report, with one BLAS thread (processes,
-    not threads, fill the cores) and an engine of its own."""
+    not threads, fill the cores), an engine of its own and its share of the processes."""
     from joblib.externals.loky import reusable_executor
     from threadpoolctl import threadpool_limits
 
+    from report import workers
     from report.registry import load
 
+    share = workers.SHARE
     try:
-        with threadpool_limits(1, user_api="blas"), _builder(args, config) as builder:
+        with (threadpool_limits(1, user_api="blas"), share.building(),
+              _builder(args, config, jobs=share.jobs) as builder):
             return _build_report(builder, args, load(report_id), digest)
     finally:
         # A worker process waits for its children when it exits: the sweeps' and figures' idle
@@ -321,8 +325,9 @@ def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
 
 
 @contextmanager
-def _builder(args: argparse.Namespace, config) -> Iterator:
-    """The build engine (imported here: a build with nothing to do never loads it)."""
+def _builder(args: argparse.Namespace, config, jobs=None) -> Iterator:
+    """The build engine (imported here: a build with nothing to do never loads it); `jobs`
+    gives the processes its steps may use now (see `report.workers.CoreShare`)."""
     from report import sweep
     from report.pipeline import Builder
     from report.workers import workers_die_with_build
@@ -330,7 +335,7 @@ def _builder(args: argparse.Namespace, config) -> Iterator:
     sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
                     location=args.build_dir.resolve() / "cache" / "points")
     with workers_die_with_build():
-        yield Builder(args.build_dir.resolve(), config)
+        yield Builder(args.build_dir.resolve(), config, jobs)
 
 
 def _inputs_digest(args: argparse.Namespace, config) -> str | None:

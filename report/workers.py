@@ -6,6 +6,9 @@ re-parented (to init or a subreaper) and carry on with their task. Each worker t
 starts a watchdog thread that exits the worker as soon as its parent process is gone.
 Watching `os.getppid()` is used rather than Linux's PR_SET_PDEATHSIG, which fires when the
 *thread* that forked the worker exits, and loky may fork from a helper thread.
+
+Reports built side by side share the cores through `CoreShare`: each sizes its joblib pools
+to its share, so that the build runs as many CPU-bound processes as it has cores.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import joblib
 
@@ -40,3 +44,43 @@ def workers_die_with_build() -> Iterator[None]:
     with joblib.parallel_config(backend="loky", initializer=exit_with_parent,
                                 initargs=(os.getpid(),)):
         yield
+
+
+class CoreShare:
+    """The build's processes, shared by the reports it builds side by side.
+
+    Each report's sweeps and figures get `total // reports building now` processes (at least
+    one, which joblib runs in the report's own process), so that two reports on two cores run
+    two CPU-bound processes, not four; a report left alone at the end gets all of them. The
+    count lives in shared memory, so forked report workers see each other start and finish.
+    """
+
+    def __init__(self, total: int, context: Any) -> None:
+        self.total = total
+        self._building = context.Value("i", 0)
+
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Count this process's report as building while the block runs."""
+        with self._building.get_lock():
+            self._building.value += 1
+        try:
+            yield
+        finally:
+            with self._building.get_lock():
+                self._building.value -= 1
+
+    def jobs(self) -> int:
+        """How many processes this report's next sweep or figure step may use."""
+        return max(1, self.total // max(1, self._building.value))
+
+
+SHARE: CoreShare | None = None  # set in a report worker by `report_worker`
+
+
+def report_worker(parent_pid: int, share: CoreShare) -> None:
+    """Initializer of a worker that builds whole reports: it dies with the build, and its
+    reports take their share of the cores from `share`."""
+    global SHARE
+    SHARE = share
+    exit_with_parent(parent_pid)

@@ -18,3 +18,18 @@ def test_mathtext_layout_is_shared_between_renderers_and_unchanged() -> None:
     assert other_size is not first and other_size.width > first.width
     raster = mathtext.MathTextParser("agg").parse(label, 72, prop)
     assert type(raster) is not type(first)  # the output type is part of the key
+
+
+def test_reports_side_by_side_share_the_cores_and_one_alone_gets_them_all() -> None:
+    import multiprocessing
+
+    from report.workers import CoreShare
+
+    share = CoreShare(2, multiprocessing.get_context("fork"))
+    assert share.jobs() == 2
+    with share.building():
+        assert share.jobs() == 2  # the only report building
+        with share.building():
+            assert share.jobs() == 1  # two reports on two cores: one process each
+        assert share.jobs() == 2  # the other one finished
+    assert CoreShare(5, multiprocessing.get_context("fork")).jobs() == 5
