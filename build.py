@@ -281,7 +281,7 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
     from report.workers import CoreShare, report_worker
 
     context = multiprocessing.get_context("fork")
-    share = CoreShare(_jobs(args), context)
+    share = CoreShare(_jobs(args), len(ids), context)
     with ProcessPoolExecutor(max_workers=min(2, len(ids)), mp_context=context,
                              initializer=report_worker, initargs=(os.getpid(), share)) as pool:
         futures = [pool.submit(build_one_in_worker, args, config, rid, digest) for rid in ids]

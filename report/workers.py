@@ -49,21 +49,25 @@ def workers_die_with_build() -> Iterator[None]:
 class CoreShare:
     """The build's processes, shared by the reports it builds side by side.
 
-    Each report's sweeps and figures get `total // reports building now` processes (at least
-    one, which joblib runs in the report's own process), so that two reports on two cores run
-    two CPU-bound processes, not four; a report left alone at the end gets all of them. The
-    count lives in shared memory, so forked report workers see each other start and finish.
+    While reports wait to be built, each report's sweeps and figures get `total // reports
+    building now` processes (at least one, which joblib runs in the report's own process), so
+    that two reports on two cores run two CPU-bound processes, not four. Once none waits, each
+    gets all `total`: a sweep sized when two reports ran would otherwise keep one core idle
+    after the other report finished, and the last report would run its sweeps alone on one
+    core. The counts live in shared memory, so forked report workers see each other.
     """
 
-    def __init__(self, total: int, context: Any) -> None:
+    def __init__(self, total: int, reports: int, context: Any) -> None:
         self.total = total
         self._building = context.Value("i", 0)
+        self._waiting = context.Value("i", reports)
 
     @contextmanager
     def building(self) -> Iterator[None]:
-        """Count this process's report as building while the block runs."""
+        """Count this process's report as building (no longer waiting) while the block runs."""
         with self._building.get_lock():
             self._building.value += 1
+            self._waiting.value -= 1
         try:
             yield
         finally:
@@ -72,6 +76,8 @@ class CoreShare:
 
     def jobs(self) -> int:
         """How many processes this report's next sweep or figure step may use."""
+        if self._waiting.value <= 0:
+            return self.total
         return max(1, self.total // max(1, self._building.value))
 
 

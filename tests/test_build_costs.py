@@ -20,16 +20,17 @@ def test_mathtext_layout_is_shared_between_renderers_and_unchanged() -> None:
     assert type(raster) is not type(first)  # the output type is part of the key
 
 
-def test_reports_side_by_side_share_the_cores_and_one_alone_gets_them_all() -> None:
+def test_reports_side_by_side_share_the_cores_until_none_waits() -> None:
     import multiprocessing
 
     from report.workers import CoreShare
 
-    share = CoreShare(2, multiprocessing.get_context("fork"))
-    assert share.jobs() == 2
+    share = CoreShare(2, 3, multiprocessing.get_context("fork"))
     with share.building():
         assert share.jobs() == 2  # the only report building
         with share.building():
-            assert share.jobs() == 1  # two reports on two cores: one process each
+            assert share.jobs() == 1  # two reports on two cores, a third waits: one each
         assert share.jobs() == 2  # the other one finished
-    assert CoreShare(5, multiprocessing.get_context("fork")).jobs() == 5
+        with share.building():
+            assert share.jobs() == 2  # none waits: the last two may use every core
+    assert CoreShare(5, 1, multiprocessing.get_context("fork")).jobs() == 5
