@@ -199,6 +199,9 @@ def image_strip(images: Sequence[np.ndarray], titles: Sequence[str], out: Path, 
     fig, axes = new_figure(ncols, nrows, height=height, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
+        # Hidden ticks are still laid out, for every panel, whenever a title is placed; with
+        # none, a strip of 40 images draws a third faster and looks the same to the pixel.
+        ax.set(xticks=[], yticks=[])
     for ax, image, title in zip(axes.flat, images, titles, strict=False):
         image = np.asarray(image)
         ax.imshow(image.reshape(shape) if shape else image, cmap="gray_r", vmin=vmin, vmax=vmax)

@@ -34,3 +34,18 @@ def test_reports_side_by_side_share_the_cores_until_none_waits() -> None:
         with share.building():
             assert share.jobs() == 2  # none waits: the last two may use every core
     assert CoreShare(5, 1, multiprocessing.get_context("fork")).jobs() == 5
+
+
+def test_image_strip_panels_carry_no_hidden_ticks_to_lay_out(tmp_path, monkeypatch) -> None:
+    import numpy as np
+
+    from figures import common
+
+    saved = []
+    monkeypatch.setattr(common, "save", lambda fig, out: saved.append(fig))
+    common.image_strip([np.eye(4)] * 3, ["a", "b", "c"], tmp_path / "strip.pdf", ncols=2)
+    (fig,) = saved
+    assert len(fig.axes) == 4
+    for ax in fig.axes:
+        assert not ax.axison
+        assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
