@@ -232,10 +232,7 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
         log.info("%-14s current: no input changed since its last build", rid)
         log.info("wrote %s", _rel(Path(stamp.product)))
     if shortcut and len(todo) > 1 and _jobs(args) > 1:
-        # Longest first (as last time; never built counts as longest), so that no long report
-        # is left to run alone at the end.
-        last = {rid: uptodate.last_seconds(args.build_dir, rid, args.tex_only) for rid in todo}
-        todo.sort(key=lambda rid: -(last[rid] if last[rid] is not None else float("inf")))
+        todo = longest_first(todo, (args.build_dir, ROOT / "build"), args.tex_only)
         # Reports side by side, one worker process each: one report's serial steps (LaTeX, a
         # lone experiment, imports) fill the core that the other's sweep leaves idle.
         for out in _build_in_parallel(args, config, todo, digest):
@@ -246,6 +243,22 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
                 log.info("wrote %s", _rel(_build_report(builder, args, load(rid), digest)))
     log.info("done in %.1f s", time.perf_counter() - start)
     return 0
+
+
+def longest_first(ids: list[str], build_dirs: tuple[Path, ...], tex_only: bool) -> list[str]:
+    """`ids` in the order to start them side by side: longest first, so that no long report is
+    left to run alone at the end. A report's length is that of its last build in the first of
+    `build_dirs` that has one: a fresh `--build-dir` (a benchmark's, a CI's) learns it from the
+    project's own build/. Never built anywhere counts as longest; ties keep their order."""
+
+    def last(rid: str) -> float:
+        for build_dir in build_dirs:
+            seconds = uptodate.last_seconds(build_dir, rid, tex_only)
+            if seconds is not None:
+                return seconds
+        return float("inf")
+
+    return sorted(ids, key=lambda rid: -last(rid))
 
 
 def _build_report(builder, args: argparse.Namespace, report, digest: str | None) -> Path:

@@ -49,3 +49,22 @@ def test_image_strip_panels_carry_no_hidden_ticks_to_lay_out(tmp_path, monkeypat
     for ax in fig.axes:
         assert not ax.axison
         assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
+
+
+def test_reports_start_longest_first_learning_unknown_lengths_from_the_project_build(
+        tmp_path) -> None:
+    import json
+
+    import build
+    from report import uptodate
+
+    fresh, project = tmp_path / "fresh", tmp_path / "project"
+    for folder, seconds in ((fresh, {"a": 5.0}), (project, {"a": 50.0, "b": 30.0, "c": 60.0})):
+        for rid, value in seconds.items():
+            stamp = uptodate.stamp_path(folder, rid, False)
+            stamp.parent.mkdir(parents=True)
+            stamp.write_text(json.dumps({"seconds": value}))
+    # a: 5 s here (its own last build wins over the project's 50 s); b and c: the project's;
+    # d: never built anywhere, so first.
+    assert build.longest_first(["a", "b", "c", "d"], (fresh, project), False) == \
+        ["d", "c", "b", "a"]
