@@ -68,3 +68,27 @@ def test_reports_start_longest_first_learning_unknown_lengths_from_the_project_b
     # d: never built anywhere, so first.
     assert build.longest_first(["a", "b", "c", "d"], (fresh, project), False) == \
         ["d", "c", "b", "a"]
+
+
+def test_boundary_grid_shows_one_view_with_tick_labels_on_outer_panels_only(
+        tmp_path, monkeypatch) -> None:
+    import numpy as np
+
+    from figures import common
+
+    saved = []
+    monkeypatch.setattr(common, "save", lambda fig, out: saved.append(fig))
+    small, large = np.linspace(-1, 1, 5), np.linspace(-2, 2, 5)
+    out = np.linspace(0, 1, 25).reshape(5, 5)
+    panels = [[(small, out), (large, out)], [(small, out), (small, out)]]
+    points, labels = np.array([[0.0, 0.0], [0.5, 0.5]]), np.array([0, 1])
+    common.boundary_grid(panels, points, labels, ["a", "b"], ["s0", "s1"], tmp_path / "g.pdf")
+    (fig,) = saved
+    grid = np.array(fig.axes[:4]).reshape(2, 2)  # the last axes is the colour bar
+    for ax in grid.flat:
+        assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-2.0, 2.0)
+    fig.canvas.draw()
+    visible = [[any(t.get_visible() and t.get_text() for t in ax.get_xticklabels())
+                for ax in row] for row in grid]
+    assert visible == [[False, False], [True, True]]  # x tick labels on the bottom row only
+    assert not any(t.get_visible() and t.get_text() for t in grid[0, 1].get_yticklabels())
