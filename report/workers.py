@@ -49,36 +49,42 @@ def workers_die_with_build() -> Iterator[None]:
 class CoreShare:
     """The build's processes, shared by the reports it builds side by side.
 
-    While reports wait to be built, each report's sweeps and figures get `total // reports
-    building now` processes (at least one, which joblib runs in the report's own process), so
-    that two reports on two cores run two CPU-bound processes, not four. Once none waits, each
-    gets all `total`: a sweep sized when two reports ran would otherwise keep one core idle
-    after the other report finished, and the last report would run its sweeps alone on one
-    core. The counts live in shared memory, so forked report workers see each other.
+    The report started first among those building (the longest: they start longest first)
+    gets all `total` processes for its sweeps and figures, and so does every report once none
+    waits; the others get `total // reports building` (at least one, which joblib runs in the
+    report's own process). Two reports on two cores thus run three CPU-bound processes, not
+    four, and the long report's sweeps never shrink to one core: a sweep is sized when it
+    starts, and one sized small would keep a core idle after the others finished. The counts
+    live in shared memory, so forked report workers see each other start and finish.
     """
 
     def __init__(self, total: int, reports: int, context: Any) -> None:
         self.total = total
-        self._building = context.Value("i", 0)
-        self._waiting = context.Value("i", reports)
+        self._started = context.Value("i", 0)
+        self._building = context.Array("b", reports)  # by start order: 1 while building
+        self._ticket = -1  # this process's report's place in the start order
 
     @contextmanager
     def building(self) -> Iterator[None]:
         """Count this process's report as building (no longer waiting) while the block runs."""
-        with self._building.get_lock():
-            self._building.value += 1
-            self._waiting.value -= 1
+        with self._started.get_lock():
+            self._ticket = self._started.value
+            self._started.value += 1
+            self._building[self._ticket] = 1
         try:
             yield
         finally:
-            with self._building.get_lock():
-                self._building.value -= 1
+            with self._started.get_lock():
+                self._building[self._ticket] = 0
 
     def jobs(self) -> int:
         """How many processes this report's next sweep or figure step may use."""
-        if self._waiting.value <= 0:
+        with self._started.get_lock():
+            building = [i for i, flag in enumerate(self._building) if flag]
+            waiting = len(self._building) - self._started.value
+        if waiting <= 0 or not building or building[0] == self._ticket:
             return self.total
-        return max(1, self.total // max(1, self._building.value))
+        return max(1, self.total // len(building))
 
 
 SHARE: CoreShare | None = None  # set in a report worker by `report_worker`

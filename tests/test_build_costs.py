@@ -20,19 +20,30 @@ def test_mathtext_layout_is_shared_between_renderers_and_unchanged() -> None:
     assert type(raster) is not type(first)  # the output type is part of the key
 
 
-def test_reports_side_by_side_share_the_cores_until_none_waits() -> None:
+def test_reports_side_by_side_share_the_cores_the_first_started_keeps_them_all() -> None:
+    import copy
     import multiprocessing
 
     from report.workers import CoreShare
 
     share = CoreShare(2, 3, multiprocessing.get_context("fork"))
-    with share.building():
-        assert share.jobs() == 2  # the only report building
-        with share.building():
-            assert share.jobs() == 1  # two reports on two cores, a third waits: one each
-        assert share.jobs() == 2  # the other one finished
-        with share.building():
-            assert share.jobs() == 2  # none waits: the last two may use every core
+    # Each copy stands for one forked report worker: own report, the same shared counts.
+    first, second, third = (copy.copy(share) for _ in range(3))
+    with first.building():
+        with second.building():
+            assert first.jobs() == 2  # started first (the longest): all the cores
+            assert second.jobs() == 1  # two building, one waiting: its share
+        with third.building():  # none waits any more
+            assert first.jobs() == 2 and third.jobs() == 2
+    later = CoreShare(2, 3, multiprocessing.get_context("fork"))
+    a, b = copy.copy(later), copy.copy(later)
+    a_building, b_building = a.building(), b.building()
+    a_building.__enter__()
+    b_building.__enter__()
+    assert b.jobs() == 1
+    a_building.__exit__(None, None, None)  # the first finishes while a third still waits
+    assert b.jobs() == 2  # now b is the first building
+    b_building.__exit__(None, None, None)
     assert CoreShare(5, 1, multiprocessing.get_context("fork")).jobs() == 5
 
 
