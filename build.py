@@ -232,10 +232,7 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
         log.info("%-14s current: no input changed since its last build", rid)
         log.info("wrote %s", _rel(Path(stamp.product)))
     if shortcut and len(todo) > 1 and _jobs(args) > 1:
-        # Longest first (as last time; never built counts as longest), so that no long report
-        # is left to run alone at the end.
-        last = {rid: uptodate.last_seconds(args.build_dir, rid, args.tex_only) for rid in todo}
-        todo.sort(key=lambda rid: -(last[rid] if last[rid] is not None else float("inf")))
+        todo = longest_first(todo, (args.build_dir, ROOT / "build"), args.tex_only)
         # Reports side by side, one worker process each: one report's serial steps (LaTeX, a
         # lone experiment, imports) fill the core that the other's sweep leaves idle.
         for out in _build_in_parallel(args, config, todo, digest):
@@ -246,6 +243,22 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
                 log.info("wrote %s", _rel(_build_report(builder, args, load(rid), digest)))
     log.info("done in %.1f s", time.perf_counter() - start)
     return 0
+
+
+def longest_first(ids: list[str], build_dirs: tuple[Path, ...], tex_only: bool) -> list[str]:
+    """`ids` in the order to start them side by side: longest first, so that no long report is
+    left to run alone at the end. A report's length is that of its last build in the first of
+    `build_dirs` that has one: a fresh `--build-dir` (a benchmark's, a CI's) learns it from the
+    project's own build/. Never built anywhere counts as longest; ties keep their order."""
+
+    def last(rid: str) -> float:
+        for build_dir in build_dirs:
+            seconds = uptodate.last_seconds(build_dir, rid, tex_only)
+            if seconds is not None:
+                return seconds
+        return float("inf")
+
+    return sorted(ids, key=lambda rid: -last(rid))
 
 
 def _build_report(builder, args: argparse.Namespace, report, digest: str | None) -> Path:
@@ -278,11 +291,12 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from report.workers import exit_with_parent
+    from report.workers import CoreShare, report_worker
 
-    with ProcessPoolExecutor(max_workers=min(2, len(ids)),
-                             mp_context=multiprocessing.get_context("fork"),
-                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+    context = multiprocessing.get_context("fork")
+    share = CoreShare(_jobs(args), len(ids), context)
+    with ProcessPoolExecutor(max_workers=min(2, len(ids)), mp_context=context,
+                             initializer=report_worker, initargs=(os.getpid(), share)) as pool:
         futures = [pool.submit(build_one_in_worker, args, config, rid, digest) for rid in ids]
         try:
             for future in futures:
@@ -301,14 +315,17 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
 def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
                         digest: str | None) -> Path:
     """A worker's part of `_build_in_parallel`: one report, with one BLAS thread (processes,
-    not threads, fill the cores) and an engine of its own."""
+    not threads, fill the cores), an engine of its own and its share of the processes."""
     from joblib.externals.loky import reusable_executor
     from threadpoolctl import threadpool_limits
 
+    from report import workers
     from report.registry import load
 
+    share = workers.SHARE
     try:
-        with threadpool_limits(1, user_api="blas"), _builder(args, config) as builder:
+        with (threadpool_limits(1, user_api="blas"), share.building(),
+              _builder(args, config, jobs=share.jobs) as builder):
             return _build_report(builder, args, load(report_id), digest)
     finally:
         # A worker process waits for its children when it exits: the sweeps' and figures' idle
@@ -321,8 +338,9 @@ def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
 
 
 @contextmanager
-def _builder(args: argparse.Namespace, config) -> Iterator:
-    """The build engine (imported here: a build with nothing to do never loads it)."""
+def _builder(args: argparse.Namespace, config, jobs=None) -> Iterator:
+    """The build engine (imported here: a build with nothing to do never loads it); `jobs`
+    gives the processes its steps may use now (see `report.workers.CoreShare`)."""
     from report import sweep
     from report.pipeline import Builder
     from report.workers import workers_die_with_build
@@ -330,7 +348,7 @@ def _builder(args: argparse.Namespace, config) -> Iterator:
     sweep.configure(jobs=args.jobs, scheduler=args.scheduler or config.scheduler,
                     location=args.build_dir.resolve() / "cache" / "points")
     with workers_die_with_build():
-        yield Builder(args.build_dir.resolve(), config)
+        yield Builder(args.build_dir.resolve(), config, jobs)
 
 
 def _inputs_digest(args: argparse.Namespace, config) -> str | None:

@@ -9,7 +9,7 @@ import os
 import textwrap
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +82,9 @@ class Builder:
 
     build_dir: Path
     config: Config
+    # The processes this report's sweeps and figures may use now (report/workers.py's
+    # CoreShare, when reports build side by side); None keeps the sweep's `--jobs`.
+    jobs: Callable[[], int] | None = None
 
     def __post_init__(self) -> None:
         self.source: Source = source_of(ROOT)
@@ -225,10 +228,18 @@ class Builder:
             tmp.unlink(missing_ok=True)
         return found
 
+    def _take_share(self) -> None:
+        """Size the next sweep or figure step to this report's share of the cores now."""
+        if self.jobs is not None:
+            from report import sweep
+
+            sweep.configure(jobs=self.jobs())
+
     # -- run -------------------------------------------------------------------------------
     def run(self, report: Report, experiments: list[Experiment] | None = None) -> dict[str, Record]:
         records = {}
         for experiment in experiments if experiments is not None else report.experiments:
+            self._take_share()
             try:
                 # One BLAS thread, as in the sweep's points: two threads round float32 products
                 # differently, and a result must not depend on how the build was started.
@@ -269,6 +280,7 @@ class Builder:
             if only is None and out.exists() and stamp.exists() and stamp.read_text() == key:
                 continue
             todo.append((figure, out, stamp, key))
+        self._take_share()
         calls = [(figure.fn, {n: records[n].result for n in figure.needs}, out,
                   f"{report.id}: figure {figure.name!r}") for figure, out, _, _ in todo]
         jobs = _plot_jobs()

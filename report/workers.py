@@ -6,6 +6,9 @@ re-parented (to init or a subreaper) and carry on with their task. Each worker t
 starts a watchdog thread that exits the worker as soon as its parent process is gone.
 Watching `os.getppid()` is used rather than Linux's PR_SET_PDEATHSIG, which fires when the
 *thread* that forked the worker exits, and loky may fork from a helper thread.
+
+Reports built side by side share the cores through `CoreShare`: each sizes its joblib pools
+to its share, so that the build runs as many CPU-bound processes as it has cores.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import joblib
 
@@ -40,3 +44,55 @@ def workers_die_with_build() -> Iterator[None]:
     with joblib.parallel_config(backend="loky", initializer=exit_with_parent,
                                 initargs=(os.getpid(),)):
         yield
+
+
+class CoreShare:
+    """The build's processes, shared by the reports it builds side by side.
+
+    The report started first among those building (the longest: they start longest first)
+    gets all `total` processes for its sweeps and figures, and so does every report once none
+    waits; the others get `total // reports building` (at least one, which joblib runs in the
+    report's own process). Two reports on two cores thus run three CPU-bound processes, not
+    four, and the long report's sweeps never shrink to one core: a sweep is sized when it
+    starts, and one sized small would keep a core idle after the others finished. The counts
+    live in shared memory, so forked report workers see each other start and finish.
+    """
+
+    def __init__(self, total: int, reports: int, context: Any) -> None:
+        self.total = total
+        self._started = context.Value("i", 0)
+        self._building = context.Array("b", reports)  # by start order: 1 while building
+        self._ticket = -1  # this process's report's place in the start order
+
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """Count this process's report as building (no longer waiting) while the block runs."""
+        with self._started.get_lock():
+            self._ticket = self._started.value
+            self._started.value += 1
+            self._building[self._ticket] = 1
+        try:
+            yield
+        finally:
+            with self._started.get_lock():
+                self._building[self._ticket] = 0
+
+    def jobs(self) -> int:
+        """How many processes this report's next sweep or figure step may use."""
+        with self._started.get_lock():
+            building = [i for i, flag in enumerate(self._building) if flag]
+            waiting = len(self._building) - self._started.value
+        if waiting <= 0 or not building or building[0] == self._ticket:
+            return self.total
+        return max(1, self.total // len(building))
+
+
+SHARE: CoreShare | None = None  # set in a report worker by `report_worker`
+
+
+def report_worker(parent_pid: int, share: CoreShare) -> None:
+    """Initializer of a worker that builds whole reports: it dies with the build, and its
+    reports take their share of the cores from `share`."""
+    global SHARE
+    SHARE = share
+    exit_with_parent(parent_pid)

@@ -232,3 +232,14 @@ def test_an_experiment_runs_on_one_blas_thread_however_the_build_started(tmp_pat
         record = make_builder(tmp_path).run(
             make_report(), [Experiment("threads", sweep_points.blas_threads, {"seed": 0})])
     assert set(record["threads"].result["threads"]) == {1}
+
+
+def test_a_report_given_one_process_by_its_share_draws_its_figures_itself(tmp_path, two_jobs):
+    from tiny_report import pid_plot
+
+    builder = Builder(tmp_path / "build", Config(("A. Student",), "Group 1", None), lambda: 1)
+    report = _with_figures(make_report(), pid_plot, pid_plot)
+    builder.plot(report, builder.run(report))
+    for figure in report.figures:
+        pid = builder.figure_path(report, figure).with_suffix(".pid").read_text()
+        assert int(pid) == os.getpid()  # --jobs 2, but the share said one: no worker pool
