@@ -180,7 +180,7 @@ def _train(config: dict) -> dict[str, Any]:
 
 
 def run_main(config: dict) -> dict[str, Any]:
-    """§1.2 (e), and with step size 10 §1.3 (e)(iv): the prescribed run for every seed."""
+    """§1.2 (e) and §1.3 (e)(iv) (step size 10): the run for every seed."""
     runs = per_seed(_train, config, f"step size {config['step_size']:g}")
     return {"runs": runs, "curve": next((r for r in runs if r["seed"] == config["curve_seed"]),
                                         None)}
