@@ -90,8 +90,8 @@ def test_1_1_states_labels_dimensions_and_split_sizes(built):
     flat, data = built["flat"], built["r"]["data"]
     assert "A 3 has label 0 and a 9 has label 1" in flat
     assert "28 × 28" in flat and "into 784 features" in flat
-    assert f"{data['x_shape'][0]} training images" in flat
-    assert f"{data['x_test_shape'][0]} test images" in flat
+    assert f"{data['train'].x_shape[0]} training images" in flat
+    assert f"{data['test'].x_shape[0]} test images" in flat
 
 
 @needs_tex
@@ -164,7 +164,7 @@ def test_1_3_e_reports_accuracy_errors_and_the_step_size_10_collapse(built):
 def test_1_3_f_reports_steps_to_memorise(built):
     flat, r = built["flat"], built["r"]
     best = next(run for run in r["memorise"]["runs"] if run["width"] == 1000)
-    steps = max(seed["first"] for seed in best["seeds"])
+    steps = max(best["firsts"])
     assert f"memorises it in {steps} steps for every seed" in flat
     assert "centred, width 1000, step 3" in flat
 

@@ -10,7 +10,7 @@ from figures import mlp_numpy as fig
 from model import gradcheck
 from model import scalar as sc
 from model.assignments import mlp_numpy as ans
-from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist, shared_split
+from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist, shared_split, summarize
 from model.diagnostics import epoch_curves, saturated_fraction, seed_spread
 from model.functional import softmax, softmax_jacobian
 from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
@@ -20,7 +20,7 @@ from report.fragments import checks_table, columns_table, seeds_table, table, ve
 from report.latex import NoEscape
 from report.numbers import num
 from report.spec import Experiment, FigureSpec, Report
-from report.sweep import grid, sweep
+from report.sweep import grid, stack, sweep
 
 # --- Q1 and Q2: the local derivatives, checked on numbers -----------------------------------------
 
@@ -124,12 +124,11 @@ INITS = {"normal": standard_normal, "glorot": glorot_uniform, "glorot_sigmoid": 
 def run_mnist_stats(config: dict) -> dict[str, Any]:
     """Q5: what the data look like before and after scaling, and the sizes of both splits."""
     images, labels, _, _ = read_mnist()
-    (x, _), (x_val, _), num_cls = load_mnist(num_val=config["num_val"], dtype=np.float32)
+    (x, y), (x_val, _), num_cls = load_mnist(num_val=config["num_val"], dtype=np.float32)
     (x_all, _), (x_test, _), _ = load_mnist(final=True, dtype=np.float32)
-    return {"raw_dtype": str(images.dtype), "raw_min": int(images.min()),
-            "raw_max": int(images.max()), "min": float(x.min()), "max": float(x.max()),
-            "mean": float(x.mean()), "n_train": len(x), "n_val": len(x_val), "n_all": len(x_all),
-            "n_test": len(x_test), "n_features": x.shape[1], "num_cls": num_cls,
+    return {"raw_dtype": str(images.dtype), "raw": summarize(images, labels),
+            "train": summarize(x, y), "mean": float(x.mean()), "n_val": len(x_val),
+            "n_all": len(x_all), "n_test": len(x_test), "num_cls": num_cls,
             "images": images[: config["show"]], "labels": labels[: config["show"]]}
 
 
@@ -196,8 +195,7 @@ def run_q7(config: dict) -> dict[str, Any]:
     mean validation accuracy, trained on all 60k images and tested on the canonical 10k."""
     common = {k: config[k] for k in ("epochs", "batch_size", "n_probe", "init")} | {"final": False}
     runs = sweep(train_mnist, grid(common, lr=config["lrs"], seed=config["seeds"]), "Q7 rates")
-    shape = (len(config["lrs"]), len(config["seeds"]), -1)
-    out = {key: np.stack([run[key] for run in runs]).reshape(shape) for key in runs[0]}
+    out = {key: stack(runs, (len(config["lrs"]), len(config["seeds"])), key) for key in runs[0]}
     best = config["lrs"][int(np.argmax(out["held_acc"][:, :, -1].mean(axis=1)))]
     final = common | {"final": True, "lr": best, "seed": config["final_seed"]}
     return {"lrs": config["lrs"], "seeds": config["seeds"], "best_lr": best,
