@@ -18,7 +18,7 @@ from model.optim2d import find_minima, run_gd, run_gd_compare, run_gd_grid
 from model.runstats import finals, sweep_summary
 from report import fragments as tex
 from report.spec import Experiment, FigureSpec, Report
-from report.sweep import grid, over_seeds, stack, sweep
+from report.sweep import cases, each_over_seeds, grid, stack, sweep
 
 # §1.1 (b): the run the assignment prescribes.
 GD_B = {"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 10, "decay": 1.0}
@@ -199,19 +199,13 @@ def run_sweep(config: dict) -> dict[str, Any]:
 
 def run_variants(config: dict) -> dict[str, Any]:
     """Each architecture trained with the same budget, for every seed."""
-    common = {key: config[key] for key in ("lr", "mb", "epochs")}
-    return over_seeds(train_digits, {arch: {"arch": arch} | common for arch in config["archs"]},
-                      config["seeds"], "variants")
+    return each_over_seeds(train_digits, config, "archs", "arch", "variants")
 
 
 def run_zero_init(config: dict) -> dict[str, Any]:
-    """§1.7 (c): hidden units after training from all-zero weights, and from a zero bias only."""
-    common = {key: config[key] for key in ("lr", "mb", "epochs", "seed")}
-    # A zero bias is the notebook's own initialisation: that case is the sweep's point.
-    points = [{"arch": arch} | ({"init": init} if init == "zeros" else {}) | common
-              for arch, init in config["cases"]]
-    runs = sweep(train_digits, points, "zero init")
-    return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
+    """§1.7 (c): hidden units after training from all-zero weights, and from a zero bias only
+    (the notebook's own initialisation, so that case is the point of a plain run)."""
+    return cases(train_digits, config, ("arch", "init"), {"init": "zero bias"}, "zero init")
 
 
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
