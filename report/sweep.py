@@ -220,3 +220,22 @@ def cases(fn: Callable[[dict], T], config: Mapping[str, Any], names: Sequence[st
               for case in config["cases"]]
     runs = sweep(fn, points, desc)
     return {", ".join(map(str, case)): run for case, run in zip(config["cases"], runs, strict=True)}
+
+
+def grid_arrays(fn: Callable[[dict], Mapping[str, Any]], config: Mapping[str, Any],
+                axes: Mapping[str, str], picks: Mapping[str, int | None],
+                desc: str = "sweep") -> dict[str, Any]:
+    """A grid of runs read as arrays: `fn` at every combination of the lists `config[k]` of
+    `axes` ({list key: the setting it sets}, e.g. {"lrs": "lr", "mbs": "mb", "seeds": "seed"}),
+    every other entry of `config` shared. Returns those lists and, for each {key: index} of
+    `picks`, run[key][index] (index None: run[key]) as an array of the grid's shape (`stack`).
+    """
+    common = {k: v for k, v in config.items() if k not in axes}
+    runs = sweep(fn, grid(common, **{name: config[k] for k, name in axes.items()}), desc)
+    shape = tuple(len(config[k]) for k in axes)
+    return {k: config[k] for k in axes} | {key: stack(runs, shape, key, index)
+                                           for key, index in picks.items()}
+
+
+# The axes of a learning-rate x minibatch-size sweep over seeds, for `grid_arrays`.
+LR_MB_SEED = {"lrs": "lr", "mbs": "mb", "seeds": "seed"}

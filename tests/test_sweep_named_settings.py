@@ -35,3 +35,14 @@ def test_cases_key_each_run_by_its_values_and_leave_defaults_out_of_the_point(se
     assert list(runs) == ["3, zeros", "5, default"]
     assert runs["3, zeros"]["config"] == {"seed": 1, "n": 3, "init": "zeros"}
     assert runs["5, default"]["config"] == {"seed": 1, "n": 5}
+
+
+def test_grid_arrays_put_each_picked_value_at_its_settings_place_in_the_grid(settings):
+    config = {"ks": ["a", "b"], "seeds": [0, 1, 2], "n": 2}
+    arrays = sw.grid_arrays(sweep_points.noisy_sum, config, {"ks": "k", "seeds": "seed"},
+                            {"value": 0, "config": None})
+    assert arrays["ks"] == ["a", "b"] and arrays["seeds"] == [0, 1, 2]
+    assert arrays["config"][1, 2] == {"n": 2, "k": "b", "seed": 2}
+    expected = sweep_points.noisy_sum({"n": 2, "seed": 1})["value"][0]
+    assert arrays["value"].shape == (2, 3, 2)
+    assert (arrays["value"][0, 1] == expected).all()

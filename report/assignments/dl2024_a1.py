@@ -19,7 +19,7 @@ from figures import dl2024_a1 as fig
 from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
-from model.data import digits_raw, digits_split, exact_summary, load_digits_binary
+from model.data import digits_overview, digits_split
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
@@ -35,7 +35,7 @@ from report.latex import NoEscape
 from report.numbers import num
 from report.quote import quote, quote_table, rerun, summary
 from report.spec import Experiment, FigureSpec, Report, claim
-from report.sweep import cases, each_over_seeds, grid, sweep
+from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 # --- §1.1: gradient descent on f ------------------------------------------------------------------
 
@@ -221,15 +221,6 @@ def _digits() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     return {"train": x_train, "val": x_val}, {"train": y_train, "val": y_val}
 
 
-def run_digits_stats(config: dict) -> dict[str, Any]:
-    """The statistics the text prints, ours recomputed with exactly rounded sums, the split."""
-    (raw, digit), (x, y) = digits_raw(), load_digits_binary(ddof=config["ddof"])
-    xs, _ = _digits()
-    return exact_summary(raw, x, y, config["ddof"]) | {
-        "first_ten": raw[:10], "label_one_digits": np.unique(digit[y == 1]).tolist(),
-        "first_ten_labels": y[:10], "n_train": len(xs["train"]), "n_val": len(xs["val"])}
-
-
 def run_untrained(config: dict) -> dict[str, Any]:
     """§1.6 (b): validation loss and accuracy of freshly initialised networks."""
     x, y = _digits()
@@ -246,21 +237,17 @@ def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits with dl2024's `fit`; its curves and what the trained
     network does on the training set (dead hidden ReLUs, share called positive)."""
     # Here, not at the top: model.diagnostics imports SymPy, which a warm rebuild does not need.
-    from model.diagnostics import dead_relu_fraction
+    from model.diagnostics import dead_relu_fraction, unit_symmetry
 
     x, y = _digits()
     params = make_params(config["arch"], np.random.default_rng(config["seed"]),
                          config.get("init", INITS[0]))
     history = dl2024.fit(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
-    w1, b1, _ = params[0]
-    units = np.vstack([w1, b1[None, :]])
     final_loss, final_acc = dl2024.evaluate(params, x["train"], y["train"])
-    return history | {
+    return history | unit_symmetry(*params[0][:2]) | {
         "final_train_loss": final_loss, "final_train_acc": final_acc,
         "dead": dead_relu_fraction(dl2024.to_net(params), x["train"]),
-        "positive": float(np.mean(dl2024.network(x["train"], params) > 0.5)),
-        "unit_spread": float(np.max(np.abs(units - units[:, :1]))),
-        "w1_norm": float(np.abs(w1).sum())}
+        "positive": float(np.mean(dl2024.network(x["train"], params) > 0.5))}
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:
@@ -282,14 +269,8 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
 
 def run_sweep(config: dict) -> dict[str, Any]:
     """Final accuracies, losses and dead ReLUs over learning rate x minibatch size x seed."""
-    runs = sweep(train_digits, grid({"arch": config["arch"], "epochs": config["epochs"]},
-                                    lr=config["lrs"], mb=config["mbs"], seed=config["seeds"]),
-                 "sweep")
-    shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
-    cells = {key: finals(runs, key) for key in ("val_acc", "train_acc", "val_loss")} | {
-        "dead": [run["dead"][0] for run in runs], "positive": [run["positive"] for run in runs]}
-    return {"lrs": config["lrs"], "mbs": config["mbs"]} | {
-        key: np.reshape(values, shape) for key, values in cells.items()}
+    last = {"val_acc": -1, "train_acc": -1, "val_loss": -1, "dead": 0, "positive": None}
+    return grid_arrays(train_digits, config, LR_MB_SEED, last)
 
 
 def run_variants(config: dict) -> dict[str, Any]:
@@ -585,13 +566,11 @@ REPORT = Report(
         Experiment("components", run_components, COMPONENTS),
         Experiment("forward", run_forward, SEEDED),
         Experiment("he", run_he, HE),
-        Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
-        Experiment("untrained", run_untrained, UNTRAINED, data=("digits",)),
-        Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
-        Experiment("variants", run_variants, VARIANTS, data=("digits",)),
-        Experiment("zero_init", run_zero_init, ZERO_INIT, data=("digits",)),
-        Experiment("gradcheck", run_gradcheck, GRADCHECK, data=("digits",)),
-        Experiment("student_training", run_student_training, STUDENT, data=("digits",)),
+        *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
+            ("digits_stats", digits_overview, DIGITS), ("untrained", run_untrained, UNTRAINED),
+            ("sweep", run_sweep, SWEEP), ("variants", run_variants, VARIANTS),
+            ("zero_init", run_zero_init, ZERO_INIT), ("gradcheck", run_gradcheck, GRADCHECK),
+            ("student_training", run_student_training, STUDENT))),
         Experiment("student_gd", run_student_gd, STUDENT_GD),
     ),
     figures=(
