@@ -18,8 +18,6 @@ def gd_path(r: dict, out: Path) -> None:
     common.descent_figure(out, f, r["minima"]["minima"], [run.get("best", run)])
 
 
-gd_path_b = gd_path_d = gd_path_decay = gd_path  # the names dl2024-a1's figure specs use
-
 
 def gd_step_sizes(r: dict, out: Path) -> None:
     """§1.1 (e): paths for a too small, a good and a too large step size, side by side."""

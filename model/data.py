@@ -666,3 +666,20 @@ def exact_summary(raw: np.ndarray, x: np.ndarray, y: np.ndarray, ddof: int = 0) 
     std = math.sqrt(math.fsum((centred * centred).ravel()) / (raw.size - ddof))
     return dict(vars(summarize(x, y))) | {"exact_min": float(centred.min() / std),
                                         "exact_max": float(centred.max() / std)}
+
+
+# --- appended by t-digits: what both digits notebooks print before training --------------------
+
+
+def digits_overview(config: dict[str, Any]) -> dict:
+    """What the digits notebooks print before training, for `digits_split`'s settings (ddof,
+    train_fraction, split_seed), as an experiment: `exact_summary` of the standardised set,
+    its first ten images as loaded and their labels (an image strip draws each image from its
+    own min to max, so they look as the standardised ones), the digits labelled 1
+    (`label_one_digits`), and the split's sizes `n_train` and `n_val`."""
+    (raw, digit), (x, y) = digits_raw(), load_digits_binary(ddof=config["ddof"])
+    (x_train, _), (x_val, _) = digits_split(**config)
+    return exact_summary(raw, x, y, config["ddof"]) | {
+        "first_ten": raw[:10], "first_ten_labels": y[:10],
+        "label_one_digits": np.unique(digit[y == 1]).tolist(),
+        "n_train": len(x_train), "n_val": len(x_val)}

@@ -410,3 +410,14 @@ def inverse_law(values: Sequence[float], settled: Sequence[Sequence[float] | Non
     c = float(products.mean())
     return {"stable": stable, "contiguous": stable == list(range(stable[0], stable[-1] + 1)),
             "c": c, "spread": float(np.max(np.abs(products / c - 1)))}
+
+
+def unit_symmetry(w: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """How far a layer's units are from identical, for the zero-initialisation studies:
+    `unit_spread`, the largest difference between two units' incoming weights (the columns of
+    w (d0, d1)) and biases b (d1,), zero exactly when all units are the same; and `w1_norm`,
+    the sum of |w|, zero when the weights never left zero. (`report.fragments.
+    unit_symmetry_table` tabulates these two keys.)"""
+    units = np.vstack([w, b[None, :]])
+    return {"unit_spread": float(np.max(np.abs(units - units[:, :1]))),
+            "w1_norm": float(np.abs(w).sum())}

@@ -190,3 +190,52 @@ def stack(runs: Sequence[Mapping[str, Any]], shape: tuple[int, ...], key: str,
 
     values = [run[key] if index is None else run[key][index] for run in runs]
     return np.array(values).reshape(shape + np.shape(values[0]))
+
+
+def each_over_seeds(fn: Callable[[dict], T], config: Mapping[str, Any], values: str, key: str,
+                    desc: str = "runs") -> dict[Any, list[T]]:
+    """Each named setting trained for every seed: one point per value of `config[values]`
+    (given to `fn` as `key`) and per seed of `config["seeds"]`, every other entry of `config`
+    shared by all points. Returns {value: [result for each seed]}, as `over_seeds`; e.g.
+    `each_over_seeds(train, {"archs": [...], "lr": 0.1, "seeds": [0, 1]}, "archs", "arch")`.
+    """
+    common = {k: v for k, v in config.items() if k not in (values, "seeds")}
+    return over_seeds(fn, {value: {key: value} | common for value in config[values]},
+                      config["seeds"], desc)
+
+
+def cases(fn: Callable[[dict], T], config: Mapping[str, Any], names: Sequence[str],
+          defaults: Mapping[str, Any] | None = None, desc: str = "runs") -> dict[str, T]:
+    """These cases, each one point: every entry of `config["cases"]` gives the values of
+    `names` (e.g. ("arch", "init")) on top of the rest of `config`, and runs once.
+
+    A value equal to its `defaults` entry is left out of the point, so that the case is the
+    very point a run without that setting makes (and shares its cache entry). Returns
+    {"value, value": result} in the cases' order.
+    """
+    common = {k: v for k, v in config.items() if k != "cases"}
+    unset = defaults or {}
+    points = [common | {name: value for name, value in zip(names, case, strict=True)
+                        if name not in unset or unset[name] != value}
+              for case in config["cases"]]
+    runs = sweep(fn, points, desc)
+    return {", ".join(map(str, case)): run for case, run in zip(config["cases"], runs, strict=True)}
+
+
+def grid_arrays(fn: Callable[[dict], Mapping[str, Any]], config: Mapping[str, Any],
+                axes: Mapping[str, str], picks: Mapping[str, int | None],
+                desc: str = "sweep") -> dict[str, Any]:
+    """A grid of runs read as arrays: `fn` at every combination of the lists `config[k]` of
+    `axes` ({list key: the setting it sets}, e.g. {"lrs": "lr", "mbs": "mb", "seeds": "seed"}),
+    every other entry of `config` shared. Returns those lists and, for each {key: index} of
+    `picks`, run[key][index] (index None: run[key]) as an array of the grid's shape (`stack`).
+    """
+    common = {k: v for k, v in config.items() if k not in axes}
+    runs = sweep(fn, grid(common, **{name: config[k] for k, name in axes.items()}), desc)
+    shape = tuple(len(config[k]) for k in axes)
+    return {k: config[k] for k in axes} | {key: stack(runs, shape, key, index)
+                                           for key, index in picks.items()}
+
+
+# The axes of a learning-rate x minibatch-size sweep over seeds, for `grid_arrays`.
+LR_MB_SEED = {"lrs": "lr", "mbs": "mb", "seeds": "seed"}

@@ -542,3 +542,14 @@ def test_exact_summary_adds_exactly_summed_extremes_to_the_summary():
     assert stats["exact_min"] == pytest.approx(-2.5 / np.sqrt(29 / 3), abs=1e-15)
     assert stats["exact_max"] == pytest.approx(4.5 / np.sqrt(29 / 3), abs=1e-15)
     assert stats["x_min"] == pytest.approx(stats["exact_min"], rel=1e-14)
+
+
+def test_digits_overview_reports_the_split_sizes_raw_images_and_which_digits_are_one():
+    stats = data.digits_overview({"ddof": 1, "train_fraction": 0.5, "split_seed": 12345})
+    assert (stats["n_train"], stats["n_val"]) == (898, 899)
+    raw, digit = data.digits_raw()
+    np.testing.assert_array_equal(stats["first_ten"], raw[:10])
+    x, y = data.load_digits_binary(ddof=1)
+    np.testing.assert_array_equal(stats["first_ten_labels"], y[:10])
+    assert stats["label_one_digits"] == sorted(set(digit[y == 1].tolist()))
+    assert stats["x_min"] == x.min() and stats["x_shape"] == (1797, 64)

@@ -158,3 +158,13 @@ def test_fit_records_probes_per_epoch_or_every_k_steps():
     assert plain.records == {} and plain.step_loss == h.step_loss  # probes change nothing
     with pytest.raises(ValueError, match="record_every needs probes"):
         fit(net(), BCE(), x, y, epochs=1, lr=0.1, progress=False, record_every=2)
+
+
+def test_unit_symmetry_is_zero_only_for_identical_units_and_norms_the_weights():
+    from model.diagnostics import unit_symmetry
+
+    same = unit_symmetry(np.ones((3, 4)), np.full(4, 0.5))
+    assert same == {"unit_spread": 0.0, "w1_norm": 12.0}
+    w, b = np.zeros((3, 4)), np.zeros(4)
+    b[2] = -0.25  # units differ only by a bias
+    assert unit_symmetry(w, b) == {"unit_spread": 0.25, "w1_norm": 0.0}

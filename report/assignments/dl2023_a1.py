@@ -9,8 +9,8 @@ import numpy as np
 from figures import dl2023_a1 as fig
 from model import BCE, Linear, ReLU, Sigmoid, fit, optim2d
 from model.assignments.dl2023 import linear, network, one_layer
-from model.data import digits_split, load_digits_binary, summarize
-from model.diagnostics import dead_relu_fraction, saturated_fraction
+from model.data import digits_overview, digits_split
+from model.diagnostics import dead_relu_fraction, saturated_fraction, unit_symmetry
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, check_layer, difference_errors
 from model.losses import bce_loss, bce_loss_grad
@@ -18,7 +18,7 @@ from model.optim2d import find_minima, run_gd, run_gd_compare, run_gd_grid
 from model.runstats import finals, sweep_summary
 from report import fragments as tex
 from report.spec import Experiment, FigureSpec, Report
-from report.sweep import grid, over_seeds, stack, sweep
+from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 # §1.1 (b): the run the assignment prescribes.
 GD_B = {"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 10, "decay": 1.0}
@@ -148,15 +148,6 @@ ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
              "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 0}
 
 
-def run_digits_stats(config: dict) -> dict[str, Any]:
-    """What the notebook prints about the data, and the first ten images for the strip (an
-    image shows the same standardised as raw: both are drawn from their own min to max)."""
-    x, y = load_digits_binary(ddof=config["ddof"])
-    (x_train, _), (x_test, _) = digits_split(**config)
-    return {"summary": summarize(x, y), "first_ten": x[:10], "first_ten_labels": y[:10],
-            "n_train": len(x_train), "n_test": len(x_test)}
-
-
 def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits as the notebook's fit does; return its curves.
 
@@ -173,45 +164,32 @@ def train_digits(config: dict) -> dict[str, Any]:
     history = fit(net, BCE(), x, y, epochs=config["epochs"], lr=config["lr"],
                   batch_size=config["mb"], x_val=x_test, y_val=y_test, shuffle=False,
                   reduction="sum", drop_last=True, progress=False)
-    units = np.vstack([linears[0].W, linears[0].b[None, :]])
     out = net.forward(x_test)[0]
     # What the trained network looks like, for the explanations of 1.6 and 1.7.
-    return {"train_loss": history.epoch_loss, "train_acc": history.epoch_acc,
-            "test_loss": history.val_loss, "test_acc": history.val_acc,
-            "hidden_spread": float(np.max(np.abs(units - units[:, :1]))),
-            "weight_norm": float(np.abs(linears[0].W).sum()),
-            "dead": dead_relu_fraction(net, x), "out_min": float(out.min()),
-            "out_max": float(out.max()), "out_saturated": saturated_fraction(net, x_test)[-1]}
+    return unit_symmetry(linears[0].W, linears[0].b) | {
+        "train_loss": history.epoch_loss, "train_acc": history.epoch_acc,
+        "test_loss": history.val_loss, "test_acc": history.val_acc,
+        "dead": dead_relu_fraction(net, x), "out_min": float(out.min()),
+        "out_max": float(out.max()), "out_saturated": saturated_fraction(net, x_test)[-1]}
 
 
 def run_sweep(config: dict) -> dict[str, Any]:
     """Each run's results after training, as learning rate x minibatch size x seed arrays."""
-    runs = sweep(train_digits, grid({"arch": config["arch"], "epochs": config["epochs"]},
-                                    lr=config["lrs"], mb=config["mbs"], seed=config["seeds"]),
-                 "sweep")
-    shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
     # The last epoch's accuracies and loss; of the dead fractions, the (only) hidden layer's.
     last = {"train_acc": -1, "test_acc": -1, "test_loss": -1, "dead": 0,
             "out_min": None, "out_max": None, "out_saturated": None}
-    return {"lrs": config["lrs"], "mbs": config["mbs"],
-            **{key: stack(runs, shape, key, i) for key, i in last.items()}}
+    return grid_arrays(train_digits, config, LR_MB_SEED, last)
 
 
 def run_variants(config: dict) -> dict[str, Any]:
     """Each architecture trained with the same budget, for every seed."""
-    common = {key: config[key] for key in ("lr", "mb", "epochs")}
-    return over_seeds(train_digits, {arch: {"arch": arch} | common for arch in config["archs"]},
-                      config["seeds"], "variants")
+    return each_over_seeds(train_digits, config, "archs", "arch", "variants")
 
 
 def run_zero_init(config: dict) -> dict[str, Any]:
-    """§1.7 (c): hidden units after training from all-zero weights, and from a zero bias only."""
-    common = {key: config[key] for key in ("lr", "mb", "epochs", "seed")}
-    # A zero bias is the notebook's own initialisation: that case is the sweep's point.
-    points = [{"arch": arch} | ({"init": init} if init == "zeros" else {}) | common
-              for arch, init in config["cases"]]
-    runs = sweep(train_digits, points, "zero init")
-    return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
+    """§1.7 (c): hidden units after training from all-zero weights, and from a zero bias only
+    (the notebook's own initialisation, so that case is the point of a plain run)."""
+    return cases(train_digits, config, ("arch", "init"), {"init": "zero bias"}, "zero init")
 
 
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +207,7 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "variants_table": tex.seeds_table(
             ["network", "train accuracy", "test accuracy", "train loss"],
             {a: [train[a], acc[a], loss[a]] for a in variants}, [3, 3, 4]),
-        "zero_table": tex.unit_symmetry_table(zero, "hidden_spread", "weight_norm", "test_acc",
+        "zero_table": tex.unit_symmetry_table(zero, "unit_spread", "w1_norm", "test_acc",
                                               "test accuracy"),
         "acc": {a: v.mean() for a, v in acc.items()},
         "train_mean": {a: v.mean() for a, v in train.items()},
@@ -263,7 +241,7 @@ REPORT = Report(
         Experiment("one_layer", run_one_layer, COMPONENTS),
         Experiment("layer_checks", run_layer_checks, COMPONENTS),
         *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
-            ("digits_stats", run_digits_stats, DIGITS), ("sweep", run_sweep, SWEEP),
+            ("digits_stats", digits_overview, DIGITS), ("sweep", run_sweep, SWEEP),
             ("tuned", train_digits, TUNED), ("variants", run_variants, VARIANTS),
             ("zero_init", run_zero_init, ZERO_INIT))),
     ),

@@ -19,22 +19,23 @@ from figures import dl2024_a1 as fig
 from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
-from model.data import digits_raw, digits_split, exact_summary, load_digits_binary
+from model.data import digits_overview, digits_split
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
-from model.runstats import best_point, finals, mean_curve, settled_epoch
+from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
 from report.fragments import (
     gradcheck_records_table,
     matrix_table,
     seeds_table,
     table,
+    unit_symmetry_table,
 )
 from report.latex import NoEscape
 from report.numbers import num
 from report.quote import quote, quote_table, rerun, summary
 from report.spec import Experiment, FigureSpec, Report, claim
-from report.sweep import grid, over_seeds, sweep
+from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 # --- §1.1: gradient descent on f ------------------------------------------------------------------
 
@@ -220,15 +221,6 @@ def _digits() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     return {"train": x_train, "val": x_val}, {"train": y_train, "val": y_val}
 
 
-def run_digits_stats(config: dict) -> dict[str, Any]:
-    """The statistics the text prints, ours recomputed with exactly rounded sums, the split."""
-    (raw, digit), (x, y) = digits_raw(), load_digits_binary(ddof=config["ddof"])
-    xs, _ = _digits()
-    return exact_summary(raw, x, y, config["ddof"]) | {
-        "first_ten": raw[:10], "label_one_digits": np.unique(digit[y == 1]).tolist(),
-        "first_ten_labels": y[:10], "n_train": len(xs["train"]), "n_val": len(xs["val"])}
-
-
 def run_untrained(config: dict) -> dict[str, Any]:
     """§1.6 (b): validation loss and accuracy of freshly initialised networks."""
     x, y = _digits()
@@ -245,21 +237,17 @@ def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits with dl2024's `fit`; its curves and what the trained
     network does on the training set (dead hidden ReLUs, share called positive)."""
     # Here, not at the top: model.diagnostics imports SymPy, which a warm rebuild does not need.
-    from model.diagnostics import dead_relu_fraction
+    from model.diagnostics import dead_relu_fraction, unit_symmetry
 
     x, y = _digits()
     params = make_params(config["arch"], np.random.default_rng(config["seed"]),
                          config.get("init", INITS[0]))
     history = dl2024.fit(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
-    w1, b1, _ = params[0]
-    units = np.vstack([w1, b1[None, :]])
     final_loss, final_acc = dl2024.evaluate(params, x["train"], y["train"])
-    return history | {
+    return history | unit_symmetry(*params[0][:2]) | {
         "final_train_loss": final_loss, "final_train_acc": final_acc,
         "dead": dead_relu_fraction(dl2024.to_net(params), x["train"]),
-        "positive": float(np.mean(dl2024.network(x["train"], params) > 0.5)),
-        "unit_spread": float(np.max(np.abs(units - units[:, :1]))),
-        "w1_norm": float(np.abs(w1).sum())}
+        "positive": float(np.mean(dl2024.network(x["train"], params) > 0.5))}
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:
@@ -281,31 +269,19 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
 
 def run_sweep(config: dict) -> dict[str, Any]:
     """Final accuracies, losses and dead ReLUs over learning rate x minibatch size x seed."""
-    runs = sweep(train_digits, grid({"arch": config["arch"], "epochs": config["epochs"]},
-                                    lr=config["lrs"], mb=config["mbs"], seed=config["seeds"]),
-                 "sweep")
-    shape = (len(config["lrs"]), len(config["mbs"]), len(config["seeds"]))
-    cells = {key: finals(runs, key) for key in ("val_acc", "train_acc", "val_loss")} | {
-        "dead": [run["dead"][0] for run in runs], "positive": [run["positive"] for run in runs]}
-    return {"lrs": config["lrs"], "mbs": config["mbs"]} | {
-        key: np.reshape(values, shape) for key, values in cells.items()}
+    last = {"val_acc": -1, "train_acc": -1, "val_loss": -1, "dead": 0, "positive": None}
+    return grid_arrays(train_digits, config, LR_MB_SEED, last)
 
 
 def run_variants(config: dict) -> dict[str, Any]:
     """Each architecture trained with the same settings, for every seed."""
-    common = {key: config[key] for key in ("lr", "mb", "epochs")}
-    return over_seeds(train_digits, {arch: {"arch": arch} | common for arch in config["archs"]},
-                      config["seeds"], "variants")
+    return each_over_seeds(train_digits, config, "archs", "arch", "variants")
 
 
 def run_zero_init(config: dict) -> dict[str, Any]:
-    """§1.7 (c): all-zero weights against He weights (biases are zero in every case)."""
-    common = {key: config[key] for key in ("lr", "mb", "epochs", "seed")}
-    # He weights are the default: unnamed, that case is a point the variants ran (cached).
-    points = [common | {"arch": arch} | ({"init": init} if init != INITS[0] else {})
-              for arch, init in config["cases"]]
-    runs = sweep(train_digits, points, "zero init")
-    return {f"{arch}, {init}": run for (arch, init), run in zip(config["cases"], runs, strict=True)}
+    """§1.7 (c): all-zero weights against He weights (biases are zero in every case); He
+    weights are the default, so that case is a point the variants ran (cached)."""
+    return cases(train_digits, config, ("arch", "init"), {"init": INITS[0]}, "zero init")
 
 
 # --- the student copy's printed values, and our reruns at its settings ---------------------------
@@ -385,10 +361,8 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the global minimum, what each run reaches, and why -1.82 and compounding are wrong."""
     minima, g, sched = r["minima"]["minima"], r["gd_grid"], r["schedules"]
     ten = g["final_f"][g["step_sizes"].index(GD_BOUNCE["step_size"]), g["steps"].index(10)]
-    return {
-        "start": f"({START['x']:g}, {START['y']:g})", "global_min": minima[0], "minima": minima,
-        "b_near": optim2d.run_end(r["gd_b"], minima)["near"],
-        "reached": optim2d.grid_reached(g, minima[0]["f"]),
+    return optim2d.grid_summary(g, minima, r["gd_b"]) | {
+        "start": f"({START['x']:g}, {START['y']:g})",
         "compare": dict(zip(("small", "good", "large"), r["gd_compare"].values(), strict=True)),
         "grid_table": matrix_table("step size / steps", g["step_sizes"], g["steps"], g["final_f"]),
         "bounce": optim2d.run_end(r["gd_bounce"], minima) | {
@@ -480,27 +454,23 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the data against the printed statistics, the untrained networks, the
     learning-rate x minibatch-size sweep, and the backward pass's gradient check."""
     u, sweep_ = r["untrained"], r["sweep"]
-    mean, lrs, mbs = sweep_["val_acc"].mean(axis=-1), sweep_["lrs"], sweep_["mbs"]
-    i, j = best_point(mean)
-    ti, tj = lrs.index(VARIANTS["lr"]), mbs.index(VARIANTS["mb"])
-    top, dead_top = sweep_["val_acc"][-1], sweep_["dead"][-1]
-    worst = best_point(top, largest=False)
+    summary_ = sweep_summary(sweep_, "val_acc", (VARIANTS["lr"], VARIANTS["mb"]), 0.9, ["dead"])
+    mean, lrs = summary_["mean"], sweep_["lrs"]
+    worst = best_point(sweep_["val_acc"][-1], largest=False)
     slow = [k for k, lr in enumerate(lrs) if lr <= VARIANTS["lr"]]
     fast = lrs.index(0.3)
     d0, d1, _ = ARCHS["64-32-1"][-1]
     return {
         "printed": PRINTED_DIGITS, "log2": math.log(2),
         "majority": max(u["val_positive"], 1 - u["val_positive"]),
-        "untrained": {"out_var": 2 / d1, "out_in": d0},
-        "sweep_best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
-        "sweep_mean": mean, "chosen_acc": mean[ti, tj], "slow_lrs": [lrs[k] for k in slow],
+        "untrained": {"out_var": 2 / d1, "out_in": d0}, "sweep": summary_,
+        "slow_lrs": [lrs[k] for k in slow],
         "slow_rows_fall": all(bool(np.all(np.diff(mean[k]) < 0)) for k in slow),
         "fast": {"lr": lrs[fast], "accs": mean[fast], "spread": float(np.ptp(mean[fast]))},
         "smallest_spread": float(np.ptp(mean[0])),
-        "worst": {"acc": top[worst], "mb": mbs[worst[0]], "seed": SEEDS[worst[1]],
-                  "dead": dead_top[worst], "positive": sweep_["positive"][-1][worst],
-                  "n_behind": int(np.sum(top < 0.9)), "n": top.size},
-        "dead_chosen_max": sweep_["dead"][ti].max(),
+        "worst": {key: sweep_[key][-1][worst] for key in ("val_acc", "dead", "positive")}
+        | {"mb": sweep_["mbs"][worst[0]], "seed": SEEDS[worst[1]]},
+        "dead_chosen_max": sweep_["dead"][lrs.index(VARIANTS["lr"])].max(),
         "gradcheck_table": gradcheck_records_table(
             r["gradcheck"]["rows"], {"network": "arch", "parameter": "name", "shape": "shape"},
             rel="rel", abs_error="abs", what=f"Gradient check of backward on the first "
@@ -540,12 +510,9 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
                  "train_fall": deep_train[-1] / deep_train[deep_best - 1]},
         "train_majority": {"label": larger, "share": untrained["val_positive"] if larger
                            else 1 - untrained["val_positive"]},
-        "zero_table": table(["network, initialisation", "max unit difference", "sum |W1|",
-                             "validation accuracy"],
-                            [[name, num(run["unit_spread"], 3), num(run["w1_norm"], 1),
-                              num(run["val_acc"][-1], 3)] for name, run in zero.items()]),
-        "zero": dict(zip(("relu", "sigmoid", "he"), (zero[f"{a}, {k}"] for a, k in
-                                                     ZERO_INIT["cases"]), strict=True)),
+        "zero_table": unit_symmetry_table(zero, "unit_spread", "w1_norm", "val_acc",
+                                          "validation accuracy"),
+        "zero": dict(zip(("relu", "sigmoid", "he"), zero.values(), strict=True)),
     }
 
 
@@ -599,22 +566,20 @@ REPORT = Report(
         Experiment("components", run_components, COMPONENTS),
         Experiment("forward", run_forward, SEEDED),
         Experiment("he", run_he, HE),
-        Experiment("digits_stats", run_digits_stats, DIGITS, data=("digits",)),
-        Experiment("untrained", run_untrained, UNTRAINED, data=("digits",)),
-        Experiment("sweep", run_sweep, SWEEP, data=("digits",)),
-        Experiment("variants", run_variants, VARIANTS, data=("digits",)),
-        Experiment("zero_init", run_zero_init, ZERO_INIT, data=("digits",)),
-        Experiment("gradcheck", run_gradcheck, GRADCHECK, data=("digits",)),
-        Experiment("student_training", run_student_training, STUDENT, data=("digits",)),
+        *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
+            ("digits_stats", digits_overview, DIGITS), ("untrained", run_untrained, UNTRAINED),
+            ("sweep", run_sweep, SWEEP), ("variants", run_variants, VARIANTS),
+            ("zero_init", run_zero_init, ZERO_INIT), ("gradcheck", run_gradcheck, GRADCHECK),
+            ("student_training", run_student_training, STUDENT))),
         Experiment("student_gd", run_student_gd, STUDENT_GD),
     ),
     figures=(
-        FigureSpec("dl24_gd_path_b", fig23.gd_path_b, ("gd_b", "minima")),
-        FigureSpec("dl24_gd_path_d", fig23.gd_path_d, ("gd_grid", "minima")),
+        FigureSpec("dl24_gd_path_b", fig23.gd_path, ("gd_b", "minima")),
+        FigureSpec("dl24_gd_path_d", fig23.gd_path, ("gd_grid", "minima")),
         FigureSpec("dl24_gd_step_sizes", fig23.gd_step_sizes, ("gd_compare", "minima")),
         FigureSpec("dl24_gd_bounce", fig.gd_bounce, ("gd_bounce", "minima")),
         FigureSpec("dl24_schedules", fig.schedules, ("schedules", "minima")),
-        FigureSpec("dl24_gd_path_decay", fig23.gd_path_decay, ("gd_decay", "minima")),
+        FigureSpec("dl24_gd_path_decay", fig23.gd_path, ("gd_decay", "minima")),
         FigureSpec("dl24_activations", fig23.activations, ()),
         FigureSpec("dl24_he_scale", fig.he_scale, ("he",)),
         FigureSpec("dl24_digits_strip", fig23.digits_strip, ("digits_stats",)),
