@@ -13,7 +13,7 @@ from pathlib import Path
 
 import watchfiles
 
-from report.cache import module_closure
+from report.cache import WHOLE_PROJECT, module_closure, project_files
 from report.spec import Report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,11 @@ def dependencies(reports: list[Report], config: Path) -> set[Path]:
         modules.update(e.fn.__module__ for e in report.experiments)
         modules.update(f.fn.__module__ for f in report.figures)
         modules.add(report.context.__module__)
-    files = {path.resolve() for path in module_closure(modules).values()}
+    closure = module_closure(modules)
+    if WHOLE_PROJECT in closure:  # a module imports dynamically: every source file counts
+        closure.pop(WHOLE_PROJECT)
+        closure.update({str(path): path for path in project_files()})
+    files = {path.resolve() for path in closure.values()}
     for report in reports:
         for folder in (*report.template_dirs, TEMPLATES):
             files.update(p.resolve() for p in Path(folder).rglob("*.j2"))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from model.autodiff import Value, grad
-from model.gradcheck import numeric_grad, rel_error
+from model.gradcheck import H, numeric_grad, rel_error
 
 SYMBOLS = sp.symbols("x y z")
 
@@ -83,6 +83,7 @@ def test_random_graph_gradients_match_sympy(seed: int) -> None:
 
 
 @given(st.integers(0, 10**6))
+@example(60077)  # steep: the default step is off by 1e-3, a tenth of it by 1e-5
 @settings(max_examples=60, deadline=None)
 def test_random_graph_gradients_match_central_differences(seed: int) -> None:
     out, _, leaves, point = _random_graph(seed)
@@ -93,7 +94,13 @@ def test_random_graph_gradients_match_central_differences(seed: int) -> None:
     # Where every gradient is tiny the relative error's 1e-8 floor compares differences'
     # rounding noise (about 1e-11 here) with itself, so an absolute bound decides instead.
     close = np.max(np.abs(analytic - numeric)) < 1e-9
-    assert rel_error(analytic, numeric) < 1e-4 or close, (analytic, numeric)
+    # A steep graph (a ninth power inside a cosine, say) leaves the default step's central
+    # difference off by its O(h^2) truncation error; then a ten times smaller step must bring
+    # it about a hundred times closer to the analytic gradient (at least fifty).
+    error = rel_error(analytic, numeric)
+    if error >= 1e-4 and not close:
+        finer = numeric_grad(lambda p: _random_graph(seed, p)[0].data, np.array(point), H / 10)
+        assert rel_error(analytic, finer) < error / 50, (analytic, numeric, finer)
 
 
 def test_shared_subexpression_gets_both_paths() -> None:

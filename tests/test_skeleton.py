@@ -91,5 +91,18 @@ def test_watch_rebuilds_after_a_template_edit_and_stops_on_ctrl_c(project, tmp_p
             watcher.kill()
         log.close()
     output = (tmp_path / "watch.log").read_text()
-    assert "changed: demo.tex.j2; rebuilding" in output
+    assert "changed: demo.tex.j2; rebuilding" in output, output
     assert "stopped watching" in output
+
+
+def test_watch_depends_on_files_only_even_when_a_module_imports_dynamically(monkeypatch):
+    import report.watch as watch
+    from report.cache import ROOT, WHOLE_PROJECT
+
+    def closure(names):  # as module_closure answers for a module that calls importlib
+        return {"report.pipeline": ROOT / "report/pipeline.py", WHOLE_PROJECT: ROOT}
+
+    monkeypatch.setattr(watch, "module_closure", closure)
+    files = watch.dependencies([], ROOT / "report.toml")
+    assert ROOT.resolve() not in files and all(not f.is_dir() for f in files)
+    assert (ROOT / "model/net.py").resolve() in files  # every source file stands for the project
