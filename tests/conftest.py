@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import signal
 import struct
 import subprocess
 from dataclasses import dataclass
@@ -16,6 +17,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+
+# A suite started in the background by a shell without job control inherits SIGINT ignored,
+# and so would every build it starts: the Ctrl-C tests would then interrupt nothing. An ignored
+# signal stays ignored across exec, a handled one starts at its default, so handle it here.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Tests may read the canonical MNIST files when they sit beside the checkout; no test needs them
 # except those marked `needs_real_mnist`.
