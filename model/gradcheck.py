@@ -103,14 +103,7 @@ def check_net(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray,
         _, dout, trace = net.objective(loss, y, out, trace)
         net.backward(trace, dout)
         analytic = [grad.copy() for _, grad in net.gradients()]
-
-    def f(_: np.ndarray) -> float:
-        return net.objective(loss, y, *net.forward(x))[0]
-
-    return [
-        GradCheck.of(name, a, numeric_grad(f, p))
-        for (name, p), a in zip(net.parameters(), analytic, strict=True)
-    ]
+    return check_stored(net, lambda: net.objective(loss, y, *net.forward(x))[0], analytic)
 
 
 def check_layer(layer: object, x: np.ndarray, dy: np.ndarray, name: str = "") -> list[GradCheck]:
@@ -168,7 +161,7 @@ def spot_check(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray, per_param: in
     return checks
 
 
-# --- appended by t-mnist3: checks of plain-Python networks and sweeps over the step -----------
+# --- checks of plain-Python networks and sweeps over the step ---------------------------------
 
 def attribute_grads(obj: object, names: Sequence[str],
                     loss: Callable[[], float]) -> dict[str, np.ndarray]:
@@ -206,11 +199,14 @@ def step_sweep(error_at: Callable[[float], float], steps: Sequence[float],
             "grows_both_sides": bool(min(err[0], err[-1]) > 1e3 * err[best])}
 
 
-# --- appended by t-small: gradients a hand-written backward pass stored, checked ---------------
+# --- gradients a hand-written backward pass stored, checked ------------------------------------
 
-def check_stored(net: Net, loss: Callable[[], float]) -> list[GradCheck]:
+def check_stored(net: Net, loss: Callable[[], float],
+                 analytic: Sequence[np.ndarray] | None = None) -> list[GradCheck]:
     """Every parameter's gradient as `net.gradients()` holds it (left there by any backward
-    pass, a lab's own say) against central differences of `loss()`, which must read the
-    parameters (they are perturbed in place). One `GradCheck` per parameter, W1, b1, ..."""
+    pass, a lab's own say), or `analytic` (one per parameter) when given, against central
+    differences of `loss()`, which must read the parameters (they are perturbed in place).
+    One `GradCheck` per parameter, W1, b1, ..."""
+    grads = [grad for _, grad in net.gradients()] if analytic is None else analytic
     return [GradCheck.of(name, grad, numeric_grad(lambda _: loss(), p))
-            for (name, p), (_, grad) in zip(net.parameters(), net.gradients(), strict=True)]
+            for (name, p), grad in zip(net.parameters(), grads, strict=True)]
