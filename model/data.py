@@ -39,7 +39,9 @@ class IdxFormatError(DataError):
 
 
 @functools.lru_cache(maxsize=1)
-def _raw_digits() -> tuple[np.ndarray, np.ndarray]:
+def digits_raw() -> tuple[np.ndarray, np.ndarray]:
+    """sklearn's digits as loaded, before any scaling: pixels (1797, 64) float64 and the digit
+    0-9 of each image (1797,), both read-only."""
     # Imported here: scikit-learn costs ~1 s to import and only the digits need it.
     from sklearn.datasets import load_digits
 
@@ -61,7 +63,7 @@ def load_digits_binary(ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:
         x: (1797, 64) float64, standardised pixels.
         y: (1797,) float64 in {0.0, 1.0}.
     """
-    data, target = _raw_digits()
+    data, target = digits_raw()
     x = data - data.mean()
     x /= x.std(ddof=ddof)
     return x, (target < 5).astype(np.float64)
@@ -562,7 +564,7 @@ def fingerprint(name: str) -> str:
     elif name == "mnist":
         content = ",".join(gz_sha for gz_sha, _ in MNIST_SHA256.values())
     elif name == "digits":
-        content = _digest_arrays(*_raw_digits())
+        content = _digest_arrays(*digits_raw())
     elif name == "synth":
         (xtrain, ytrain), (xval, yval), _ = load_synth()
         content = _digest_arrays(xtrain, ytrain, xval, yval)
@@ -644,13 +646,7 @@ def _arrays(value: object) -> Iterator[np.ndarray]:
             yield from _arrays(item)
 
 
-# --- appended by t-dl2024d: a data set's printed statistics, recomputed with exact sums ---------
-
-
-def digits_raw() -> tuple[np.ndarray, np.ndarray]:
-    """sklearn's digits as loaded, before any scaling: pixels (1797, 64) float64 and the digit
-    0-9 of each image (1797,), both read-only."""
-    return _raw_digits()
+# --- a data set's printed statistics, recomputed with exact sums --------------------------------
 
 
 def exact_summary(raw: np.ndarray, x: np.ndarray, y: np.ndarray, ddof: int = 0) -> dict:
@@ -659,8 +655,7 @@ def exact_summary(raw: np.ndarray, x: np.ndarray, y: np.ndarray, ddof: int = 0) 
     the same extremes with the mean and the sum of squares summed exactly (`math.fsum`).
 
     A notebook's printed extremes that differ from x's in the last digits, while ours equal the
-    exact ones, differ by its summation order, not by its method. dl2023 would call it as
-    `exact_summary(digits_raw()[0], *load_digits_binary(ddof=0))`.
+    exact ones, differ by its summation order, not by its method (`digits_overview` uses it).
     """
     centred = raw - math.fsum(raw.ravel()) / raw.size
     std = math.sqrt(math.fsum((centred * centred).ravel()) / (raw.size - ddof))
@@ -668,7 +663,7 @@ def exact_summary(raw: np.ndarray, x: np.ndarray, y: np.ndarray, ddof: int = 0) 
                                         "exact_max": float(centred.max() / std)}
 
 
-# --- appended by t-digits: what both digits notebooks print before training --------------------
+# --- what both digits notebooks print before training ------------------------------------------
 
 
 def digits_overview(config: dict[str, Any]) -> dict:
