@@ -240,7 +240,7 @@ def save(fig, path: Path) -> None:
     os.replace(tmp, path)
 
 
-# --- appended by t-dl2023: text on colour, curves over seeds, descent on a 2-D surface ---------
+# --- text on colour, curves over seeds, descent on a 2-D surface -------------------------------
 
 
 def text_colour_on(rgba: Sequence[float]) -> str:
@@ -438,7 +438,7 @@ def function_panels(out: Path, panels: dict[str, object], x: np.ndarray, *, ncol
     save(fig, out)
 
 
-# --- decision boundaries and curves over seeds (appended by t-lab4) ---------------------------
+# --- decision boundaries and curves over seeds ------------------------------------------------
 
 BOUNDARY_CMAP = "RdBu_r"  # output 0 blue, 1 red, 0.5 white: the boundary sits where colour fades
 
@@ -596,7 +596,7 @@ def train_test_curves(ax, train: Sequence[float], test_steps: Sequence[int],
     ax.set_xlabel("step (dotted: epoch boundaries)")
 
 
-# --- appended by t-mnist3: a noisy per-step curve read through its running mean -------------------
+# --- a noisy per-step curve read through its running mean -----------------------------------------
 
 def smoothed_curve(ax, values: Sequence[float], window: int, label: str, *,
                    raw: str | None = None, per_x: float = 1.0, **line) -> None:
@@ -612,7 +612,7 @@ def smoothed_curve(ax, values: Sequence[float], window: int, label: str, *,
             **line)
 
 
-# --- appended by t-dl2024c: a sample's histogram against the normal density it should follow ---
+# --- a sample's histogram against the normal density it should follow --------------------------
 
 def histogram_vs_normal(ax, density: Sequence[float], edges: Sequence[float], var: float,
                         label: str) -> None:
@@ -626,7 +626,7 @@ def histogram_vs_normal(ax, density: Sequence[float], edges: Sequence[float], va
             lw=1, label=f"N(0, {var:g}) density")
 
 
-# --- appended by t-small: how many steps each seed needs, per swept value -----------------------
+# --- how many steps each seed needs, per swept value --------------------------------------------
 
 def threshold_scatter(ax, values: Sequence[float], curves: Sequence[np.ndarray], threshold: float,
                       name: str = "lr", steps: str = "updates") -> None:

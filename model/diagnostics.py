@@ -210,7 +210,7 @@ def detect_divergence(path: np.ndarray, bound: float = 1e6) -> int | None:
     return int(np.argmax(bad)) if bad.any() else None
 
 
-# --- statistics over seeded runs and linear separability (appended by t-lab4) ----------------
+# --- statistics over seeded runs and linear separability -------------------------------------
 
 
 def first_below(values: Sequence[float], threshold: float) -> int | None:
@@ -371,7 +371,7 @@ def epoch_curves(epochs: int, train_epoch: Callable[[int], Sequence[float]],
     return {"step_loss": np.array(steps), **{k: np.array(v) for k, v in curves.items()}}
 
 
-# --- appended by t-small: means along sweeps, and a classifier's confidently wrong outputs -----
+# --- means along sweeps, and a classifier's confidently wrong outputs --------------------------
 
 def sweep_trends(sweeps: dict[str, Sequence[dict]], keys: Sequence[str]) -> dict[str, dict]:
     """Sweeps ({name: one record per swept value, each holding arrays over seeds}) read along

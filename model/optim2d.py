@@ -201,7 +201,7 @@ def run_end(run: dict, minima: list[dict], tail: int = 2) -> dict[str, Any]:
         "high": max(last), "grad": float(np.hypot(grad_x_f(x, y), grad_y_f(x, y)))}
 
 
-# --- appended by t-small: what the §1.1 answers read off the grid and one prescribed run -------
+# --- what the §1.1 answers read off the grid and one prescribed run ----------------------------
 
 def grid_summary(grid: dict, minima: list[dict], run: dict) -> dict[str, Any]:
     """The §1.1 facts both reports' answers quote, from a `run_gd_grid` grid, the `find_minima`

@@ -44,7 +44,7 @@ def best_point(values: np.ndarray, largest: bool = True) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(flat, values.shape))
 
 
-# --- appended by t-small: a learning-rate x minibatch-size sweep as the answers read it --------
+# --- a learning-rate x minibatch-size sweep as the answers read it -----------------------------
 
 def sweep_summary(sweep: dict, key: str, chosen: tuple[float, int], fail_below: float,
                   measures: Sequence[str] = ()) -> dict:

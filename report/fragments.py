@@ -268,7 +268,7 @@ def checks_table(checks: Sequence, labels: Mapping[str, Sequence] | None = None,
                            abs_error=[c.abs_error for c in checks], **kwargs)
 
 
-# --- appended by t-dl2024b: a table of results over seeds ---------------------------------------
+# --- a table of results over seeds --------------------------------------------------------------
 
 
 def seeds_table(header: Sequence, rows: Mapping[str, Sequence[Sequence[float]]],
@@ -283,7 +283,7 @@ def seeds_table(header: Sequence, rows: Mapping[str, Sequence[Sequence[float]]],
                           for label, values in rows.items()])
 
 
-# --- appended by t-small: the zero-initialisation study's table ---------------------------------
+# --- the zero-initialisation study's table ------------------------------------------------------
 
 def unit_symmetry_table(runs: Mapping[str, Mapping], spread: str, norm: str, acc: str,
                         acc_header: str) -> NoEscape:
