@@ -293,6 +293,7 @@ def unit_symmetry_table(runs: Mapping[str, Mapping], spread: str, norm: str, acc
     `acc_header`): whether zero weights left the units identical (dl2023/dl2024 §1.7 (c))."""
     from report.numbers import num  # noqa: PLC0415 (as in gradcheck_table)
 
-    return table(["network, initialisation", "max unit difference", "sum |W1|", acc_header],
+    return table(["network, initialisation", "max unit difference",
+                  NoEscape(r"$\sum |W_1|$"), acc_header],
                  [[name, num(run[spread], 3), num(run[norm], 1), num(run[acc][-1], 3)]
                   for name, run in runs.items()])
