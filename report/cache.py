@@ -357,6 +357,34 @@ def _file_bytes(path: Path) -> bytes:
     return _stamped_bytes(path, (st.st_size, st.st_mtime_ns))
 
 
+def edited_since_start(modules: list[str], started_ns: int | None = None) -> list[Path]:
+    """The files behind `modules` (a key's module list) modified after `started_ns`.
+
+    `started_ns` is when the process that computed the key began importing the project
+    (`report.STARTED_NS` by default). An edit after that can leave the code that ran and the
+    source that was hashed in two versions, in either order (imported before the edit and
+    hashed after it, or hashed before it and imported by a worker after it), so a result
+    whose key covers such a file must not be kept.
+    """
+    import report
+
+    start = report.STARTED_NS if started_ns is None else started_ns
+    paths: list[Path] = []
+    for name in modules:
+        if name == WHOLE_PROJECT:
+            paths.extend(project_files())
+        elif (path := _module_file(name)) is not None:
+            paths.append(path)
+    edited = []
+    for path in paths:
+        try:
+            if path.stat().st_mtime_ns >= start:
+                edited.append(path)
+        except OSError:  # deleted meanwhile: edited as well
+            edited.append(path)
+    return edited
+
+
 def code_hash(fn: Callable) -> tuple[str, list[str]]:
     """A short hash of everything `fn` runs, and the project modules that went into it."""
     sources, modules = code_dependencies(fn)
@@ -439,6 +467,13 @@ class ExperimentCache:
             cached = False
             shelved = self._cached.call_and_shelve(*args)
             result = shelved.get()
+        if not cached and (edited := edited_since_start(modules)):
+            # This build may have run one version of the code under the other's key: the
+            # result serves this build only, and the next one runs the experiment again.
+            shelved.clear()
+            log.warning("%s changed during the build: the result of %s is not kept; build "
+                        "again to run it on the code as it is now",
+                        ", ".join(str(p.relative_to(ROOT)) for p in edited), experiment.name)
         return Record(
             experiment=experiment,
             result=result,

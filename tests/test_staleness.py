@@ -380,3 +380,30 @@ def test_edited_file_outside_the_reports_modules_builds_again(project):
         (project.root / "notes.txt").unlink()
     assert "current:" not in log
     assert re.search(r"^tiny-a\s+render ", log, re.M)
+
+
+def test_result_of_code_edited_during_the_build_is_not_kept(tmp_path, caplog, monkeypatch):
+    """A module edited after the build process started may have run in one version and been
+    hashed in the other: its experiment's result serves that build but is not cached."""
+    import report
+    from model import optim2d
+    from report.cache import ROOT, Experiment, code_hash, module_closure
+
+    builder = _tiny_builder(tmp_path)
+    experiment = Experiment("gd", optim2d.run_gd,
+                            {"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 3, "decay": 1.0})
+    files = module_closure(set(code_hash(optim2d.run_gd)[1])).values()
+    edited = max(path.stat().st_mtime_ns for path in files)
+    newest = [str(p.relative_to(ROOT)) for p in files if p.stat().st_mtime_ns == edited]
+    monkeypatch.setattr(report, "STARTED_NS", edited)  # as if edited just after the start
+    with caplog.at_level("WARNING", logger="build"):
+        first = builder.cache.run(experiment)
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert sorted(warning.split(" changed during the build")[0].split(", ")) == sorted(newest)
+    assert warning.endswith("the result of gd is not kept; build again to run it on the code "
+                            "as it is now")
+    assert not builder.cache.run(experiment).cached  # it ran again: nothing was kept
+    monkeypatch.setattr(report, "STARTED_NS", edited + 1)  # edited before this build started
+    again = builder.cache.run(experiment)
+    assert not again.cached and builder.cache.run(experiment).cached
+    assert again.result["f"] == first.result["f"]
