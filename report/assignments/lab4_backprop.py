@@ -121,7 +121,8 @@ def summarise(variation: dict) -> list[dict[str, Any]]:
         "label": NoEscape(fig.label(variation["vary"], value)), "value": value, "runs": runs,
         "saturated": np.array([np.mean(run["start"]["saturated"] or [0.0]) for run in runs]),
         "grad_W1": np.array([run["start"]["grads"]["W1"] for run in runs]),
-        "disagreement": diag.disagreement([run["grid"] > 0.5 for run in runs])}
+        "disagreement": diag.disagreement([run["grid"] > 0.5 for run in runs]),
+        "start_disagreement": diag.disagreement([run["start"]["grid"] > 0.5 for run in runs])}
         for value, runs in zip(variation["values"], variation["runs"], strict=True)]
 
 
