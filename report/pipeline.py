@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from model.train import Diverged
 from report import fragments, numbers
-from report.cache import Experiment, ExperimentCache, Record, code_hash
+from report.cache import Experiment, ExperimentCache, Record, code_hash, edited_since_start
 from report.compile import compile_pdf, display
 from report.config import Config
 from report.latex import NoEscape, escape, make_environment
@@ -279,6 +279,12 @@ class Builder:
             ).hexdigest()
             if only is None and out.exists() and stamp.exists() and stamp.read_text() == key:
                 continue
+            # A figure drawn from code or results of code edited during this build is drawn
+            # again next time: its stamp is not written (report.cache.edited_since_start).
+            modules = sorted({*code_hash(figure.fn)[1],
+                              *(m for n in figure.needs for m in records[n].modules)})
+            if edited_since_start(modules):
+                stamp = None
             todo.append((figure, out, stamp, key))
         self._take_share()
         calls = [(figure.fn, {n: records[n].result for n in figure.needs}, out,
@@ -295,14 +301,14 @@ class Builder:
                 # (build.py) exits without the atexit hook that removes joblib's /dev/shm folders.
                 drawn = joblib.Parallel(n_jobs=jobs, return_as="generator", max_nbytes=None)(
                     joblib.delayed(_draw)(*call, one_thread=True) for call in calls)
-                for (figure, _, stamp, key), seconds in zip(todo, drawn, strict=True):
+                for (figure, out, stamp, key), seconds in zip(todo, drawn, strict=True):
                     log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
-                    stamp.write_text(key)
+                    _write_stamp(out, stamp, key)
             return
-        for (figure, _, stamp, key), call in zip(todo, calls, strict=True):
+        for (figure, out, stamp, key), call in zip(todo, calls, strict=True):
             seconds = _draw(*call)
             log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
-            stamp.write_text(key)
+            _write_stamp(out, stamp, key)
 
     # -- render ----------------------------------------------------------------------------
     def render(self, report: Report, records: dict[str, Record]) -> Path:
@@ -438,6 +444,15 @@ def _plot_jobs() -> int:
     from report import sweep
 
     return sweep.SETTINGS.jobs
+
+
+def _write_stamp(out: Path, stamp: Path | None, key: str) -> None:
+    """Record that `out` is current for `key`; with no stamp (drawn from code edited during the
+    build), remove any old one, so that the next build draws the figure again."""
+    if stamp is None:
+        out.with_suffix(".key").unlink(missing_ok=True)
+    else:
+        stamp.write_text(key)
 
 
 def _draw(fn: Any, inputs: dict[str, Any], out: Path, what: str, one_thread: bool = False) -> float:

@@ -10,6 +10,7 @@ started the sweep, so a grown grid runs only its new points. One tqdm bar per sw
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import joblib
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from report.cache import code_hash
+from report.cache import ROOT, code_hash, edited_since_start
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -129,7 +130,7 @@ def sweep(fn: Callable[[dict], T], points: Sequence[dict], desc: str = "runs") -
         first.setdefault(key, i)
     memory = joblib.Memory(SETTINGS.location, verbose=0)
     cached = memory.cache(_point, ignore=["one_thread", "mnist"])
-    code, _ = code_hash(fn)
+    code, modules = code_hash(fn)
     # One BLAS thread for every point, in a worker or in this process (--jobs 1): OpenBLAS
     # splits a float32 product differently over two threads and the sums round differently, so
     # a result (and the claims on it) must not depend on --jobs. Dask's worker processes
@@ -156,6 +157,15 @@ def sweep(fn: Callable[[dict], T], points: Sequence[dict], desc: str = "runs") -
             for i, result in zip(todo, done, strict=True):
                 results[i] = result
                 bar.update()
+        if SETTINGS.location is not None and (edited := edited_since_start(modules)):
+            # As for an experiment (report.cache): the code that ran and the source hashed may
+            # differ, so the points serve this build only.
+            for i in todo:
+                if cached.check_call_in_cache(*args[i]):
+                    cached.call_and_shelve(*args[i]).clear()
+            logging.getLogger("build").warning(
+                "%s changed during the build: the %d new points of %s are not kept",
+                ", ".join(str(p.relative_to(ROOT)) for p in edited), len(todo), desc)
     return [results[first[key]] for key in keys]
 
 

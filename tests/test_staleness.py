@@ -407,3 +407,23 @@ def test_result_of_code_edited_during_the_build_is_not_kept(tmp_path, caplog, mo
     again = builder.cache.run(experiment)
     assert not again.cached and builder.cache.run(experiment).cached
     assert again.result["f"] == first.result["f"]
+
+
+def test_figure_drawn_from_code_edited_during_the_build_is_drawn_again(tmp_path, monkeypatch):
+    """No stamp is kept for a figure whose code, or whose experiments' code, changed during
+    the build (an old one is removed), so the next build draws it again."""
+    from tiny_report import make_report
+
+    from report import pipeline
+
+    builder, report = _tiny_builder(tmp_path), make_report()
+    records = builder.run(report)
+    builder.plot(report, records)
+    stamp = builder.figure_path(report, report.figures[0]).with_suffix(".key")
+    assert stamp.exists()
+    monkeypatch.setattr(pipeline, "edited_since_start", lambda modules: ["figures/common.py"])
+    builder.plot(report, records, only="tiny_fig")
+    assert not stamp.exists()
+    monkeypatch.undo()
+    builder.plot(report, records)
+    assert stamp.exists()

@@ -118,3 +118,22 @@ def test_every_point_runs_on_one_blas_thread_whatever_the_jobs(settings, jobs):
     with threadpool_limits(2, user_api="blas"):  # as a 2-core machine starts
         results = sw.sweep(sweep_points.blas_threads, sw.grid(seed=[0, 1]))
     assert all(r["threads"] and set(r["threads"]) == {1} for r in results)
+
+
+def test_points_of_code_edited_during_the_build_are_not_kept(settings, tmp_path, monkeypatch,
+                                                              caplog):
+    """The points run while their code changed (report.cache.edited_since_start) serve that
+    sweep but are run again by the next one; points cached before are untouched."""
+    from report.cache import ROOT
+
+    settings.jobs = 1
+    log = tmp_path / "ran.txt"
+    sw.sweep(sweep_points.logged, sw.grid({"log": str(log)}, seed=[0]))
+    monkeypatch.setattr(sw, "edited_since_start", lambda modules: [ROOT / "model" / "net.py"])
+    with caplog.at_level("WARNING", logger="build"):
+        sw.sweep(sweep_points.logged, sw.grid({"log": str(log)}, seed=[0, 1, 2]), "grown")
+    assert caplog.messages == ["model/net.py changed during the build: the 2 new points of "
+                               "grown are not kept"]
+    monkeypatch.undo()
+    sw.sweep(sweep_points.logged, sw.grid({"log": str(log)}, seed=[0, 1, 2]))
+    assert log.read_text().split() == ["0", "1", "2", "1", "2"]
