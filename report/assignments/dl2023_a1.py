@@ -143,6 +143,8 @@ SWEEP = {"lrs": [0.0003, 0.001, 0.003, 0.01, 0.03], "mbs": [5, 10, 50], "seeds":
 TUNED = {"arch": "64-32-1", "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 12345}
 VARIANTS = {"archs": ["64-32-1", "64-1", "64-32-1 linear", "64-32-32-16-1"], "lr": 0.01,
             "mb": 10, "epochs": EPOCHS, "seeds": SEEDS}
+# §1.7 (a): the largest rate's runs again, for one epoch only: how many units are dead by then.
+EARLY = SWEEP | {"lrs": SWEEP["lrs"][-1:], "epochs": 1}
 ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
                        ["64-32-1", "zero bias"]],
              "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 0}
@@ -192,6 +194,9 @@ def run_zero_init(config: dict) -> dict[str, Any]:
     return cases(train_digits, config, ("arch", "init"), {"init": "zero bias"}, "zero init")
 
 
+FAIL_BELOW = 0.9  # §1.7 (a): a run ending below this test accuracy has failed
+
+
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the sweep as the core reads it, the variants, and the zero-init study."""
     variants, zero = r["variants"], r["zero_init"]
@@ -199,10 +204,14 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
                         for key in ("test_acc", "train_acc", "train_loss"))
     late = 10  # §1.6 (c): how much the tuned run still changes over its last epochs
     tuned_test = r["tuned"]["test_acc"][-late - 1:]
+    # The dead fractions after one epoch of the largest rate's runs that fail after all of them.
+    early = r["early_dead"]["dead"][0][r["sweep"]["test_acc"][-1] < FAIL_BELOW]
     return {
         # §1.7 (a): the runs at the largest rate that fail, and their dead and saturated units.
-        "sweep": sweep_summary(r["sweep"], "test_acc", (TUNED["lr"], TUNED["mb"]), 0.9,
+        "sweep": sweep_summary(r["sweep"], "test_acc", (TUNED["lr"], TUNED["mb"]), FAIL_BELOW,
                                ["dead", "out_saturated"]),
+        "early_dead": {"min": float(early.min(initial=1.0)), "max": float(early.max(initial=0.0))},
+        "fail_below": FAIL_BELOW,
         "n_seeds": len(SEEDS),
         "variants_table": tex.seeds_table(
             ["network", "train accuracy", "test accuracy", "train loss"],
@@ -242,8 +251,8 @@ REPORT = Report(
         Experiment("layer_checks", run_layer_checks, COMPONENTS),
         *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
             ("digits_stats", digits_overview, DIGITS), ("sweep", run_sweep, SWEEP),
-            ("tuned", train_digits, TUNED), ("variants", run_variants, VARIANTS),
-            ("zero_init", run_zero_init, ZERO_INIT))),
+            ("early_dead", run_sweep, EARLY), ("tuned", train_digits, TUNED),
+            ("variants", run_variants, VARIANTS), ("zero_init", run_zero_init, ZERO_INIT))),
     ),
     figures=(
         FigureSpec("gd_path_b", fig.gd_path, ("gd_b", "minima")),

@@ -188,6 +188,8 @@ ZERO_INIT = {"cases": [["64-32-1", "zero weights"], ["64-32-1 sigmoid", "zero we
                        ["64-32-1", "He weights"]],
              "lr": 0.1, "mb": 10, "epochs": EPOCHS, "seed": 0}
 GRADCHECK = {"archs": ["64-32-1", "64-32-16-8-1"], "seed": 0, "n": 20}
+# §1.7 (a): the largest rate's runs again, for one epoch only: how many units are dead by then.
+EARLY = SWEEP | {"lrs": SWEEP["lrs"][-1:], "epochs": 1}
 
 # (d0, d1, activation) per layer: §1.6 (b)/(d), (f), (h), (j), and a sigmoid-hidden network
 # for §1.7 (c).
@@ -469,7 +471,8 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "fast": {"lr": lrs[fast], "accs": mean[fast], "spread": float(np.ptp(mean[fast]))},
         "smallest_spread": float(np.ptp(mean[0])),
         "worst": {key: sweep_[key][-1][worst] for key in ("val_acc", "dead", "positive")}
-        | {"mb": sweep_["mbs"][worst[0]], "seed": SEEDS[worst[1]]},
+        | {"mb": sweep_["mbs"][worst[0]], "seed": SEEDS[worst[1]],
+           "early_dead": r["early_dead"]["dead"][0][worst]},
         "dead_chosen_max": sweep_["dead"][lrs.index(VARIANTS["lr"])].max(),
         "gradcheck_table": gradcheck_records_table(
             r["gradcheck"]["rows"], {"network": "arch", "parameter": "name", "shape": "shape"},
@@ -568,7 +571,8 @@ REPORT = Report(
         Experiment("he", run_he, HE),
         *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
             ("digits_stats", digits_overview, DIGITS), ("untrained", run_untrained, UNTRAINED),
-            ("sweep", run_sweep, SWEEP), ("variants", run_variants, VARIANTS),
+            ("sweep", run_sweep, SWEEP), ("early_dead", run_sweep, EARLY),
+            ("variants", run_variants, VARIANTS),
             ("zero_init", run_zero_init, ZERO_INIT), ("gradcheck", run_gradcheck, GRADCHECK),
             ("student_training", run_student_training, STUDENT))),
         Experiment("student_gd", run_student_gd, STUDENT_GD),
