@@ -11,6 +11,7 @@ import contextvars
 import functools
 import gzip
 import hashlib
+import importlib.util
 import math
 import os
 import pickle
@@ -42,11 +43,19 @@ class IdxFormatError(DataError):
 def digits_raw() -> tuple[np.ndarray, np.ndarray]:
     """sklearn's digits as loaded, before any scaling: pixels (1797, 64) float64 and the digit
     0-9 of each image (1797,), both read-only."""
-    # Imported here: scikit-learn costs ~1 s to import and only the digits need it.
-    from sklearn.datasets import load_digits
+    # The table load_digits reads, read the way it reads it, without importing scikit-learn
+    # (~0.9 CPU-s in every process that loads the digits, against 0.02 s for the file).
+    spec = importlib.util.find_spec("sklearn")
+    table = (Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+             if spec is not None and spec.origin else None)
+    if table is not None and table.is_file():
+        rows = np.loadtxt(table, delimiter=",")
+        data, target = rows[:, :-1], rows[:, -1].astype(int)
+    else:  # a scikit-learn that keeps the table elsewhere
+        from sklearn.datasets import load_digits
 
-    bunch = load_digits()
-    data, target = bunch["data"].astype(np.float64), bunch["target"]
+        bunch = load_digits()
+        data, target = bunch["data"].astype(np.float64), bunch["target"]
     data.flags.writeable = False
     target.flags.writeable = False
     return data, target

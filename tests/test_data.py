@@ -553,3 +553,25 @@ def test_digits_overview_reports_the_split_sizes_raw_images_and_which_digits_are
     np.testing.assert_array_equal(stats["first_ten_labels"], y[:10])
     assert stats["label_one_digits"] == sorted(set(digit[y == 1].tolist()))
     assert stats["x_min"] == x.min() and stats["x_shape"] == (1797, 64)
+
+
+def test_digits_are_read_as_scikit_learn_loads_them_without_importing_it():
+    """digits_raw reads load_digits' own table: the same arrays, the same dtypes, and no
+    scikit-learn import in a process that only wants the digits."""
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    from model.data import digits_raw
+
+    data, target = digits_raw()
+    bunch = load_digits()
+    np.testing.assert_array_equal(data, bunch["data"])
+    np.testing.assert_array_equal(target, bunch["target"])
+    assert (data.dtype, target.dtype) == (np.float64, bunch["target"].dtype)
+    probe = ("import sys; from model.data import digits_raw; digits_raw(); "
+             "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "False"
