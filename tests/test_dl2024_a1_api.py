@@ -107,6 +107,27 @@ def test_train_epoch_records_each_minibatchs_loss_and_accuracy_before_its_step()
     assert evaluate(params, x, y)[0] != pytest.approx(before[0], rel=1e-3)
 
 
+def test_train_epoch_gives_the_mean_over_minibatches_of_each_ones_loss_and_accuracy(monkeypatch):
+    import model.assignments.dl2024 as api
+
+    rng = np.random.default_rng(6)
+    x, y = _blobs(50, rng)
+    params = [make_layer(2, 3, relu, rng), make_layer(3, 1, sigmoid, rng)]
+    seen = []
+
+    def recording(params, xb, yb):  # noqa: ANN001, ANN202 (backward, keeping what it saw)
+        grads, y_hat = backward(params, xb, yb)
+        seen.append((bce_loss(yb, y_hat).mean(), np.mean((y_hat > 0.5) == (yb > 0.5))))
+        return grads, y_hat
+
+    monkeypatch.setattr(api, "backward", recording)
+    loss, acc = train_epoch(params, x, y, 2.0, 7, np.random.default_rng(1))
+    assert len(seen) == 7
+    assert loss == pytest.approx(np.mean([s[0] for s in seen]), rel=1e-12)
+    assert acc == pytest.approx(np.mean([s[1] for s in seen]), rel=1e-12)
+    assert len({s[0] for s in seen}) == 7  # the minibatches' losses differ: the mean is over them
+
+
 def test_fit_updates_params_in_place_and_learns_separable_blobs():
     rng = np.random.default_rng(2)
     (x_train, y_train), (x_val, y_val) = _blobs(64, rng), _blobs(64, rng)

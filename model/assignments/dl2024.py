@@ -18,7 +18,7 @@ from model.autodiff import Value
 from model.functional import identity, relu, relu_grad, sigmoid, sigmoid_grad, tanh_grad
 from model.init import normal
 from model.layers import DEFAULT_SEED, Identity, Linear, ReLU, Sigmoid, Tanh
-from model.losses import BCE
+from model.losses import BCE, bce_loss
 from model.net import Net
 
 ActivationFn = Callable[[np.ndarray], np.ndarray]
@@ -117,17 +117,21 @@ def train_epoch(params: Sequence[Layer], x_train: np.ndarray, y_train: np.ndarra
     is dropped. The learning rate is positive: the update subtracts it times the gradient."""
     n = len(x_train)
     batch_size = min(batch_size, n)
-    order = rng.permutation(n)
-    bce, losses, accs = BCE(), [], []
-    for step in range(n // batch_size):
-        batch = order[step * batch_size:(step + 1) * batch_size]
-        x, y = x_train[batch], y_train[batch]
-        grads, y_hat = backward(params, x, y)  # y_hat: the minibatch's output before the step
+    # Row k holds the samples of minibatch k: x (steps, batch_size, D_0), y (steps, batch_size).
+    batches = rng.permutation(n)[:n // batch_size * batch_size].reshape(-1, batch_size)
+    x, y = x_train[batches], y_train[batches]
+    outputs = []  # each minibatch's output before its step
+    for x_batch, y_batch in zip(x, y, strict=True):
+        grads, y_hat = backward(params, x_batch, y_batch)
+        outputs.append(y_hat)
         for (w, b, _), (dw, db) in zip(params, grads, strict=True):
             w -= learning_rate * dw
             b -= learning_rate * db
-        losses.append(bce.value(y, y_hat))
-        accs.append(bce.accuracy(y, y_hat))
+    # Each minibatch's mean BCE and accuracy (output and label thresholded at 0.5, as
+    # `accuracy` does), all at once after the loop, so that the loop does nothing but train.
+    y_hat = np.array(outputs)
+    losses = np.mean(bce_loss(np.asarray(y, dtype=y_hat.dtype), y_hat), axis=1)
+    accs = np.mean((y > 0.5) == (y_hat > 0.5), axis=1)
     return float(np.mean(losses)), float(np.mean(accs))
 
 
