@@ -20,6 +20,7 @@ from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
 from model.data import digits_overview, digits_split
+from model.diagnostics import dead_relu_fraction, unit_symmetry
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
@@ -238,9 +239,6 @@ def run_untrained(config: dict) -> dict[str, Any]:
 def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits with dl2024's `fit`; its curves and what the trained
     network does on the training set (dead hidden ReLUs, share called positive)."""
-    # Here, not at the top: model.diagnostics imports SymPy, which a warm rebuild does not need.
-    from model.diagnostics import dead_relu_fraction, unit_symmetry
-
     x, y = _digits()
     params = make_params(config["arch"], np.random.default_rng(config["seed"]),
                          config.get("init", INITS[0]))
