@@ -32,7 +32,7 @@ SIGMOID = {"s_small": [1.0, 0.0, -1.0], "s_extreme": [-1000.0, 1000.0],  # §1.3
 # §1.2 (e) / §1.3 (e): the prescribed run; the test set is scored after every step for
 # `curve_seed`, after every epoch for the others (their final accuracies give mean ± std).
 # float32 data and weights halve the cost of every product; the toy-batch checks of
-# §1.2 (a)-(d) stay float64, where the central differences need the digits.
+# §1.3 (a)-(d) stay float64, where the central differences need the digits.
 MAIN = {"layer_dims": [784, 200, 1], "batch_size": 100, "step_size": 0.1, "epochs": 5,
         "seeds": [0, 1, 2], "curve_seed": 0, "dtype": "float32"}
 BIG_STEP = MAIN | {"step_size": 10.0, "eval_every": 5, "curve_seed": None}  # §1.3 (e)(iv)
