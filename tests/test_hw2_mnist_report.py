@@ -14,7 +14,7 @@ from conftest import REAL_MNIST, ROOT, needs_real_mnist, needs_tex, pdf_text, ru
 
 from model.assignments import hw2
 from model.data import fingerprint, load_mnist_3_vs_9, make_toy_batch
-from report.assignments.hw2_mnist import MAIN, REPORT, TOY
+from report.assignments.hw2_mnist import BIG_STEP, MAIN, REPORT, TOY
 from report.compile import layout_warnings
 from report.config import load_config
 from report.pdfcheck import dump_markers
@@ -98,6 +98,7 @@ def test_1_1_states_labels_dimensions_and_split_sizes(built):
 def test_1_2_answers_quote_their_runs_and_state_at_least_97_5_percent(built):
     flat, r = built["flat"], built["r"]
     assert "logistic regression" in flat and "= 10-5 , recomputes" in flat  # (a)
+    assert f"Our MNIST runs are {MAIN['dtype']} (images, weights and every product" in flat  # (b)
     assert f"{r['init']['W_std'][0]:.5f}" in flat  # (c)
     assert f"{r['init']['mean_loss']:.4f}" in flat
     assert "backprop_batch" not in flat and "∇W = xT ∆" in flat  # (d): the equations, shown
@@ -156,6 +157,9 @@ def test_1_3_e_reports_accuracy_errors_and_the_step_size_10_collapse(built):
         assert f"{run['record']['test_acc'][-1]:.4f}" in flat
         assert f"{run['dead_units']}" in flat
     assert "training collapses" in flat and "hidden ReLUs are dead" in flat
+    # The third batch's loss is set against the clip of the type the run computed in.
+    clip_cost = -np.log(hw2.sigmoid_clip(BIG_STEP["dtype"]))
+    assert f"= {clip_cost:.2f} of a confidently wrong image (in {BIG_STEP['dtype']}," in flat
     for name in ("hw2_loss", "hw2_accuracy", "hw2_misclassified", "hw2_big_step"):
         assert (built["dir"] / "hw2-mnist" / "figures" / f"{name}.pdf").stat().st_size > 0
 
@@ -184,6 +188,7 @@ def test_main_runs_train_every_seed_for_the_prescribed_schedule(built):
     runs = built["r"]["main"]["runs"]
     assert [run["seed"] for run in runs] == MAIN["seeds"]
     for run in runs:
+        assert run["test_p"].dtype == MAIN["dtype"]  # the network computed in the stated type
         assert run["steps_per_epoch"] == steps_per_epoch
         assert len(run["record"]["train_loss"]) == MAIN["epochs"] * steps_per_epoch
     curve = built["r"]["main"]["curve"]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import numpy as np
+import numpy.typing as npt
 
 from model.functional import relu, relu_grad, sigmoid
 from model.gradcheck import numeric_grad
@@ -20,20 +21,30 @@ from model.losses import logistic_loss as _nll
 from model.losses import logistic_loss_grad as _nll_grad
 
 SIGMOID_CLIP = 1e-15
-"""hw2 §1.2 (b)(i): sigmoid outputs are clipped to [eps, 1 - eps] with this eps."""
+"""hw2 §1.2 (b)(i): sigmoid outputs are clipped to [eps, 1 - eps] with this eps (float64)."""
 
 Activation = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 Cache = tuple[np.ndarray, np.ndarray, np.ndarray]
 Params = Sequence[np.ndarray]
 
 
-def sigmoid_activation(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(g, g (1 - g)) with g the sigmoid of s clipped to [1e-15, 1 - 1e-15]; both of s's shape.
+def sigmoid_clip(dtype: npt.DTypeLike) -> float:
+    """The eps of `sigmoid_activation` for outputs of `dtype`: 1e-15, or the machine epsilon
+    where 1 - 1e-15 would round to 1 (float32: 1.2e-7)."""
+    return max(SIGMOID_CLIP, float(np.finfo(dtype).eps))
 
-    The slope is taken at the clipped g: times dL/dg = (g - y) / (g (1 - g)) it gives the
-    output layer g - y, so a saturated wrong output still gets a gradient of size about 1.
+
+def sigmoid_activation(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(g, g (1 - g)) with g the sigmoid of s clipped to [eps, 1 - eps]; both of s's shape.
+
+    eps is 1e-15 in float64 (`sigmoid_clip`). The slope is taken at the clipped g: times
+    dL/dg = (g - y) / (g (1 - g)) it gives the output layer g - y, so a saturated wrong output
+    still gets a gradient of size about 1. That needs the loss to clip no further than here,
+    hence float32's eps: the loss clips at it, and 1 - 1e-15 is 1 in float32.
     """
-    g = np.clip(sigmoid(s), SIGMOID_CLIP, 1 - SIGMOID_CLIP)
+    g = sigmoid(s)
+    eps = sigmoid_clip(g.dtype)
+    g = np.clip(g, eps, 1 - eps)
     return g, g * (1 - g)
 
 
@@ -46,9 +57,11 @@ def logistic_loss(g: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """(loss, dL_dg): loss[i] = -log(g_i^y_i (1 - g_i)^(1 - y_i)) and its derivative in g_i.
 
     g (the network outputs) and y (labels in {0, 1}) must have the same shape, (n,): a column
-    against a row would silently broadcast to an (n, n) loss.
+    against a row would silently broadcast to an (n, n) loss. Both are in g's type: integer
+    labels would turn a float32 loss and everything back-propagated from it into float64.
     """
-    g, y = np.asarray(g), np.asarray(y)
+    g = np.asarray(g)
+    y = np.asarray(y, dtype=g.dtype)
     if g.shape != y.shape:
         raise ValueError(f"g and y must have the same shape, got {g.shape} and {y.shape}")
     return _nll(y, g), _nll_grad(y, g)
