@@ -147,6 +147,18 @@ def test_bce_from_logits_equals_bce_of_the_sigmoid_where_nothing_saturates():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_from_logits_given_the_sigmoid_output_gives_bit_for_bit_the_same_loss_and_grad(dtype):
+    rng = np.random.default_rng(9)
+    z = rng.normal(scale=6, size=(37, 1)).astype(dtype)
+    y = rng.integers(0, 2, size=37)
+    loss, dz = BCE().from_logits(y, z, sigmoid(z))
+    assert loss == float(np.mean(bce_with_logits(y[:, None].astype(dtype), z)))
+    assert dz.dtype == dtype
+    np.testing.assert_array_equal(dz, BCE().from_logits(y, z)[1])
+    np.testing.assert_array_equal(dz, bce_with_logits_grad(y[:, None].astype(dtype), z) / 37)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bce_from_logits_of_a_saturated_wrong_output_grows_like_the_logit(dtype):
     z = np.array([[60.0], [-60.0]], dtype=dtype)
     y = np.array([[0.0], [1.0]], dtype=dtype)
