@@ -10,9 +10,10 @@ with its min, median and max.
 FLOPs count only the products that run (the input's gradient is never computed). Each ratio is
 given in wall time and in the process's CPU time; with one thread (`--threads 1`) the CPU-time
 ratio is the steadier one on a loaded machine, as time spent waiting for a core does not count.
-`--breakdown` then times each operation of the core's step inside one epoch of its loop.
+`--breakdown` then times each operation of the core's step inside one epoch of its loop;
+`--preallocated` adds a fifth runner, the core's step with every array allocated once (out=).
 Run: .venv/bin/python bench/train_speed.py [--repeats 5] [--samples 60000] [--threads 1]
-[--breakdown]  (a benchmark, not a test).
+[--breakdown] [--preallocated]  (a benchmark, not a test).
 """
 
 import os
@@ -112,6 +113,73 @@ def ceiling_epoch(x: np.ndarray) -> Callable[[int], float]:
             np.matmul(o, W2.T, out=dh)
             np.matmul(xb.T, dh, out=dW1)
         return float("nan")
+
+    return epoch
+
+
+def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
+    """The core's step, operation for operation (fit's shuffle, the same sigmoid, softmax
+    cross-entropy, backward and updates), with every array of the step allocated once and
+    written with out=: what preallocated buffers and in-place operations could at most buy.
+    It gives fit's weights bit for bit (same arithmetic in the same order)."""
+    rng = np.random.default_rng(0)
+    first, second = Linear(N_IN, N_HIDDEN, rng, dtype=DTYPE), Linear(N_HIDDEN, N_OUT, rng,
+                                                                        dtype=DTYPE)
+    W1, b1, W2, b2 = first.W, first.b, second.W, second.b
+    xb, z = np.empty((BATCH, N_IN), DTYPE), np.empty((BATCH, N_HIDDEN), DTYPE)
+    e, h, dh, dz, s = (np.empty_like(z) for _ in range(5))
+    ge = np.empty(z.shape, bool)
+    o, shifted, p = (np.empty((BATCH, N_OUT), DTYPE) for _ in range(3))
+    top, total = np.empty((BATCH, 1), DTYPE), np.empty((BATCH, 1), DTYPE)
+    dW1, lr_dW1, dW2, lr_dW2 = np.empty_like(W1), np.empty_like(W1), np.empty_like(W2), \
+        np.empty_like(W2)
+    db1, lr_db1, db2, lr_db2 = np.empty_like(b1), np.empty_like(b1), np.empty_like(b2), \
+        np.empty_like(b2)
+    picked = np.arange(BATCH)
+    steps = len(x) // BATCH
+
+    def epoch(seed: int) -> float:
+        order = np.random.default_rng(seed).permutation(len(x))
+        losses = []
+        for step in range(steps):
+            rows = order[step * BATCH:(step + 1) * BATCH]
+            np.take(x, rows, axis=0, out=xb)
+            yb = y[rows]
+            np.matmul(xb, W1, out=z)
+            np.add(z, b1, out=z)
+            with np.errstate(under="ignore"):
+                np.abs(z, out=e)
+                np.negative(e, out=e)
+                np.exp(e, out=e)
+                np.greater_equal(z, 0, out=ge)
+                np.maximum(e, ge, out=h)
+                np.add(e, 1, out=e)
+                np.divide(h, e, out=h)
+            np.matmul(h, W2, out=o)
+            np.add(o, b2, out=o)
+            np.max(o, axis=1, keepdims=True, out=top)
+            np.subtract(o, top, out=shifted)
+            with np.errstate(under="ignore"):
+                np.exp(shifted, out=p)
+            np.sum(p, axis=1, keepdims=True, out=total)
+            losses.append(float((np.log(total[:, 0]) - shifted[picked, yb]).sum() / BATCH))
+            np.divide(p, total, out=p)
+            p[picked, yb] -= 1
+            np.divide(p, BATCH, out=p)
+            np.matmul(h.T, p, out=dW2)
+            np.sum(p, axis=0, out=db2)
+            np.matmul(p, W2.T, out=dh)
+            np.multiply(dh, h, out=dz)
+            np.subtract(1, h, out=s)
+            np.multiply(dz, s, out=dz)
+            np.matmul(xb.T, dz, out=dW1)
+            np.sum(dz, axis=0, out=db1)
+            for param, grad, buf in ((W1, dW1, lr_dW1), (b1, db1, lr_db1), (W2, dW2, lr_dW2),
+                                     (b2, db2, lr_db2)):
+                np.multiply(grad, LR, out=buf)
+                np.subtract(param, buf, out=param)
+            np.count_nonzero(o.argmax(axis=1) == yb)
+        return sum(losses) / len(losses)
 
     return epoch
 
@@ -218,6 +286,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60000, help="training samples per epoch")
     parser.add_argument("--breakdown", action="store_true",
                         help="also time each operation of the core's step (CPU time)")
+    parser.add_argument("--preallocated", action="store_true",
+                        help="also run the core's step with every array preallocated (out=)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS and PyTorch threads (default: each library's own choice); "
                              "1 gives steadier ratios on a busy machine")
@@ -238,6 +308,8 @@ def main() -> None:
           f"float32, batch {BATCH}; executed FLOPs per sample {FLOPS_EXECUTED:,}")
     runners = {"numpy core (fit)": numpy_epoch(x, y), "mlp-numpy sgd_epoch": sgd_epoch(x, y),
                "ceiling": ceiling_epoch(x)}
+    if args.preallocated:
+        runners["numpy, every array preallocated"] = preallocated_epoch(x, y)
     theirs = torch_epoch(x, y)
     if theirs is None:
         print("torch: not importable (.venv/bin/python -m pip install torch==2.13.0)")
@@ -263,7 +335,7 @@ def main() -> None:
         print(f"  {name}: best {min(seconds):.3f} s/epoch, {rate:,.0f} samples/s, "
               f"{rate * FLOPS_EXECUTED / 1e9:.1f} GFLOP/s; CPU best {min(cpu[name]):.3f} s/epoch")
     for clock, taken in (("wall", times), ("CPU", cpu)):
-        for mine in ("numpy core (fit)", "mlp-numpy sgd_epoch"):
+        for mine in [name for name in runners if name not in ("ceiling", "torch")]:
             share = [c / n for c, n in zip(taken["ceiling"], taken[mine], strict=True)]
             print(f"{mine} / ceiling (share of the five products' speed), same repeat, "
                   f"{clock} time: {spread(share)}")

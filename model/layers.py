@@ -98,6 +98,10 @@ class Linear:
         return f"Linear({n_in}, {n_out})"
 
 
+_SCRATCH_BYTES = 1 << 16
+"""Parameters from this size up are updated through a kept scratch array (see `_descend`)."""
+
+
 def _descend(
     param: np.ndarray, grad: np.ndarray, lr: float, scratch: dict[int, np.ndarray]
 ) -> None:
@@ -105,9 +109,11 @@ def _descend(
 
     Same rounding as `param -= lr * grad` (the product is formed in the same type, then
     subtracted); without the fresh W-sized temporary, which costs as much as the arithmetic.
-    A gradient of another shape or type (set by hand) takes the plain expression.
+    A small parameter (a bias, a 64x32 W), or a gradient of another shape or type (set by
+    hand), takes the plain expression: below about 64 kB the temporary costs less than the
+    checks and the look-up that reuse needs.
     """
-    if grad.shape != param.shape or grad.dtype != param.dtype:
+    if param.nbytes < _SCRATCH_BYTES or grad.shape != param.shape or grad.dtype != param.dtype:
         param -= lr * grad
         return
     buf = scratch.get(param.ndim)

@@ -151,6 +151,13 @@ def _share(hits: np.ndarray) -> float:
     return float(np.count_nonzero(hits)) / hits.size if hits.size else float("nan")
 
 
+def _mean(values: np.ndarray) -> float:
+    """np.mean of an array as a Python float: the same float (its sum over its size), without
+    np.mean's Python-level bookkeeping, which costs a step of a 5-sample batch a tenth of its time.
+    """
+    return float(values.sum() / values.size)
+
+
 def _targets(y: np.ndarray, out: np.ndarray) -> np.ndarray:
     """y in the network output's shape and dtype, so nothing broadcasts or up-casts by accident."""
     return np.asarray(y, dtype=out.dtype).reshape(out.shape)
@@ -178,20 +185,25 @@ class BCE:
     def __call__(self, y: np.ndarray, y_hat: np.ndarray) -> tuple[float, np.ndarray]:
         """(mean loss, its gradient w.r.t. y_hat (N, 1))."""
         y = _targets(y, y_hat)
-        return float(np.mean(bce_loss(y, y_hat))), bce_loss_grad(y, y_hat) / len(y_hat)
+        return _mean(bce_loss(y, y_hat)), bce_loss_grad(y, y_hat) / len(y_hat)
 
     def value(self, y: np.ndarray, y_hat: np.ndarray) -> float:
         """Mean loss over the batch."""
-        return float(np.mean(bce_loss(_targets(y, y_hat), y_hat)))
+        return _mean(bce_loss(_targets(y, y_hat), y_hat))
 
-    def from_logits(self, y: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
+    def from_logits(
+        self, y: np.ndarray, z: np.ndarray, y_hat: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray]:
         r"""(mean loss, its gradient (\hat y - y) / N w.r.t. the logits z (N, 1)) of \sigma(z).
 
         What `Net.objective` uses when the network ends in a Sigmoid: the same loss as
         `__call__` wherever \hat y is not saturated, and a gradient that survives saturation.
+        y_hat: \sigma(z) as `model.functional.sigmoid` computed it (the Sigmoid layer's output),
+        so that the gradient does not evaluate the sigmoid a second time (same values).
         """
         y = _targets(y, z)
-        return float(np.mean(bce_with_logits(y, z))), bce_with_logits_grad(y, z) / len(z)
+        grad = bce_with_logits_grad(y, z) if y_hat is None else y_hat - y
+        return _mean(bce_with_logits(y, z)), grad / len(z)
 
     accuracy = staticmethod(accuracy)
 

@@ -52,7 +52,8 @@ class Net:
         instead of multiplying a clipped 1 / (1 - y_hat) by a sigma' that rounded to 0.
         """
         if trace and isinstance(trace[-1][0], Sigmoid) and hasattr(loss, "from_logits"):
-            value, dz = loss.from_logits(y, trace[-1][1])
+            _, z, y_hat = trace[-1]
+            value, dz = loss.from_logits(y, z, y_hat)
             return value, dz, trace[:-1]
         value, dout = loss(y, out)
         return value, dout, trace

@@ -150,12 +150,13 @@ def test_layers_and_net_print_their_architecture():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_linear_step_rounds_like_the_plain_update_and_leaves_the_gradients_alone(dtype):
+@pytest.mark.parametrize("shape", [(5, 4), (160, 120)])  # a plain update; a W through scratch
+def test_linear_step_rounds_like_the_plain_update_and_leaves_the_gradients_alone(dtype, shape):
     rng = np.random.default_rng(3)
-    layer = Linear(5, 4, rng, dtype=dtype)
+    layer = Linear(*shape, rng, dtype=dtype)
     for _ in range(3):  # the kept scratch arrays are reused from the second step on
-        layer.dW = rng.standard_normal((5, 4)).astype(dtype)
-        layer.db = rng.standard_normal(4).astype(dtype)
+        layer.dW = rng.standard_normal(shape).astype(dtype)
+        layer.db = rng.standard_normal(shape[1]).astype(dtype)
         dW, db = layer.dW.copy(), layer.db.copy()
         W, b = layer.W - 0.3 * dW, layer.b - 0.3 * db
         layer.step(0.3)

@@ -10,6 +10,7 @@ from model.losses import (
     BCE,
     MSE,
     SoftmaxCE,
+    _mean,
     accuracy,
     bce_loss,
     bce_loss_grad,
@@ -144,6 +145,30 @@ def test_bce_from_logits_equals_bce_of_the_sigmoid_where_nothing_saturates():
     loss, dz = BCE().from_logits(y, z)
     assert loss == pytest.approx(BCE().value(y, sigmoid(z)), rel=1e-12)
     np.testing.assert_allclose(dz, (sigmoid(z) - y) / 6, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_losses_batch_mean_is_bit_for_bit_np_mean(dtype):
+    rng = np.random.default_rng(10)
+    for n in (1, 5, 7, 100, 899, 4096 + 3):
+        for shape in ((n,), (n, 1)):
+            values = rng.exponential(scale=3.0, size=shape).astype(dtype)
+            assert _mean(values) == float(np.mean(values)), (dtype, shape)
+    y, y_hat = rng.integers(0, 2, size=50), rng.uniform(size=(50, 1)).astype(dtype)
+    assert BCE().value(y, y_hat) == float(np.mean(bce_loss(y[:, None].astype(dtype), y_hat)))
+    assert BCE()(y, y_hat)[0] == BCE().value(y, y_hat)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_from_logits_given_the_sigmoid_output_gives_bit_for_bit_the_same_loss_and_grad(dtype):
+    rng = np.random.default_rng(9)
+    z = rng.normal(scale=6, size=(37, 1)).astype(dtype)
+    y = rng.integers(0, 2, size=37)
+    loss, dz = BCE().from_logits(y, z, sigmoid(z))
+    assert loss == float(np.mean(bce_with_logits(y[:, None].astype(dtype), z)))
+    assert dz.dtype == dtype
+    np.testing.assert_array_equal(dz, BCE().from_logits(y, z)[1])
+    np.testing.assert_array_equal(dz, bce_with_logits_grad(y[:, None].astype(dtype), z) / 37)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

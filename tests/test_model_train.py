@@ -269,3 +269,48 @@ def test_fit_gives_bit_for_bit_the_weights_and_losses_of_plain_minibatch_sgd(dty
         assert got.dtype == expected.dtype == dtype, name
         np.testing.assert_array_equal(got, expected, err_msg=name)
     assert h.step_loss == losses
+
+
+def _plain_bce_sum_sgd(params, x, y, *, epochs, lr, batch_size):
+    """dl2023's notebook step written out plainly: ReLU hidden layer, sigmoid output, BCE from
+    the logits, in-order minibatches with the last partial one dropped, the batch-sum gradient.
+    One fresh array per operation, in the core's order of rounding."""
+    W1, b1, W2, b2 = (p.copy() for p in params)
+    losses = []
+    for _ in range(epochs):
+        for start in range(0, len(x) - batch_size + 1, batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            n = len(xb)
+            a = xb @ W1 + b1
+            h = np.maximum(a, 0)
+            z = h @ W2 + b2
+            e = np.exp(-np.abs(z))
+            y_hat = np.maximum(e, z >= 0) / (1 + e)
+            bce = np.maximum(z, 0) - z * yb + np.log1p(np.exp(-np.abs(z)))
+            losses.append(float(np.mean(bce)))
+            dz = (y_hat - yb) / n * n
+            dh = dz @ W2.T
+            da = dh * (a > 0)
+            dW2, db2, dW1, db1 = h.T @ dz, dz.sum(axis=0), xb.T @ da, da.sum(axis=0)
+            W1, b1, W2, b2 = W1 - lr * dW1, b1 - lr * db1, W2 - lr * dW2, b2 - lr * db2
+    return [W1, b1, W2, b2], losses
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch_size", [1, 5, 16])
+def test_fit_with_bce_from_logits_and_sum_reduction_gives_bit_for_bit_the_plain_step(
+    dtype, batch_size
+):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(43, 6)).astype(dtype)  # 43: a partial last batch to drop
+    y = rng.integers(0, 2, size=(43, 1))
+    net = Net([Linear(6, 5, rng, dtype=dtype), ReLU(), Linear(5, 1, rng, dtype=dtype), Sigmoid()])
+    start = [p.copy() for _, p in net.parameters()]
+    h = fit(net, BCE(), x, y, epochs=3, lr=0.05, batch_size=batch_size, shuffle=False,
+            reduction="sum", drop_last=True, progress=False)
+    yf = y.astype(dtype)
+    want, losses = _plain_bce_sum_sgd(start, x, yf, epochs=3, lr=0.05, batch_size=batch_size)
+    for (name, got), expected in zip(net.parameters(), want, strict=True):
+        assert got.dtype == expected.dtype == dtype, name
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+    assert h.step_loss == losses
