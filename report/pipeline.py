@@ -26,7 +26,13 @@ from report import fragments, numbers
 from report.cache import Experiment, ExperimentCache, Record, code_hash
 from report.compile import compile_pdf, display
 from report.config import Config
-from report.latex import NoEscape, escape, make_environment
+from report.latex import (
+    NoEscape,
+    beyond_latin_modern,
+    escape,
+    fallback_fonts,
+    make_environment,
+)
 from report.listings import listing, style_definitions
 from report.pagemap import format_page_map, read_page_map
 from report.provenance import Source, provenance_rows, source_of, write_sidecar
@@ -386,7 +392,16 @@ class Builder:
                 if "derivation" in extra:  # the derive step verifies only what the engine shows
                     raise BuildError(f"{report.id}: context() may not replace 'derivation'")
                 context.update(extra)
+                # The fonts follow the front matter; a body character Latin Modern lacks (a
+                # Greek letter in a docstring, say) is rare, and then the text is rendered
+                # again with the fallbacks it needs, its claims collected anew.
+                context["body_text"] = ""
                 text = env.get_template(report.template).render(context)
+            beyond = beyond_latin_modern(text)
+            if fallback_fonts([*self.config.texts, beyond]) != fallback_fonts(self.config.texts):
+                with recording(collect) as claims:
+                    context.update(report.context(results), body_text=beyond)
+                    text = env.get_template(report.template).render(context)
         except jinja2.TemplateSyntaxError as err:
             raise BuildError(f"{_rel(err.filename)}:{err.lineno}: {err.message}") from None
         except (jinja2.UndefinedError, ClaimError, BuildError) as err:
