@@ -299,6 +299,7 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
 
     from report.workers import CoreShare, report_worker
 
+    _preload(ids)
     context = multiprocessing.get_context("fork")
     share = CoreShare(_jobs(args), len(ids), context)
     with ProcessPoolExecutor(max_workers=min(2, len(ids)), mp_context=context,
@@ -316,6 +317,30 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
             raise
+
+
+def _preload(ids: list[str]) -> None:
+    """Import, once, what every report worker imports: the build engine, SymPy's derivations,
+    pyplot and the figure style, and the reports' modules. The workers are forked, so they start
+    with these instead of each paying for the same imports (about a CPU-second a report).
+    A report module that fails to import is left to its worker, which reports the error."""
+    import matplotlib.pyplot  # noqa: F401  (drawing in the report's own process)
+
+    import derivations
+    import figures.common  # noqa: F401
+    import report.pipeline  # noqa: F401
+    from report.registry import ReportModuleError, load
+
+    for rid in ids:
+        try:
+            load(rid)
+        except ReportModuleError:
+            pass
+    # After the reports, which may register derivations of their own (that empties the cache).
+    try:
+        derivations.names()  # builds every derivation once (each derive step looks them up)
+    except Exception:  # a broken builder: left to the derive step, which names it
+        pass
 
 
 def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
