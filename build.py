@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -232,7 +232,10 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
         log.info("%-14s current: no input changed since its last build", rid)
         log.info("wrote %s", _rel(Path(stamp.product)))
     if shortcut and len(todo) > 1 and _jobs(args) > 1:
-        todo = longest_first(todo, (args.build_dir, ROOT / "build"), args.tex_only)
+        from report.registry import estimated_seconds  # `shortcut`: the registry's reports
+
+        todo = longest_first(todo, (args.build_dir, ROOT / "build"), args.tex_only,
+                             estimated_seconds)
         # Reports side by side, one worker process each: one report's serial steps (LaTeX, a
         # lone experiment, imports) fill the core that the other's sweep leaves idle.
         for out in _build_in_parallel(args, config, todo, digest):
@@ -245,18 +248,21 @@ def _build(args: argparse.Namespace, config, ids: list[str], load, figures: dict
     return 0
 
 
-def longest_first(ids: list[str], build_dirs: tuple[Path, ...], tex_only: bool) -> list[str]:
+def longest_first(ids: list[str], build_dirs: tuple[Path, ...], tex_only: bool,
+                  estimate: Callable[[str], float | None] = lambda rid: None) -> list[str]:
     """`ids` in the order to start them side by side: longest first, so that no long report is
     left to run alone at the end. A report's length is that of its last build in the first of
     `build_dirs` that has one: a fresh `--build-dir` (a benchmark's, a CI's) learns it from the
-    project's own build/. Never built anywhere counts as longest; ties keep their order."""
+    project's own build/. Never built anywhere (a fresh clone), it is `estimate(id)`, the
+    report's own `cold_seconds`; with neither it counts as longest. Ties keep their order."""
 
     def last(rid: str) -> float:
         for build_dir in build_dirs:
             seconds = uptodate.last_seconds(build_dir, rid, tex_only)
             if seconds is not None:
                 return seconds
-        return float("inf")
+        guess = estimate(rid)
+        return float("inf") if guess is None else guess
 
     return sorted(ids, key=lambda rid: -last(rid))
 
@@ -293,6 +299,7 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
 
     from report.workers import CoreShare, report_worker
 
+    _preload(ids)
     context = multiprocessing.get_context("fork")
     share = CoreShare(_jobs(args), len(ids), context)
     with ProcessPoolExecutor(max_workers=min(2, len(ids)), mp_context=context,
@@ -310,6 +317,30 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
             raise
+
+
+def _preload(ids: list[str]) -> None:
+    """Import, once, what every report worker imports: the build engine, SymPy's derivations,
+    pyplot and the figure style, and the reports' modules. The workers are forked, so they start
+    with these instead of each paying for the same imports (about a CPU-second a report).
+    A report module that fails to import is left to its worker, which reports the error."""
+    import matplotlib.pyplot  # noqa: F401  (drawing in the report's own process)
+
+    import derivations
+    import figures.common  # noqa: F401
+    import report.pipeline  # noqa: F401
+    from report.registry import ReportModuleError, load
+
+    for rid in ids:
+        try:
+            load(rid)
+        except ReportModuleError:
+            pass
+    # After the reports, which may register derivations of their own (that empties the cache).
+    try:
+        derivations.names()  # builds every derivation once (each derive step looks them up)
+    except Exception:  # a broken builder: left to the derive step, which names it
+        pass
 
 
 def build_one_in_worker(args: argparse.Namespace, config, report_id: str,

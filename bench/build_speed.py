@@ -6,7 +6,9 @@ changed; one report alone; the same report with its up-to-date stamp removed (wh
 costs after an edit the caches do not key on, a template's wording say: every step runs, from
 the caches); one figure alone (`--figure`). For each it prints the wall time, the CPU time of
 the processes (on a loaded machine the steadier number), and per report each step's seconds
-(derive, run, plot, render, compile, read from the build log) and share of that report's total.
+(derive, run, plot, render, compile, read from the build log) and share of that report's total,
+with the step's CPU seconds (of the report's process and the children it waited for: LuaLaTeX,
+figure workers; joblib's sweep workers count only in the build's CPU line).
 Reports built side by side overlap, so their totals add up to more than the wall time.
 A build that fails is shown with its last line.
 Run: .venv/bin/python bench/build_speed.py [--config FILE] [--repeat N] [--keep] [IDS...]
@@ -27,12 +29,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ("derive", "run", "plot", "render", "compile")
-LINE = re.compile(r"^(\S+)\s+(derive|run|plot|figures|render|compile|total)\s+([\d.]+) s", re.M)
+# A step's own line (wall, then CPU: the report's process and the children it waited for) or
+# one item's (a derivation, an experiment, a figure: wall only).
+LINE = re.compile(r"^(\S+)\s+(derive|derived|run|ran|plot|figures|render|compile|total)\s+"
+                  r"([\d.]+) s(?:  cpu\s+([\d.]+) s)?", re.M)
+SUMMARY = {"derived": "derive", "ran": "run", "figures": "plot"}  # step line -> its items'
 
 
 def build(args: list[str], build_dir: Path, config: Path) -> tuple[float, float, dict, int, str]:
-    """Run build.py once: (wall s, CPU s of it and its workers, {report: {step: s}}, exit
-    status, last line of its output)."""
+    """Run build.py once: (wall s, CPU s of it and its workers, {report: {step: s, "cpu " +
+    step: CPU s}}, exit status, last line of its output)."""
     command = [sys.executable, str(ROOT / "build.py"), *args, "--build-dir", str(build_dir),
                "--config", str(config)]
     before = os.times()
@@ -43,14 +49,18 @@ def build(args: list[str], build_dir: Path, config: Path) -> tuple[float, float,
     cpu = (after.children_user - before.children_user
            + after.children_system - before.children_system)
     per: dict[tuple[str, str], float] = defaultdict(float)
-    for report, name, seconds in LINE.findall(proc.stderr + proc.stdout):
+    for report, name, seconds, cpu in LINE.findall(proc.stderr + proc.stdout):
         per[report, name] += float(seconds)
+        if cpu:
+            per[report, "cpu " + SUMMARY.get(name, name)] += float(cpu)
     steps: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (report, name), seconds in per.items():
-        # Figures drawn in parallel: the step's wall time ("figures"), not the workers' sum.
-        if name == "plot" and (report, "figures") in per:
+        # A step's own line gives its wall time; its items' (figures drawn in parallel) add
+        # up to more. Builds without step lines (older ones) fall back to the items' sum.
+        if name in SUMMARY.values() and (report, next(k for k, v in SUMMARY.items()
+                                                      if v == name)) in per:
             continue
-        steps[report]["plot" if name == "figures" else name] += seconds
+        steps[report][SUMMARY.get(name, name)] += seconds
     lines = (proc.stderr or proc.stdout).strip().splitlines()
     return wall, cpu, steps, proc.returncode, lines[-1] if lines else ""
 
@@ -67,9 +77,11 @@ def show(label: str, runs: list[tuple[float, float, dict, int, str]]) -> None:
     _, _, steps, status, last = runs[0]
     for report, times in sorted(steps.items()):
         total = times.get("total") or sum(times.get(s, 0.0) for s in STEPS)
-        parts = "  ".join(f"{s} {times.get(s, 0.0):6.2f} s {times.get(s, 0.0) / total:4.0%}"
+        parts = "  ".join(f"{s} {times.get(s, 0.0):6.2f} s {times.get(s, 0.0) / total:4.0%} "
+                          f"(cpu {times.get('cpu ' + s, 0.0):6.2f})"
                           for s in STEPS) if total else ""
-        print(f"    {report:14} total {total:6.2f} s  {parts}")
+        print(f"    {report:14} total {total:6.2f} s (cpu {times.get('cpu total', 0.0):6.2f})  "
+              f"{parts}")
     for run in runs:
         if run[3] != 0:
             print(f"    FAILED (exit {run[3]}): {run[4][:150]}")

@@ -7,6 +7,8 @@ strings from results) is escaped on the way into the document.
 
 from __future__ import annotations
 
+import functools
+import subprocess
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,7 +22,8 @@ from report.numbers import fix as fmt_fixed
 from report.numbers import num as fmt_num
 from report.numbers import pct as fmt_pct
 
-__all__ = ["NoEscape", "escape", "fallback_fonts", "fmt_num", "make_environment"]
+__all__ = ["NoEscape", "beyond_latin_modern", "escape", "fallback_fonts", "fmt_num",
+           "make_environment"]
 
 
 _LITERAL = {
@@ -133,18 +136,49 @@ def _script_font(name: str) -> str | None:
     return None
 
 
-def fallback_fonts(texts: Iterable[str]) -> list[str]:
-    """The luaotfload fallback fonts that `texts` need: the common ones, then one per script.
+# The faces the body is set in (fonts.tex.j2): a character all of them have needs no fallback.
+_LATIN_MODERN = ("lmroman10-regular.otf", "lmsans10-regular.otf", "lmmono10-regular.otf")
 
-    Loading every fallback font costs about two seconds per LuaLaTeX run, so only the scripts
-    that occur are loaded. A script without an entry above gets the Noto font named after it
-    when fonts-noto-core has one; a character no font covers is named by LuaTeX's "Missing
-    character" warning, which the compile step reports.
+
+@functools.cache
+def latin_modern_chars() -> frozenset[int]:
+    """The code points every Latin Modern face of the body has (its roman, sans and mono share
+    their weights' and shapes' repertoire): empty when the fonts cannot be read, so that every
+    non-ASCII character then brings in the fallbacks, as it always did."""
+    try:
+        from fontTools.ttLib import TTFont  # matplotlib's dependency; read only the cmap
+
+        paths = subprocess.run(["kpsewhich", *_LATIN_MODERN], capture_output=True, text=True,
+                               check=True).stdout.split()
+        if len(paths) != len(_LATIN_MODERN):
+            return frozenset()
+        return frozenset.intersection(*(frozenset(TTFont(p, lazy=True).getBestCmap())
+                                         for p in paths))
+    except (OSError, subprocess.CalledProcessError, ImportError, KeyError):
+        return frozenset()
+
+
+def beyond_latin_modern(text: str) -> str:
+    """The characters of `text` (each once, in order) that Latin Modern does not have."""
+    covered = latin_modern_chars()
+    return "".join(dict.fromkeys(c for c in text if not c.isascii() and ord(c) not in covered))
+
+
+def fallback_fonts(texts: Iterable[str]) -> list[str]:
+    """The luaotfload fallback fonts that `texts` need: none when Latin Modern has every
+    character, else the common ones, then one per script.
+
+    Loading fallback fonts costs time in every LuaLaTeX run (the common two about 0.2 s; all of
+    them about two seconds), so only the scripts that occur are loaded. A script without an
+    entry above gets the Noto font named after it when fonts-noto-core has one; a character no
+    font covers is named by LuaTeX's "Missing character" warning, which the compile step
+    reports.
     """
+    beyond = beyond_latin_modern("".join(texts))
+    if not beyond:
+        return []
     wanted = [_GENERAL, _WIDE]
-    for char in "".join(texts):
-        if char.isascii():
-            continue
+    for char in beyond:
         category = unicodedata.category(char)
         name = unicodedata.name(char, "")
         word = name.split(" ")[0]

@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
-import joblib  # on import, as before: it sets KMP_INIT_AT_FORK, which a Builder must not
+import joblib  # noqa: F401  (on import, as before: it sets KMP_INIT_AT_FORK, which a Builder must not)
 from jinja2 import nodes
 from threadpoolctl import threadpool_limits
 
@@ -26,7 +26,13 @@ from report import fragments, numbers
 from report.cache import Experiment, ExperimentCache, Record, code_hash, edited_since_start
 from report.compile import compile_pdf, display
 from report.config import Config
-from report.latex import NoEscape, escape, make_environment
+from report.latex import (
+    NoEscape,
+    beyond_latin_modern,
+    escape,
+    fallback_fonts,
+    make_environment,
+)
 from report.listings import listing, style_definitions
 from report.pagemap import format_page_map, read_page_map
 from report.provenance import Source, provenance_rows, source_of, write_sidecar
@@ -50,12 +56,21 @@ class BuildError(Exception):
     """A build step failed; the message is meant for the user as it is."""
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of the children it has waited for (LuaLaTeX, figure
+    workers); not those of joblib's sweep workers, which live on until the report is done."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 @contextmanager
 def step(report: str, name: str, detail: str = "") -> Iterator[None]:
-    start = time.perf_counter()
+    """Log the block's wall and CPU seconds: on a loaded machine the CPU time is the steadier."""
+    start, cpu = time.perf_counter(), _cpu_seconds()
     yield
     took = time.perf_counter() - start
-    log.info("%-14s %-8s %6.2f s  %s", report, name, took, detail)
+    log.info("%-14s %-8s %6.2f s  cpu %6.2f s  %s", report, name, took, _cpu_seconds() - cpu,
+             detail)
 
 
 def _verify_derivation(config: dict) -> dict:
@@ -265,7 +280,7 @@ class Builder:
         """Draw figures whose code or inputs changed (or just `only`, unconditionally).
 
         Several figures to draw go to worker processes (`--jobs`, the sweep's; one BLAS
-        thread each), which import matplotlib once and are kept for the next report.
+        thread each), forked from this one for this step.
         """
         todo = []
         for figure in report.figures:
@@ -289,26 +304,28 @@ class Builder:
         self._take_share()
         calls = [(figure.fn, {n: records[n].result for n in figure.needs}, out,
                   f"{report.id}: figure {figure.name!r}") for figure, out, _, _ in todo]
-        jobs = _plot_jobs()
-        if len(todo) > 1 and jobs > 1:
-            from report.workers import workers_die_with_build
+        jobs = min(_plot_jobs(), len(todo))
+        if jobs > 1:
+            from report.workers import forked_pool
 
             # The figures' own lines add up worker time; this one is the step's wall time.
-            with workers_die_with_build(), step(report.id, "figures",
-                                                f"{len(todo)} drawn in {jobs} processes"):
-                # Same n_jobs as the sweep's: joblib then reuses its worker processes. The
-                # inputs are pickled, not memory-mapped: a report built in a forked worker
-                # (build.py) exits without the atexit hook that removes joblib's /dev/shm folders.
-                drawn = joblib.Parallel(n_jobs=jobs, return_as="generator", max_nbytes=None)(
-                    joblib.delayed(_draw)(*call, one_thread=True) for call in calls)
-                for (figure, out, stamp, key), seconds in zip(todo, drawn, strict=True):
-                    log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
-                    _write_stamp(out, stamp, key)
+            with step(report.id, "figures", f"{len(todo)} drawn in {jobs} processes"):
+                # Forked from this process, the workers start with pyplot, the figure modules
+                # and the results already loaded; fresh interpreters (joblib's loky) spent about
+                # a CPU-second each importing them. Nothing but the index and the seconds is
+                # pickled.
+                with forked_pool(jobs, _draw_nth, calls) as drawn:
+                    for (figure, out, stamp, key), seconds in zip(todo, drawn, strict=True):
+                        log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds,
+                                 figure.name)
+                        _write_stamp(out, stamp, key)
             return
-        for (figure, out, stamp, key), call in zip(todo, calls, strict=True):
-            seconds = _draw(*call)
-            log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
-            _write_stamp(out, stamp, key)
+        with step(report.id, "figures", f"{len(todo)} drawn in this process") if todo \
+                else nullcontext():
+            for (figure, out, stamp, key), call in zip(todo, calls, strict=True):
+                seconds = _draw(*call)
+                log.info("%-14s %-8s %6.2f s  %s", report.id, "plot", seconds, figure.name)
+                _write_stamp(out, stamp, key)
 
     # -- render ----------------------------------------------------------------------------
     def render(self, report: Report, records: dict[str, Record]) -> Path:
@@ -392,7 +409,16 @@ class Builder:
                 if "derivation" in extra:  # the derive step verifies only what the engine shows
                     raise BuildError(f"{report.id}: context() may not replace 'derivation'")
                 context.update(extra)
+                # The fonts follow the front matter; a body character Latin Modern lacks (a
+                # Greek letter in a docstring, say) is rare, and then the text is rendered
+                # again with the fallbacks it needs, its claims collected anew.
+                context["body_text"] = ""
                 text = env.get_template(report.template).render(context)
+            beyond = beyond_latin_modern(text)
+            if fallback_fonts([*self.config.texts, beyond]) != fallback_fonts(self.config.texts):
+                with recording(collect) as claims:
+                    context.update(report.context(results), body_text=beyond)
+                    text = env.get_template(report.template).render(context)
         except jinja2.TemplateSyntaxError as err:
             raise BuildError(f"{_rel(err.filename)}:{err.lineno}: {err.message}") from None
         except (jinja2.UndefinedError, ClaimError, BuildError) as err:
@@ -422,8 +448,11 @@ class Builder:
                        f"placeholders ({', '.join(placeholders)}); copy report.toml, fill it in, "
                        "and pass --config FILE")
         with step(report.id, "total"):
-            self.derive(report)
-            records = self.run(report)
+            # Their items are logged one by one (derive, run); these lines are the steps' own.
+            with step(report.id, "derived"):
+                self.derive(report)
+            with step(report.id, "ran"):
+                records = self.run(report)
             self.plot(report, records)
             with step(report.id, "render"):
                 tex = self.render(report, records)
@@ -468,6 +497,11 @@ def _draw(fn: Any, inputs: dict[str, Any], out: Path, what: str, one_thread: boo
         except Exception as err:
             raise _user_code_error(err, what) from None
     return time.perf_counter() - start
+
+
+def _draw_nth(calls: list[tuple], n: int) -> float:
+    """`_draw` of the n-th of `calls`, in a worker of `report.workers.forked_pool`."""
+    return _draw(*calls[n], one_thread=True)
 
 
 def _config_lines(config: dict, width: int = 95) -> list[str]:

@@ -177,6 +177,11 @@ class Report:
     figures: tuple[FigureSpec, ...] = ()
     context: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda results: {})
     template_dirs: tuple[Path, ...] = ()  # searched before templates/
+    # Seconds of a cold build of this report alone, roughly (2 cores): which report to start
+    # first when several build side by side and none has been built yet. A literal number,
+    # because the build reads it from the source (report.registry.estimated_seconds), without
+    # importing every report.
+    cold_seconds: float | None = None
 
     def experiment(self, name: str) -> Experiment:
         return next(e for e in self.experiments if e.name == name)

@@ -7,6 +7,9 @@ starts a watchdog thread that exits the worker as soon as its parent process is 
 Watching `os.getppid()` is used rather than Linux's PR_SET_PDEATHSIG, which fires when the
 *thread* that forked the worker exits, and loky may fork from a helper thread.
 
+Figures are drawn in `forked_pool`s instead: forked, their workers start with everything the
+report's process has loaded, and they watch their parent the same way.
+
 Reports built side by side share the cores through `CoreShare`: each sizes its joblib pools
 to its share, so that the build runs as many CPU-bound processes as it has cores.
 """
@@ -14,9 +17,10 @@ to its share, so that the build runs as many CPU-bound processes as it has cores
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -85,6 +89,42 @@ class CoreShare:
         if waiting <= 0 or not building or building[0] == self._ticket:
             return self.total
         return max(1, self.total // len(building))
+
+
+_TASK: tuple[Callable[[Any, int], Any], Any] | None = None  # set before forked_pool forks
+
+
+def _run_task(n: int) -> Any:
+    fn, data = _TASK
+    return fn(data, n)
+
+
+def _forked_worker(parent_pid: int) -> None:
+    # Ctrl-C reaches the whole process group: the build answers it (and ends this pool); a
+    # worker that raised KeyboardInterrupt too would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent_pid)
+
+
+@contextmanager
+def forked_pool(jobs: int, fn: Callable[[Any, int], Any], data: Any) -> Iterator[Iterator[Any]]:
+    """`fn(data, n)` for n = 0, 1, ... len(data) - 1 in `jobs` forked processes, the results in
+    order. The workers inherit this process's modules and `data` (nothing is pickled but n and
+    the results) and die with it; leaving the block ends them, finished or not."""
+    global _TASK
+    import multiprocessing
+
+    _TASK = (fn, data)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(
+            jobs, initializer=_forked_worker, initargs=(os.getpid(),))
+        try:
+            yield pool.imap(_run_task, range(len(data)))
+        finally:
+            pool.terminate()
+            pool.join()
+    finally:
+        _TASK = None
 
 
 SHARE: CoreShare | None = None  # set in a report worker by `report_worker`

@@ -81,6 +81,38 @@ def test_reports_start_longest_first_learning_unknown_lengths_from_the_project_b
         ["d", "c", "b", "a"]
 
 
+def test_reports_never_built_start_by_their_estimate_and_a_recorded_build_overrides_it(
+        tmp_path) -> None:
+    import json
+
+    import build
+    from report import uptodate
+
+    fresh, project = tmp_path / "fresh", tmp_path / "project"
+    estimates = {"a": 5.0, "b": 50.0, "c": 20.0}.get  # d has none
+    assert build.longest_first(["a", "b", "c", "d"], (fresh, project), False, estimates) == \
+        ["d", "b", "c", "a"]
+    stamp = uptodate.stamp_path(project, "a", False)
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text(json.dumps({"seconds": 30.0}))
+    assert build.longest_first(["a", "b", "c"], (fresh, project), False, estimates) == \
+        ["b", "a", "c"]
+
+
+def test_in_a_fresh_clone_mlp_numpy_the_longest_report_starts_first(tmp_path) -> None:
+    import build
+    from report import registry
+
+    ids = registry.report_ids()
+    assert all(registry.estimated_seconds(rid) is not None for rid in ids)
+    # Read from the source, it is the value the report itself carries.
+    assert registry.estimated_seconds("lab4-backprop") == \
+        registry.load("lab4-backprop").cold_seconds
+    order = build.longest_first(sorted(ids), (tmp_path / "a", tmp_path / "b"), False,
+                                registry.estimated_seconds)
+    assert order[0] == "mlp-numpy" and sorted(order) == sorted(ids)
+
+
 def test_boundary_grid_shows_one_view_with_tick_labels_on_outer_panels_only(
         tmp_path, monkeypatch) -> None:
     import numpy as np

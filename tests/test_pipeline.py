@@ -105,6 +105,33 @@ def test_cache_reruns_only_a_changed_configuration(tmp_path):
 
 
 @needs_tex
+@needs_tex
+def test_a_first_compile_drafts_one_pass_without_a_pdf_then_latexmk_runs_once(
+        tmp_path, monkeypatch):
+    import subprocess
+
+    from report import compile as compile_module
+
+    runs, real_run = [], subprocess.run
+
+    def recording(cmd, **kwargs):
+        proc = real_run(cmd, **kwargs)
+        if cmd[0] in ("lualatex", "latexmk"):
+            pdf = Path(kwargs["cwd"]) / "tiny.pdf"
+            runs.append((cmd[0], "--draftmode" in cmd, pdf.exists() and pdf.stat().st_size > 0,
+                         str(proc.stdout).count("Run number")))
+        return proc
+
+    monkeypatch.setattr(compile_module.subprocess, "run", recording)
+    builder = make_builder(tmp_path)
+    builder.build(make_report())
+    # The draft pass wrote the .aux but no PDF; latexmk then needed one pass, not two.
+    assert runs == [("lualatex", True, False, 0), ("latexmk", False, True, 1)]
+    runs.clear()
+    builder.build(make_report(x=2.5))  # the .aux is there: latexmk alone
+    assert [run[0] for run in runs] == ["latexmk"]
+
+
 def test_two_clean_builds_give_identical_pdfs(tmp_path):
     one = make_builder(tmp_path / "one").build(make_report())
     two = make_builder(tmp_path / "two").build(make_report())

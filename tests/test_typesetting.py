@@ -106,6 +106,22 @@ def test_missing_glyph_is_reported_as_a_warning(tmp_path, caplog):
 
 
 @needs_tex
+def test_body_characters_latin_modern_lacks_bring_their_fallback_and_claims_stay_single(
+        tmp_path):
+    plain = Builder(tmp_path / "plain", Config(("Ada",), "G", None))
+    assert "add_fallback" not in plain.render_text(make_report(), plain.run(make_report()))[0]
+    # The front matter is ASCII; the body has Greek, which Latin Modern lacks (not the arrow).
+    template = TEMPLATE.replace("The square is", "Weights α → β. The square is")
+    report = tiny_with(tmp_path, template)
+    builder = Builder(tmp_path / "build", Config(("Ada",), "G", None))
+    text, claims = builder.render_text(report, builder.run(report), collect=True)
+    assert "file:cmunrm.ttf" in text
+    assert len(claims) == 1  # rendered twice, its claim recorded once
+    builder.build(report)
+    assert "Weights α → β." in flat_text(tmp_path / "build" / "tiny.pdf")
+
+
+@needs_tex
 def test_long_name_wraps_on_the_title_page_without_overfull_boxes(six_scripts):
     pdf, warnings = six_scripts
     assert flat_text(pdf, 1).count("Maximiliana") == 2 * 10  # title block and signature row
@@ -196,7 +212,9 @@ def test_escape_sets_right_to_left_runs_apart_and_keeps_neutrals_outside():
 
 
 def test_fallback_fonts_load_only_the_scripts_that_occur():
-    assert fallback_fonts(["Ada", "Zoë"]) == list(ALL_FALLBACKS[:2])
+    # Latin Modern has every letter of these: no fallback font is loaded at all.
+    assert fallback_fonts(["Ada", "Zoë", "Łukasz Żółć", "§2 – …"]) == []
+    assert fallback_fonts(["Ζωή"]) == list(ALL_FALLBACKS[:2])  # Greek: the common two
     arabic = fallback_fonts(["محمد"])
     assert len(arabic) == 3 and "NotoNaskhArabic" in arabic[2] and "script=arab" in arabic[2]
     assert fallback_fonts(["王小明", "김민준", "やまだ"])[2:] == [

@@ -226,6 +226,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
 
 REPORT = Report(
     id="lab4-backprop",
+    cold_seconds=22,  # the cold build of 2026-12-01 on 2 cores
     title="Lab 4: Back-propagation",
     template="lab4-backprop.tex.j2",
     experiments=tuple(Experiment(name, fn, config, data=("five_points",)) for name, fn, config in (
