@@ -129,7 +129,11 @@ def _is_dynamic(tree: ast.AST, module_names: set[str]) -> bool:
             return True
         if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
             return True
-        if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_NAMES:
+        # importlib.import_module, builtins.exec, ...; but not an object's own attribute that
+        # happens to share a name (a Jinja environment's `env.globals`).
+        if (isinstance(node, ast.Attribute) and node.attr in DYNAMIC_NAMES
+                and not (node.attr == "globals" and not (isinstance(node.value, ast.Name)
+                                                        and node.value.id == "builtins"))):
             return True
         if isinstance(node, ast.ImportFrom) and any(a.name in DYNAMIC_NAMES for a in node.names):
             return True

@@ -221,6 +221,22 @@ def test_dynamic_import_keys_on_every_project_source_file():
     assert WHOLE_PROJECT in code_hash(_dynamic)[1]
 
 
+def test_an_attribute_named_like_a_dynamic_builtin_is_not_dynamic():
+    """`env.globals[...]` (Jinja's) reaches no code; `globals()` and `builtins.globals` do."""
+    import ast
+
+    from report.assignments import dl2024_a1
+    from report.cache import WHOLE_PROJECT, _is_dynamic, code_hash
+
+    assert not _is_dynamic(ast.parse("env.globals['f'] = f"), set())
+    assert _is_dynamic(ast.parse("g = globals()"), set())
+    assert _is_dynamic(ast.parse("import builtins\ng = builtins.globals()"), set())
+    assert _is_dynamic(ast.parse("import importlib\nm = importlib.import_module(name)"), set())
+    # report.latex (which sets env.globals) is in this experiment's closure.
+    _, modules = code_hash(dl2024_a1.run_student_training)
+    assert "report.latex" in modules and WHOLE_PROJECT not in modules
+
+
 def test_builder_leaves_the_environment_alone(tmp_path, monkeypatch):
     from report.config import Config
     from report.pipeline import Builder
