@@ -49,10 +49,10 @@ def build(args: list[str], build_dir: Path, config: Path) -> tuple[float, float,
     cpu = (after.children_user - before.children_user
            + after.children_system - before.children_system)
     per: dict[tuple[str, str], float] = defaultdict(float)
-    for report, name, seconds, cpu in LINE.findall(proc.stderr + proc.stdout):
+    for report, name, seconds, step_cpu in LINE.findall(proc.stderr + proc.stdout):
         per[report, name] += float(seconds)
-        if cpu:
-            per[report, "cpu " + SUMMARY.get(name, name)] += float(cpu)
+        if step_cpu:
+            per[report, "cpu " + SUMMARY.get(name, name)] += float(step_cpu)
     steps: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (report, name), seconds in per.items():
         # A step's own line gives its wall time; its items' (figures drawn in parallel) add
