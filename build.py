@@ -304,7 +304,8 @@ def _build_in_parallel(args: argparse.Namespace, config, ids: list[str],
     share = CoreShare(_jobs(args), len(ids), context)
     with ProcessPoolExecutor(max_workers=min(2, len(ids)), mp_context=context,
                              initializer=report_worker, initargs=(os.getpid(), share)) as pool:
-        futures = [pool.submit(build_one_in_worker, args, config, rid, digest) for rid in ids]
+        futures = [pool.submit(build_one_in_worker, args, config, rid, digest, place)
+                   for place, rid in enumerate(ids)]
         try:
             for future in futures:
                 yield future.result()
@@ -344,9 +345,10 @@ def _preload(ids: list[str]) -> None:
 
 
 def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
-                        digest: str | None) -> Path:
+                        digest: str | None, place: int | None = None) -> Path:
     """A worker's part of `_build_in_parallel`: one report, with one BLAS thread (processes,
-    not threads, fill the cores), an engine of its own and its share of the processes."""
+    not threads, fill the cores), an engine of its own and its share of the processes (`place`:
+    its position in the start order)."""
     from joblib.externals.loky import reusable_executor
     from threadpoolctl import threadpool_limits
 
@@ -355,7 +357,7 @@ def build_one_in_worker(args: argparse.Namespace, config, report_id: str,
 
     share = workers.SHARE
     try:
-        with (threadpool_limits(1, user_api="blas"), share.building(),
+        with (threadpool_limits(1, user_api="blas"), share.building(place),
               _builder(args, config, jobs=share.jobs) as builder):
             return _build_report(builder, args, load(report_id), digest)
     finally:

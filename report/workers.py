@@ -69,10 +69,16 @@ class CoreShare:
         self._ticket = -1  # this process's report's place in the start order
 
     @contextmanager
-    def building(self) -> Iterator[None]:
-        """Count this process's report as building (no longer waiting) while the block runs."""
+    def building(self, place: int | None = None) -> Iterator[None]:
+        """Count this process's report as building (no longer waiting) while the block runs.
+
+        `place` is the report's position in the start order (longest first). Two report
+        workers start at once, so the order in which they get here is a race: the longest
+        report must not lose its processes to the one whose worker happened to be quicker.
+        Without it, arrival order stands for the start order.
+        """
         with self._started.get_lock():
-            self._ticket = self._started.value
+            self._ticket = self._started.value if place is None else place
             self._started.value += 1
             self._building[self._ticket] = 1
         try:

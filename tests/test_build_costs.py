@@ -45,6 +45,11 @@ def test_reports_side_by_side_share_the_cores_the_first_started_keeps_them_all()
     assert b.jobs() == 2  # now b is the first building
     b_building.__exit__(None, None, None)
     assert CoreShare(5, 1, multiprocessing.get_context("fork")).jobs() == 5
+    # The second report's worker arrives first: the longest (place 0) still gets all the cores.
+    raced = CoreShare(2, 3, multiprocessing.get_context("fork"))
+    longest, quicker = copy.copy(raced), copy.copy(raced)
+    with quicker.building(1), longest.building(0):
+        assert (longest.jobs(), quicker.jobs()) == (2, 1)
 
 
 def test_image_strip_panels_carry_no_hidden_ticks_to_lay_out(tmp_path, monkeypatch) -> None:
