@@ -243,3 +243,21 @@ def test_escaped_printable_unicode_compiles_in_a_small_document(tmp_path, texts)
     run = subprocess.run(["lualatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
                          cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, f"{texts!r} did not compile:\n{run.stdout[-1500:]}"
+
+
+@needs_tex
+def test_more_than_seven_signing_authors_get_the_declaration_on_the_next_page(tmp_path):
+    """Eight authors and their signature lines do not fit under the title: the title page
+    keeps the names, the page after it has the declaration, and nothing spills over."""
+    names = tuple(f"Author Number{k} Longsurname-Doublebarrelled" for k in range(1, 9))
+    front = config(names=names, student_numbers=tuple(f"s{k}" for k in range(1, 9)))
+    builder = Builder(tmp_path / "build", front)
+    tex = builder.build(make_report(), tex_only=True)
+    warnings = compile_pdf(tex, tmp_path / "tiny.pdf", templates=[TEMPLATES / "base.tex.j2"],
+                           source_date_epoch=builder.source.epoch, root=ROOT)
+    first, second = flat_text(tmp_path / "tiny.pdf", 1), flat_text(tmp_path / "tiny.pdf", 2)
+    assert "Tiny report" in first and all(name in first for name in names)
+    assert "Certification" not in first and "Signature" not in first
+    assert second.startswith("Collaboration and certification")
+    assert "We shared no code." in second and second.count("Longsurname") == 2 * len(names)
+    assert not [w for w in warnings if "Overfull" in w]
