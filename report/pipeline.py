@@ -288,15 +288,15 @@ class Builder:
                 continue
             out = self.figure_path(report, figure)
             stamp = out.with_suffix(".key")
+            code, code_modules = code_hash(figure.fn)
             key = hashlib.sha256(
-                json.dumps([code_hash(figure.fn)[0], [records[n].key for n in figure.needs]])
-                .encode()
+                json.dumps([code, [records[n].key for n in figure.needs]]).encode()
             ).hexdigest()
             if only is None and out.exists() and stamp.exists() and stamp.read_text() == key:
                 continue
             # A figure drawn from code or results of code edited during this build is drawn
             # again next time: its stamp is not written (report.cache.edited_since_start).
-            modules = sorted({*code_hash(figure.fn)[1],
+            modules = sorted({*code_modules,
                               *(m for n in figure.needs for m in records[n].modules)})
             if edited_since_start(modules):
                 stamp = None
