@@ -109,3 +109,23 @@ def test_unit_symmetry_table_has_a_row_per_run_with_its_spread_norm_and_final_ac
     assert tex.count(r"\\") == 3  # the header and two rows
     assert "zero bias" in tex and r"\num{12.3}" in tex and r"\num{0.970}" in tex
     assert "test accuracy" in tex
+
+
+@pytest.mark.parametrize("module", ["dl2023_a1", "dl2024_a1"])
+def test_a_one_epoch_rerun_is_the_first_epoch_of_the_full_run(module):
+    """§1.7 (a) quotes the dead units of `early_dead` (the largest rate's runs stopped after one
+    epoch) as those of the sweep's runs after their first epoch: a run stopped early must be
+    the same run, epoch for epoch, as the longer one with the same settings."""
+    import importlib
+
+    report = importlib.import_module(f"report.assignments.{module}")
+    config = {"arch": "64-32-1", "lr": report.SWEEP["lrs"][-1], "mb": report.SWEEP["mbs"][0],
+              "seed": report.SEEDS[-1]}
+    one = report.train_digits(config | {"epochs": 1})
+    two = report.train_digits(config | {"epochs": 2})
+    # The per-epoch curves: one value per epoch (not the end-state lists, such as dead units).
+    curves = [k for k, v in one.items() if isinstance(v, list) and len(v) == 1
+              and len(two[k]) == 2]
+    assert len(curves) >= 4  # losses and accuracies of both phases
+    for key in curves:
+        assert one[key][0] == two[key][0], key
