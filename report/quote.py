@@ -7,8 +7,10 @@ or one per seed) and gives the verdict, how far outside our range it lies, and t
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,7 @@ from report.fragments import table
 from report.numbers import num, pm
 from report.sweep import over_seeds
 
-__all__ = ["Quote", "quote", "quote_table", "rerun", "summary", "verdict"]
+__all__ = ["Quote", "quote", "quote_table", "rerun", "student_copy", "summary", "verdict"]
 
 
 def verdict(agrees: bool) -> str:
@@ -118,3 +120,26 @@ def quote_table(header: Sequence[str], rows: Sequence[tuple[Sequence, Sequence[Q
     n_labels, n_quotes = len(rows[0][0]), len(rows[0][1])
     align = "l" * n_labels + "S" * (2 * n_quotes) + "l"
     return table(header, body, align), summary([q for _, quotes in rows for q in quotes])
+
+
+def _frozen(value: Any) -> Any:
+    """TOML arrays as tuples, all the way down, tables left as dicts."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _frozen(v) for k, v in value.items()}
+    return value
+
+
+def student_copy(report_module: str | Path) -> dict[str, Any]:
+    """What a report's student copy printed: the TOML file beside the report module, named
+    after it (`report/assignments/<module>.student.toml`), its arrays as tuples.
+
+    Tuples, because a printed value is fixed (a report cannot change it by accident), settings
+    made of them are hashable (`rerun` needs that), and a printed shape then compares equal to
+    the `tuple(x.shape)` a data summary gives. The experiment cache keys a run by its config and
+    code, not by the files its module read at import: a printed value an experiment uses must
+    reach it through its config. The render reads the file afresh on every build.
+    """
+    with Path(report_module).with_suffix(".student.toml").open("rb") as file:
+        return _frozen(tomllib.load(file))

@@ -80,8 +80,8 @@ def test_section_1_1_shows_the_runs_the_global_minimum_and_the_two_mistakes(buil
 @needs_tex
 def test_section_1_2_reproduces_the_printed_autograd_gradients(built):
     s = built["sections"]["1.2"].replace("−", "-")
-    for _, passes in a24.PRINTED_GRADS.values():
-        for pair in passes:
+    for printed in a24.PRINTED["grads"].values():
+        for pair in printed["passes"]:
             for value in pair:
                 assert _fix(value, 4) in s
     _, passes = built["r"]["autograd"]["exp_sin"]
@@ -93,9 +93,10 @@ def test_section_1_2_reproduces_the_printed_autograd_gradients(built):
 def test_the_student_copys_runs_are_quoted_with_a_verdict_each(built):
     flat = built["flat"]
     runs = a24.context_student(built["r"])["student_runs"]
-    assert runs["n"] == len(a24.STUDENT_RUNS) and runs["agree"] + runs["n_differ"] == runs["n"]
+    assert runs["n"] == len(a24.PRINTED["training"]["runs"])
+    assert runs["agree"] + runs["n_differ"] == runs["n"]
     assert flat.count("agrees") + flat.count("differs") >= runs["n"]
-    for *_, printed in a24.STUDENT_RUNS:
+    for *_, printed in a24.PRINTED["training"]["runs"]:
         assert _fix(printed[3], 3) in flat
 
 
@@ -131,7 +132,7 @@ def test_copy_accuracies_far_outside_our_range_get_a_differs_verdict(built):
         for run in runs:
             run["val_acc"][-1] = 0.5
     runs = a24.context_student(r)["student_runs"]
-    assert runs["agree"] == 0 and runs["n_differ"] == len(a24.STUDENT_RUNS)
+    assert runs["agree"] == 0 and runs["n_differ"] == len(a24.PRINTED["training"]["runs"])
     assert "agrees" not in str(a24.context_student(r)["student_runs_table"])
 
 
@@ -160,9 +161,10 @@ def test_untrained_networks_better_than_chance_fail_the_build(built):
 @needs_tex
 def test_section_1_3_shows_printed_values_and_the_perfect_prediction_cases(built):
     s, c = built["sections"]["1.3"], built["r"]["components"]
-    for value in a24.PRINTED_SIGMOID:
+    printed = a24.PRINTED["components"]
+    for value in printed["sigmoid"]:
         assert _fix(value, 4) in s
-    assert f"mean is {_fix(c['bce'], 4)} (printed: {_fix(a24.PRINTED_BCE, 4)})" in s  # (e)
+    assert f"mean is {_fix(c['bce'], 4)} (printed: {_fix(printed['bce'], 4)})" in s  # (e)
     assert s.count("perfect NaN") == 2  # (f): both perfect predictions, as written
     wrong = _fix(-math.log(np.finfo(float).eps), 2)
     assert s.count(f"completely wrong ∞ {wrong}") == 2  # (g): ours is finite
@@ -184,7 +186,7 @@ def test_section_1_6_reproduces_the_printed_data_and_answers_with_seed_statistic
     s, r = built["sections"]["1.6"], built["r"]
     stats = r["digits_stats"]
     assert repr(stats["x_min"]) in s and repr(stats["x_max"]) in s
-    assert repr(a24.PRINTED_DIGITS["x_min"]) in s
+    assert repr(a24.PRINTED["digits"]["x_min"]) in s
     assert "898 training and 899 validation" in s
     acc = np.array([run["val_acc"][-1] for run in r["variants"]["64-32-1"]])
     assert f"validation accuracy {acc.mean():.3f} ± {acc.std():.3f}, above 0.95" in s  # (d)
@@ -228,7 +230,8 @@ def test_autodiff_gradients_agree_with_central_differences_and_the_printed_value
     result = a24.run_autograd(a24.AUTOGRAD)
     assert result["rel_error"] < 1e-7
     _, passes = result["exp_sin"]
-    assert [tuple(round(g, 4) for g in p) for p in passes] == a24.PRINTED_GRADS["exp_sin"][1]
+    printed = a24.PRINTED["grads"]["exp_sin"]["passes"]
+    assert tuple(tuple(round(g, 4) for g in p) for p in passes) == printed
 
 
 def test_naive_bce_is_nan_for_perfect_and_inf_for_wrong_predictions():

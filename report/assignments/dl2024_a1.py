@@ -1,9 +1,10 @@
 """dl2024-a1: Deep Learning 2024, Assignment 1, answered with the NumPy model instead of PyTorch.
 
-Experiment configs and functions, what the student copy printed (quoted as data, checked by
-`report.quote`), and `context(results)`: the values the template quotes and the claims behind its
-sentences. §1.1 reruns dl2023's experiment functions with this report's configs; the rest runs
-on `model.assignments.dl2024` (network, make_layer, evaluate, backward, fit).
+Experiment configs and functions, and `context(results)`: the values the template quotes and
+the claims behind its sentences. §1.1 reruns dl2023's experiment functions with this report's
+configs; the rest runs on `model.assignments.dl2024` (network, make_layer, evaluate, backward,
+fit). What the student copy printed is data, `dl2024_a1.student.toml` beside this module (read
+by `report.quote.student_copy`), checked by `report.quote`.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ from report.fragments import (
 )
 from report.latex import NoEscape
 from report.numbers import num
-from report.quote import quote, quote_table, rerun, summary
+from report.quote import quote, quote_table, rerun, student_copy, summary
 from report.spec import Experiment, FigureSpec, Report, claim
 from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
+
+PRINTED = student_copy(__file__)
 
 # --- §1.1: gradient descent on f ------------------------------------------------------------------
 
@@ -77,10 +80,6 @@ def run_schedules(config: dict) -> dict[str, Any]:
 # --- §1.2: the autograd examples, by model.autodiff ----------------------------------------------
 
 AUTOGRAD = {"x": 5.0, "w": 2.0, "b": 1.0}
-# What the student copy printed for the examples of §1.2 (PyTorch, 4 decimals): y, then
-# (dy/dw, dy/db) per backward pass (the third after resetting the gradients).
-PRINTED_GRADS = {"linear": (11.0, [(5.0, 1.0)]),
-                 "exp_sin": (None, [(-6.6191, 1.5777), (-13.2382, 3.1554), (-6.6191, 1.5777)])}
 
 
 def run_autograd(config: dict) -> dict[str, Any]:
@@ -105,11 +104,9 @@ def run_autograd(config: dict) -> dict[str, Any]:
 
 # --- §1.3: components ----------------------------------------------------------------------------
 
-# The inputs the text printed for its seeded examples (4 decimals), and what it printed back.
-COMPONENTS = {"x": [4.8172, 3.7961, 4.9214, -0.3893, -4.1678], "y": [0, 1, 1, 1, 0],
-              "y_hat": [0.1784, 0.3674, 0.5676, 0.3376, 0.2119], "extremes": [0.0, -100.0, 100.0]}
-PRINTED_SIGMOID = [0.9920, 0.9780, 0.9928, 0.4039, 0.0152]
-PRINTED_BCE = 0.6176
+# The inputs the text printed for its seeded examples.
+COMPONENTS = {key: PRINTED["components"][key] for key in ("x", "y", "y_hat")} | {
+    "extremes": [0.0, -100.0, 100.0]}
 # (y, y_hat): the two perfect predictions and the two completely wrong ones.
 BCE_CASES = [(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)]
 
@@ -175,9 +172,6 @@ def run_he(config: dict) -> dict[str, Any]:
 # --- §1.6 and §1.7: training on the digits -------------------------------------------------------
 
 DIGITS = {"ddof": 1, "train_fraction": 0.5, "split_seed": 12345}
-# What the text printed about the normalised data.
-PRINTED_DIGITS = {"x_shape": (1797, 64), "y_shape": (1797,), "x_min": -0.8117526680606131,
-                  "x_max": 1.8474621222310277, "labels": (0.0, 1.0), "n_train": 898, "n_val": 899}
 SEEDS = [0, 1, 2]
 EPOCHS = 25
 UNTRAINED = {"arch": "64-32-1", "seeds": SEEDS}
@@ -286,45 +280,20 @@ def run_zero_init(config: dict) -> dict[str, Any]:
 
 # --- the student copy's printed values, and our reruns at its settings ---------------------------
 
-# What the copy printed after training (final epoch: train loss, train acc, val loss, val acc),
-# keyed by its question, network, epochs, learning rate (its sign flipped: the copy adds
-# rate times gradient) and minibatch size.
-STUDENT_RUNS = [
-    ("1.6 (d)", "64-32-1", 10, 0.3, 10, (0.035, 0.988, 0.096, 0.968)),
-    ("1.6 (d)", "64-32-1", 10, 0.3, 60, (0.193, 0.920, 0.181, 0.933)),
-    ("1.6 (d)", "64-32-1", 10, 0.2, 10, (0.030, 0.990, 0.107, 0.953)),
-    ("1.6 (d)", "64-32-1", 10, 0.2, 60, (0.105, 0.964, 0.151, 0.944)),
-    ("1.6 (d)", "64-32-1", 60, 0.3, 10, (0.000, 1.000, 0.103, 0.978)),
-    ("1.6 (d)", "64-32-1", 60, 0.3, 60, (0.005, 1.000, 0.086, 0.972)),
-    ("1.6 (d)", "64-32-1", 60, 0.2, 10, (0.001, 1.000, 0.096, 0.978)),
-    ("1.6 (d)", "64-32-1", 60, 0.2, 60, (0.015, 0.998, 0.093, 0.971)),
-    ("1.6 (g)", "64-32-1", 90, 0.3, 70, (0.005, 0.999, 0.074, 0.982)),
-    ("1.6 (f)", "64-1", 90, 0.3, 70, (0.260, 0.911, 0.353, 0.877)),
-    ("1.6 (g)", "64-1", 90, 0.3, 70, (0.259, 0.899, 0.344, 0.883)),
-    ("1.6 (h)", "64-32-1 linear", 90, 0.2, 70, (0.239, 0.912, 0.305, 0.885)),
-    ("1.6 (i)", "64-32-1 linear", 90, 0.2, 70, (0.228, 0.912, 0.297, 0.888)),
-    ("1.6 (j)", "64-32-16-8-1", 100, 0.1, 70, (0.001, 1.000, 0.098, 0.978)),
-]
+# Each (network, epochs, learning rate, minibatch size) the copy printed a run of.
 STUDENT = {"seeds": SEEDS, "inits": [INITS[2], INITS[0]],
-           "runs": sorted({run[1:5] for run in STUDENT_RUNS})}
-# The copy's untrained 64-32-1 network (§1.6 (b)): validation (loss, accuracy).
-PRINTED_UNTRAINED = (1.1735130540500252, 0.5895439386367798)
+           "runs": sorted({run[1:5] for run in PRINTED["training"]["runs"]})}
 # Our validation accuracy agrees with a printed one within our seeds' range widened by this:
 # the rounding of its three decimals, and more.
 STUDENT_TOL = 0.005
-# §1.1: the copy's grid of (d) (np.arange's step sizes, 0.30000000000000004 included) and the
-# final f it printed; its decay search of (h) over the same aranges, and what it printed.
+# §1.1: the copy's grid of (d) (np.arange's step sizes, 0.30000000000000004 included); its
+# decay search of (h) over the same aranges, and the settings it printed that search stopped at.
 STUDENT_GD = START | {"step_sizes": [float(v) for v in np.arange(0.1, 0.5, 0.1)],
                       "steps": [10, 30],
                       "search": {"step_sizes": [float(v) for v in np.arange(0.1, 1, 0.1)],
                                  "steps": list(range(10, 100, 10)),
-                                 "decays": [float(v) for v in np.arange(0.1, 1, 0.1)]}}
-# Rows: its step sizes; columns: 10 and 30 steps.
-PRINTED_GD_GRID = [[1.2967615849902097, 1.242865937264679],
-                   [-1.819240328427473, -1.8370219660528102],
-                   [1.2427467219182857, 1.242733394931912],
-                   [0.16613445522356196, 0.032745026436709956]]
-PRINTED_SEARCH = (0.2, 10, 0.9)
+                                 "decays": [float(v) for v in np.arange(0.1, 1, 0.1)],
+                                 "printed": PRINTED["gd"]["search"]}}
 
 
 def run_student_training(config: dict) -> dict[str, Any]:
@@ -352,7 +321,7 @@ def run_student_gd(config: dict) -> dict[str, Any]:
     first = {name: next(((*p, f) for p in points if (f := end(*p)) < -2), None)
              for name, end in ends.items()}
     return {"grid": optim2d.run_gd_grid(config)["final_f"], "first": first,
-            "theirs": {name: end(*PRINTED_SEARCH) for name, end in ends.items()}}
+            "theirs": {name: end(*s["printed"]) for name, end in ends.items()}}
 
 
 # --- what the template quotes, and the claims behind its sentences -------------------------------
@@ -376,7 +345,8 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
 def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.2: the autodiff gradients against what the student copy printed from PyTorch."""
     a = r["autograd"]
-    claim(a["linear"][0] == PRINTED_GRADS["linear"][0], "§1.2 linear: y is the printed value")
+    grads = PRINTED["grads"]
+    claim(a["linear"][0] == grads["linear"]["y"], "§1.2 linear: y is the printed value")
     # Printed to 4 decimals: ours agrees when it rounds to the printed value.
     table_, quotes = quote_table(
         ["function", "pass", "theirs dy/dw", "theirs dy/db", "ours dy/dw", "ours dy/db",
@@ -384,7 +354,7 @@ def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
         [([label, ("first", "second", "after reset")[k]],
           [quote(p, o, 5e-5) for p, o in zip(printed, ours, strict=True)])
          for key, label in (("linear", "x w + b"), ("exp_sin", "exp(sin(x w) + b)"))
-         for k, (ours, printed) in enumerate(zip(a[key][1], PRINTED_GRADS[key][1], strict=True))])
+         for k, (ours, printed) in enumerate(zip(a[key][1], grads[key]["passes"], strict=True))])
     claim(quotes["n_differ"] == 0, "§1.2 in every pass our gradients round to the printed ones")
     claim(a["rel_error"] < SMOOTH_BAND, "§1.2 autodiff agrees with central differences")
     return {"autograd_table": table_}
@@ -392,14 +362,14 @@ def context_autograd(r: dict[str, Any]) -> dict[str, Any]:
 
 def context_components(r: dict[str, Any]) -> dict[str, Any]:
     """§1.3: the printed examples reproduced, and the BCE's perfect-prediction cases."""
-    c = r["components"]
+    c, printed = r["components"], PRINTED["components"]
     naive, clipped = c["naive"], c["clipped"]
     # Both the printed inputs and outputs are rounded to 4 decimals: allow half a unit of the
     # last digit for the output, and the input's half unit times the slope.
     activation_table, quotes = quote_table(
         ["x (printed)", "relu(x), ours", "sigmoid(x), printed", "sigmoid(x), ours", "verdict"],
         [([num(x, 4), num(h, 4, trim=True)], [quote(p, s, 5e-5 * (1 + sigmoid_grad(x)))])
-         for x, h, p, s in zip(c["x"], c["relu"], PRINTED_SIGMOID, c["sigmoid"], strict=True)],
+         for x, h, p, s in zip(c["x"], c["relu"], printed["sigmoid"], c["sigmoid"], strict=True)],
         (4, 4))
     claim(quotes["n_differ"] == 0,
           "(a) our sigmoid of the printed inputs agrees with the printed outputs within rounding")
@@ -418,7 +388,7 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
                            [[num(y, 0), num(p, 0), "perfect" if y == p else "completely wrong",
                              show(n), show(cl)]
                             for (y, p), n, cl in zip(c["cases"], naive, clipped, strict=True)]),
-        "printed_bce": PRINTED_BCE, "exp_minus_100": math.exp(-100),
+        "printed_bce": printed["bce"], "exp_minus_100": math.exp(-100),
     }
 
 
@@ -461,7 +431,7 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     fast = lrs.index(0.3)
     d0, d1, _ = ARCHS["64-32-1"][-1]
     return {
-        "printed": PRINTED_DIGITS, "log2": math.log(2),
+        "printed": PRINTED["digits"], "log2": math.log(2),
         "majority": max(u["val_positive"], 1 - u["val_positive"]),
         "untrained": {"out_var": 2 / d1, "out_in": d0}, "sweep": summary_,
         "slow_lrs": [lrs[k] for k in slow],
@@ -525,23 +495,23 @@ def context_student(r: dict[str, Any]) -> dict[str, Any]:
     runs = [(question, arch, f"{epochs}, {lr:g}, {mb}", printed, *(
         quote(printed[3], finals(st[f"{arch}|{epochs}|{lr}|{mb}|{init}"], "val_acc"), STUDENT_TOL)
         for init in (INITS[2], INITS[0])))
-        for question, arch, epochs, lr, mb, printed in STUDENT_RUNS]
+        for question, arch, epochs, lr, mb, printed in PRINTED["training"]["runs"]]
     deep = mean_curve(st[f"64-32-16-8-1|100|0.1|70|{INITS[2]}"], "val_acc")
     theirs, he = (r["student_training"]["untrained"][init] for init in (INITS[2], INITS[0]))
-    printed_loss = PRINTED_UNTRAINED[0]
-    claim(abs(printed_loss - np.mean(theirs["loss"])) < abs(printed_loss - np.mean(he["loss"]))
+    printed = PRINTED["training"]["untrained"]
+    claim(abs(printed[0] - np.mean(theirs["loss"])) < abs(printed[0] - np.mean(he["loss"]))
           and max(theirs["loss"]) < min(he["loss"]),
           "1.6 (b) the copy's untrained loss is near ours with its initialisation, far below He's")
     return {
-        "student_gd": gd | {"printed": PRINTED_SEARCH,
-                            "gap": np.max(np.abs(gd["grid"] - PRINTED_GD_GRID))},
+        "student_gd": gd | {"printed": PRINTED["gd"]["search"],
+                            "gap": np.max(np.abs(gd["grid"] - np.array(PRINTED["gd"]["grid"])))},
         "student_runs_table": table(
             ["", "network", "epochs, rate, batch", "train", "val", "ours: their init", "ours: He",
              "verdict"], [[q, a, s, num(p[1], 3), num(p[3], 3), ours.range_cell(3), he.pm_cell(3),
                            ours.verdict] for q, a, s, p, ours, he in runs], "lllSSlll"),
         "student_runs": summary([run[4] for run in runs]),
         "student_deep": {"settled": settled_epoch(deep), "at20": deep[19], "end": deep[-1]},
-        "student_untrained": {"printed": PRINTED_UNTRAINED, "theirs": theirs, "he": he},
+        "student_untrained": {"printed": printed, "theirs": theirs, "he": he},
     }
 
 
