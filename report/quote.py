@@ -139,7 +139,9 @@ def student_copy(report_module: str | Path) -> dict[str, Any]:
     made of them are hashable (`rerun` needs that), and a printed shape then compares equal to
     the `tuple(x.shape)` a data summary gives. The experiment cache keys a run by its config and
     code, not by the files its module read at import: a printed value an experiment uses must
-    reach it through its config. The render reads the file afresh on every build.
+    reach it through its config. The render needs nothing more: it is never cached, every build
+    process imports the report module (and so reads the file) anew, and the up-to-date check
+    digests every file of the tree, this one included.
     """
     with Path(report_module).with_suffix(".student.toml").open("rb") as file:
         return _frozen(tomllib.load(file))

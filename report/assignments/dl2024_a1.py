@@ -411,9 +411,8 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "he_rows": table(["layer d0 x d1", "mean", "variance", "2/d1", "2/d0", "std",
                           "sqrt(2/d1)"],
-                         [[f"{w['d0']} x {w['d1']}", *(num(v, 4) for v in (w["mean"], w["var"],
-                                                                          2 / w["d1"])),
-                           num(2 / w["d0"], 2, sci=True), num(w["std"], 4),
+                         [[f"{w['d0']} x {w['d1']}", num(w["mean"], 4), num(w["var"], 4),
+                           num(2 / w["d1"], 4), num(2 / w["d0"], 2, sci=True), num(w["std"], 4),
                            num(math.sqrt(2 / w["d1"]), 4)] for w in rows]),
         "he_text": {"mean": by_shape[(100000, 1)]["mean"], "std": by_shape[(100000, 2)]["std"]},
         "he_wrong": {"std": by_shape[(64, 32)]["std"], "wrong": 2 / 32},
