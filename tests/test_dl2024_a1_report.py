@@ -174,8 +174,11 @@ def test_section_1_3_shows_printed_values_and_the_perfect_prediction_cases(built
 def test_sections_1_4_and_1_5_show_the_model_outputs_and_he_scale(built):
     sections, r = built["sections"], built["r"]
     assert f"= {_fix(r['forward']['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
+    printed = a24.PRINTED["layers"]
+    assert f"printed ŷ = {_fix(printed['model1'], 4)} for its sample" in sections["1.4"]
     s = sections["1.5"]
     assert all(_fix(v, 4) in s for v in r["forward"]["network"]["y"])
+    assert all(_fix(v, 4) in s for v in printed["network"])
     rows = {(row["d0"], row["d1"]): row for row in r["he"]["rows"]}
     assert f"standard deviation {_fix(rows[(100000, 2)]['std'], 4)}" in s
     assert "0.0625" in s and _fix(rows[(64, 32)]["std"], 4) in s

@@ -416,6 +416,7 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
                            num(math.sqrt(2 / w["d1"]), 4)] for w in rows]),
         "he_text": {"mean": by_shape[(100000, 1)]["mean"], "std": by_shape[(100000, 2)]["std"]},
         "he_wrong": {"std": by_shape[(64, 32)]["std"], "wrong": 2 / 32},
+        "printed_layers": PRINTED["layers"],
     }
 
 
