@@ -175,7 +175,7 @@ def test_sections_1_4_and_1_5_show_the_model_outputs_and_he_scale(built):
     sections, r = built["sections"], built["r"]
     assert f"= {_fix(r['forward']['model1']['y_hat'], 4)}, equal to" in sections["1.4"]
     printed = a24.PRINTED["layers"]
-    assert f"printed ŷ = {_fix(printed['model1'], 4)} for its sample" in sections["1.4"]
+    assert f"= {_fix(printed['model1'], 4)} for its sample" in sections["1.4"]
     s = sections["1.5"]
     assert all(_fix(v, 4) in s for v in r["forward"]["network"]["y"])
     assert all(_fix(v, 4) in s for v in printed["network"])
