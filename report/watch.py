@@ -33,6 +33,9 @@ def dependencies(reports: list[Report], config: Path) -> set[Path]:
         closure.pop(WHOLE_PROJECT)
         closure.update({str(path): path for path in project_files()})
     files = {path.resolve() for path in closure.values()}
+    # A report module's student copy (`report.quote.student_copy`) is read at import.
+    files.update(student for path in list(files)
+                 if (student := path.with_suffix(".student.toml")).is_file())
     for report in reports:
         for folder in (*report.template_dirs, TEMPLATES):
             files.update(p.resolve() for p in Path(folder).rglob("*.j2"))

@@ -106,3 +106,13 @@ def test_watch_depends_on_files_only_even_when_a_module_imports_dynamically(monk
     files = watch.dependencies([], ROOT / "report.toml")
     assert ROOT.resolve() not in files and all(not f.is_dir() for f in files)
     assert (ROOT / "model/net.py").resolve() in files  # every source file stands for the project
+
+
+def test_watch_depends_on_a_report_modules_student_copy():
+    from report import registry
+    from report.cache import ROOT
+    from report.watch import dependencies
+
+    files = dependencies([registry.load("dl2024-a1")], ROOT / "report.toml")
+    assert (ROOT / "report/assignments/dl2024_a1.student.toml").resolve() in files
+    assert not any(f.name.endswith(".student.toml") and "hw2" in f.name for f in files)
