@@ -229,12 +229,37 @@ def accuracy_heatmap(sweep: dict, key: str, label: str, out: Path) -> None:
     save(fig, out)
 
 
+def lay_out(fig) -> None:
+    """Place the figure's axes with its layout engine now, as `savefig` would, and fix them.
+
+    With a layout engine, `savefig` draws the whole figure once with output disabled, only so
+    that the engine runs inside that draw, then draws it again for real: every tick, label and
+    contour path is prepared twice. Running the engine alone, at the 72 dpi the PDF writer
+    lays out at (so text extents round as they do there), places every axes where that draw
+    would, and `savefig` then draws once: the PDF is byte for byte the same.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None or not fig.axes:
+        return
+    dpi = fig.dpi
+    fig.dpi = 72
+    try:
+        engine.execute(fig)
+    finally:
+        fig.dpi = dpi
+    # No engine at all: "none" would leave a placeholder, for which savefig still draws twice.
+    with matplotlib.rc_context({"figure.autolayout": False,
+                                "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
+
+
 def save(fig, path: Path) -> None:
     """Write the figure as PDF without creation dates, then rename it into place."""
     import matplotlib.pyplot as plt
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
+    lay_out(fig)
     fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)
     os.replace(tmp, path)
