@@ -1,4 +1,5 @@
-"""The one figure style of every report, and byte-stable saving as vector PDF.
+"""The one figure style of every report, and byte-stable saving as vector PDF (filled contours
+as an image under vector lines and text).
 
 Figures are drawn at the width they are shown (a fraction of the body's `\\textwidth`, read once
 from the base template's page geometry), in Computer Modern like the body text, 8-10 pt, with a
@@ -232,6 +233,11 @@ def accuracy_heatmap(sweep: dict, key: str, label: str, out: Path) -> None:
     save(fig, out)
 
 
+RASTER_DPI = 300
+"""Resolution of the layers drawn as images (`rasterized=True`: filled contours): print sharp at
+the size they are shown; lines, text and axes over them stay vector."""
+
+
 def lay_out(fig) -> None:
     """Place the figure's axes with its layout engine now, as `savefig` would, and fix them.
 
@@ -263,7 +269,11 @@ def save(fig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     lay_out(fig)
-    fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})
+    # Only for a figure with an image layer: the dpi also sets the resolution images (imshow)
+    # are resampled to, and those figures keep theirs.
+    rasterized = any(a.get_rasterized() for ax in fig.axes for a in ax.get_children())
+    fig.savefig(tmp, format="pdf", dpi=RASTER_DPI if rasterized else "figure",
+                metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)
     os.replace(tmp, path)
 
@@ -340,7 +350,9 @@ def draw_surface(ax, fn, minima: Sequence[dict], view: View, *, top: float | Non
     xx, yy = np.meshgrid(np.linspace(x0, x1, 281), np.linspace(y0, y1, 221))
     zz = fn(xx, yy)
     levels = np.linspace(zz.min(), zz.max() if top is None else top, n_levels)
-    filled = ax.contourf(xx, yy, zz, levels, cmap="viridis", extend="max")
+    # The fills as an image: some 300 polygons of thousands of vertices each were most of the
+    # figure's PDF (and of what LaTeX reads); the contour lines over them stay vector.
+    filled = ax.contourf(xx, yy, zz, levels, cmap="viridis", extend="max", rasterized=True)
     ax.contour(xx, yy, zz, levels, colors="black", linewidths=0.2, alpha=0.4)
     if colorbar:
         from matplotlib.ticker import MaxNLocator
@@ -488,7 +500,7 @@ def decision_boundary(ax, axis: np.ndarray, out: np.ndarray, x: np.ndarray, labe
     axis[row]), as `model.data.square_grid` lays it out) as filled contours, its 0.5 level as a
     black line, and the points. Returns the contour set, for a colour bar."""
     filled = ax.contourf(axis, axis, out, np.linspace(0, 1, 11), cmap=BOUNDARY_CMAP, vmin=0,
-                         vmax=1)
+                         vmax=1, rasterized=True)
     if out.min() < 0.5 < out.max():  # a constant output has no boundary to draw
         ax.contour(axis, axis, out, [0.5], colors="black", linewidths=1.0)
     class_points(ax, x, labels, size)
