@@ -197,10 +197,7 @@ def image_strip(images: Sequence[np.ndarray], titles: Sequence[str], out: Path, 
     """Grey images in a row (or rows of `ncols`), each titled, as one figure file."""
     ncols = ncols or len(images)
     nrows = -(-len(images) // ncols)
-    # Axes made with the grid on create their ticks at once (to style their grid lines): for
-    # 40 panels that never show an axis, half the strip's time.
-    with matplotlib.rc_context({"axes.grid": False}):
-        fig, axes = new_figure(ncols, nrows, height=height, squeeze=False)
+    fig, axes = new_figure(ncols, nrows, height=height, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
         # Hidden ticks are still laid out, for every panel, whenever a title is placed; with
