@@ -75,7 +75,7 @@ def test_filled_contours_are_one_image_at_print_resolution_and_their_lines_stay_
     assert strokes[9] - strokes[3] == 6
 
 
-def test_decision_boundary_fills_are_an_image_and_an_image_strip_keeps_its_resolution(
+def test_a_decision_boundary_is_an_image_a_grid_of_them_paths_and_strips_keep_their_resolution(
         tmp_path) -> None:
     axis = np.linspace(-1, 1, 21)
     out = 1 / (1 + np.exp(-4 * np.add.outer(axis, axis)))
@@ -83,6 +83,10 @@ def test_decision_boundary_fills_are_an_image_and_an_image_strip_keeps_its_resol
     common.boundary_figure(axis, out, points, labels, "t", tmp_path / "boundary.pdf")
     (image,) = _images(tmp_path / "boundary.pdf")
     assert int(image["x-ppi"]) == common.RASTER_DPI
+    # A grid of them keeps its fills as paths (cheaper there than a dozen images).
+    common.boundary_grid([[(axis, out)] * 2] * 2, points, labels, ["a", "b"], ["s0", "s1"],
+                         tmp_path / "grid.pdf")
+    assert _images(tmp_path / "grid.pdf") == []
     # A figure with no image layer of its own is written at the figure's dpi, so imshow's
     # images are resampled as they always were.
     common.image_strip([np.eye(8)] * 2, ["a", "b"], tmp_path / "strip.pdf")
