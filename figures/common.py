@@ -266,8 +266,9 @@ def save(fig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     lay_out(fig)
-    # Only for a figure with an image layer: the dpi also sets the resolution images (imshow)
-    # are resampled to, and those figures keep theirs.
+    # Only for a figure with an image layer (ours, or the one a colour bar of many colours
+    # makes): the dpi is also what imshow's images are resampled to, and a figure without
+    # such a layer (the digit strips) keeps its 100 dpi images unchanged.
     rasterized = any(a.get_rasterized() for ax in fig.axes for a in ax.get_children())
     fig.savefig(tmp, format="pdf", dpi=RASTER_DPI if rasterized else "figure",
                 metadata={"CreationDate": None, "ModDate": None})
