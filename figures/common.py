@@ -1,4 +1,5 @@
-"""The one figure style of every report, and byte-stable saving as vector PDF.
+"""The one figure style of every report, and byte-stable saving as vector PDF (filled contours
+as an image under vector lines and text).
 
 Figures are drawn at the width they are shown (a fraction of the body's `\\textwidth`, read once
 from the base template's page geometry), in Computer Modern like the body text, 8-10 pt, with a
@@ -229,13 +230,48 @@ def accuracy_heatmap(sweep: dict, key: str, label: str, out: Path) -> None:
     save(fig, out)
 
 
+RASTER_DPI = 300
+"""Resolution of the layers drawn as images (`rasterized=True`: filled contours): print sharp at
+the size they are shown; lines, text and axes over them stay vector."""
+
+
+def lay_out(fig) -> None:
+    """Place the figure's axes with its layout engine now, as `savefig` would, and fix them.
+
+    With a layout engine, `savefig` draws the whole figure once with output disabled, only so
+    that the engine runs inside that draw, then draws it again for real: every tick, label and
+    contour path is prepared twice. Running the engine alone, at the 72 dpi the PDF writer
+    lays out at (so text extents round as they do there), places every axes where that draw
+    would, and `savefig` then draws once: the PDF is byte for byte the same.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None or not fig.axes:
+        return
+    dpi = fig.dpi
+    fig.dpi = 72
+    try:
+        engine.execute(fig)
+    finally:
+        fig.dpi = dpi
+    # No engine at all: "none" would leave a placeholder, for which savefig still draws twice.
+    with matplotlib.rc_context({"figure.autolayout": False,
+                                "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
+
+
 def save(fig, path: Path) -> None:
     """Write the figure as PDF without creation dates, then rename it into place."""
     import matplotlib.pyplot as plt
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None})
+    lay_out(fig)
+    # Only for a figure with an image layer (ours, or the one a colour bar of many colours
+    # makes): the dpi is also what imshow's images are resampled to, and a figure without
+    # such a layer (the digit strips) keeps its 100 dpi images unchanged.
+    rasterized = any(a.get_rasterized() for ax in fig.axes for a in ax.get_children())
+    fig.savefig(tmp, format="pdf", dpi=RASTER_DPI if rasterized else "figure",
+                metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)
     os.replace(tmp, path)
 
@@ -312,7 +348,9 @@ def draw_surface(ax, fn, minima: Sequence[dict], view: View, *, top: float | Non
     xx, yy = np.meshgrid(np.linspace(x0, x1, 281), np.linspace(y0, y1, 221))
     zz = fn(xx, yy)
     levels = np.linspace(zz.min(), zz.max() if top is None else top, n_levels)
-    filled = ax.contourf(xx, yy, zz, levels, cmap="viridis", extend="max")
+    # The fills as an image: some 300 polygons of thousands of vertices each were most of the
+    # figure's PDF (and of what LaTeX reads); the contour lines over them stay vector.
+    filled = ax.contourf(xx, yy, zz, levels, cmap="viridis", extend="max", rasterized=True)
     ax.contour(xx, yy, zz, levels, colors="black", linewidths=0.2, alpha=0.4)
     if colorbar:
         from matplotlib.ticker import MaxNLocator
@@ -455,12 +493,13 @@ def class_points(ax, x: np.ndarray, labels: np.ndarray, size: float = 40, **kwar
 
 
 def decision_boundary(ax, axis: np.ndarray, out: np.ndarray, x: np.ndarray, labels: np.ndarray,
-                      size: float = 40):
+                      size: float = 40, rasterized: bool = True):
     """A classifier's output in [0, 1] over a square grid (out[row, col] at (axis[col],
-    axis[row]), as `model.data.square_grid` lays it out) as filled contours, its 0.5 level as a
-    black line, and the points. Returns the contour set, for a colour bar."""
+    axis[row]), as `model.data.square_grid` lays it out) as filled contours (an image with
+    `rasterized`, else paths), its 0.5 level as a black line, and the points. Returns the
+    contour set, for a colour bar."""
     filled = ax.contourf(axis, axis, out, np.linspace(0, 1, 11), cmap=BOUNDARY_CMAP, vmin=0,
-                         vmax=1)
+                         vmax=1, rasterized=rasterized)
     if out.min() < 0.5 < out.max():  # a constant output has no boundary to draw
         ax.contour(axis, axis, out, [0.5], colors="black", linewidths=1.0)
     class_points(ax, x, labels, size)
@@ -492,7 +531,9 @@ def boundary_grid(panels: Sequence[Sequence[tuple[np.ndarray, np.ndarray]]], x: 
     fig, axes = new_figure(ncols, nrows, height=(nrows * 4.5 / ncols + 0.6) / nrows,
                            squeeze=False)
     for (r, c), ax in np.ndenumerate(axes):
-        filled = decision_boundary(ax, *panels[r][c], x, labels, size=22)
+        # Paths, not an image: each panel's image is drawn on a canvas of the whole figure
+        # at 300 dpi, which for a dozen panels cost a quarter more CPU than writing the paths.
+        filled = decision_boundary(ax, *panels[r][c], x, labels, size=22, rasterized=False)
         ax.tick_params(labelsize=7)
         ax.locator_params(nbins=3)  # small panels: three ticks per axis stay readable
         if r == 0:
