@@ -328,7 +328,7 @@ def _preload(ids: list[str]) -> None:
     import matplotlib.pyplot  # noqa: F401  (drawing in the report's own process)
 
     import derivations
-    import figures.common  # noqa: F401
+    import figures.common
     import report.pipeline  # noqa: F401
     from report.registry import ReportModuleError, load
 
@@ -337,6 +337,7 @@ def _preload(ids: list[str]) -> None:
             load(rid)
         except ReportModuleError:
             pass
+    figures.common.warm_up()  # fonts, mathtext and the PDF writer, for every forked worker
     # After the reports, which may register derivations of their own (that empties the cache).
     try:
         derivations.names()  # builds every derivation once (each derive step looks them up)

@@ -91,3 +91,21 @@ def test_a_decision_boundary_is_an_image_a_grid_of_them_paths_and_strips_keep_th
     # images are resampled as they always were.
     common.image_strip([np.eye(8)] * 2, ["a", "b"], tmp_path / "strip.pdf")
     assert [int(i["x-ppi"]) for i in _images(tmp_path / "strip.pdf")] == [100, 100]
+
+
+def test_a_figure_drawn_after_the_warm_up_has_the_bytes_of_one_drawn_in_a_fresh_process(
+        tmp_path) -> None:
+    """The build warms matplotlib up once before it forks its workers; what they then draw must
+    be what a fresh process draws."""
+    import subprocess
+    import sys
+
+    from report.cache import ROOT
+
+    script = ("import sys; from pathlib import Path; import figures.common as c\n"
+              "if sys.argv[1] == 'warm': c.warm_up()\n"
+              "import tests.test_figures as t; c.save(t._panel_figure(), Path(sys.argv[2]))\n")
+    for mode in ("cold", "warm"):
+        subprocess.run([sys.executable, "-c", script, mode, str(tmp_path / f"{mode}.pdf")],
+                       cwd=ROOT, check=True)
+    assert (tmp_path / "warm.pdf").read_bytes() == (tmp_path / "cold.pdf").read_bytes()
