@@ -13,6 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from report.latex import engine_for
+
 # Keep in step with tools/setup.sh, which installs them.
 TEX_PACKAGES = (
     "latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
@@ -122,15 +124,29 @@ def locate_in_templates(generated_line: str, templates: list[Path]) -> tuple[Pat
 
 
 def latexmk_available() -> bool:
-    """Whether latexmk and the LuaLaTeX engine are on PATH."""
+    """Whether latexmk and the LuaLaTeX engine, which can typeset every document, are on PATH."""
     return shutil.which("latexmk") is not None and shutil.which("lualatex") is not None
 
 
+def choose_engine(text: str) -> str:
+    """The engine for a document: pdfLaTeX when it typesets every character of `text` natively
+    (report.latex.engine_for) and is installed, else LuaLaTeX."""
+    if shutil.which("pdflatex") is None:
+        return "lualatex"
+    return engine_for(text)
+
+
+# latexmk's option for each engine's rule.
+_LATEXMK_RULE = {"pdflatex": "-pdf", "lualatex": "-lualatex"}
+
+
 def compile_pdf(
-    tex: Path, pdf: Path, *, templates: list[Path], source_date_epoch: int, root: Path
+    tex: Path, pdf: Path, *, templates: list[Path], source_date_epoch: int, root: Path,
+    engine: str | None = None,
 ) -> list[str]:
     """Compile `tex` into `pdf`, replacing `pdf` only when the compile succeeded.
 
+    `engine` ("pdflatex" or "lualatex") is chosen from the text of `tex` unless given.
     Returns the layout warnings (undefined references, badly overfull lines) of the final run.
     """
     if not latexmk_available():
@@ -138,7 +154,14 @@ def compile_pdf(
             f"no TeX engine (latexmk/lualatex) on PATH; the LaTeX source is at "
             f"{display(tex, root)}. Install TeX Live with: {INSTALL_HINT}"
         )
+    engine = engine or choose_engine(tex.read_text())
     _discard_interrupted_run(tex)
+    # latexmk keeps one record per engine and trusts the .aux it finds: after a change of
+    # engine, the job starts cold (both passes) so that nothing of the other engine's run stays.
+    last = tex.with_name(".engine")
+    if last.exists() and last.read_text() != engine:
+        _discard_job_files(tex)
+    last.write_text(engine)
     tmp = pdf.with_name(f".{pdf.name}.tmp")
     tmp.unlink(missing_ok=True)  # left by a build killed while it copied the PDF
     marker = tex.with_name(".compiling")
@@ -153,9 +176,9 @@ def compile_pdf(
         # from the .aux). The first writes no PDF (--draftmode: no figures or fonts embedded,
         # ~0.4 s of 2.5), and latexmk's own pass then finds the .aux in place and is the last.
         # A failing draft pass is not reported here: latexmk's pass fails the same way.
-        subprocess.run(["lualatex", "--draftmode", *flags, tex.name], cwd=tex.parent, env=env,
+        subprocess.run([engine, "--draftmode", *flags, tex.name], cwd=tex.parent, env=env,
                        capture_output=True)
-    cmd = ["latexmk", "-lualatex", *flags, "-silent", tex.name]
+    cmd = ["latexmk", _LATEXMK_RULE[engine], *flags, "-silent", tex.name]
     proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True)
     log_path = tex.with_suffix(".log")
     if proc.returncode != 0:
@@ -230,8 +253,12 @@ def _discard_interrupted_run(tex: Path) -> None:
     for path in tex.parent.iterdir():
         if path.is_file() and _ENGINE_RECORDER.match(path.name):
             path.unlink()
-    if not tex.with_name(".compiling").exists():
-        return
+    if tex.with_name(".compiling").exists():
+        _discard_job_files(tex)
+
+
+def _discard_job_files(tex: Path) -> None:
+    """Remove every file of the job but its source (.aux, .log, .fdb_latexmk, .pdf, ...)."""
     for path in tex.parent.iterdir():
         if path.is_file() and path != tex and path.stem == tex.stem:
             path.unlink()
