@@ -15,7 +15,8 @@ from pathlib import Path
 
 from report.latex import engine_for
 
-# Keep in step with tools/setup.sh, which installs them.
+# Keep in step with tools/setup.sh, which installs them (pdfLaTeX is texlive-latex-base's, its
+# Type 1 Latin Modern lmodern's; LuaLaTeX is texlive-luatex's).
 TEX_PACKAGES = (
     "latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
     "texlive-fonts-recommended texlive-luatex texlive-science lmodern fonts-cmu fonts-noto-core "
