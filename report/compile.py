@@ -180,7 +180,9 @@ def compile_pdf(
         subprocess.run([engine, "--draftmode", *flags, tex.name], cwd=tex.parent, env=env,
                        capture_output=True)
     cmd = ["latexmk", _LATEXMK_RULE[engine], *flags, "-silent", tex.name]
-    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True)
+    # errors="replace": pdfTeX writes the bytes of a character it lacks (Missing character) raw.
+    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True,
+                          errors="replace")
     log_path = tex.with_suffix(".log")
     if proc.returncode != 0:
         log = log_path.read_text(errors="replace") if log_path.exists() else proc.stdout
