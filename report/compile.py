@@ -155,14 +155,10 @@ def compile_pdf(
             f"no TeX engine (latexmk/lualatex) on PATH; the LaTeX source is at "
             f"{display(tex, root)}. Install TeX Live with: {INSTALL_HINT}"
         )
+    # A change of engine needs nothing here: latexmk keeps its record per engine, so the other
+    # engine's rule has never run on these files and runs (tests/test_typesetting.py).
     engine = engine or choose_engine(tex.read_text())
     _discard_interrupted_run(tex)
-    # latexmk keeps one record per engine and trusts the .aux it finds: after a change of
-    # engine, the job starts cold (both passes) so that nothing of the other engine's run stays.
-    last = tex.with_name(".engine")
-    if last.exists() and last.read_text() != engine:
-        _discard_job_files(tex)
-    last.write_text(engine)
     tmp = pdf.with_name(f".{pdf.name}.tmp")
     tmp.unlink(missing_ok=True)  # left by a build killed while it copied the PDF
     marker = tex.with_name(".compiling")
@@ -256,12 +252,8 @@ def _discard_interrupted_run(tex: Path) -> None:
     for path in tex.parent.iterdir():
         if path.is_file() and _ENGINE_RECORDER.match(path.name):
             path.unlink()
-    if tex.with_name(".compiling").exists():
-        _discard_job_files(tex)
-
-
-def _discard_job_files(tex: Path) -> None:
-    """Remove every file of the job but its source (.aux, .log, .fdb_latexmk, .pdf, ...)."""
+    if not tex.with_name(".compiling").exists():
+        return
     for path in tex.parent.iterdir():
         if path.is_file() and path != tex and path.stem == tex.stem:
             path.unlink()

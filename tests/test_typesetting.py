@@ -230,7 +230,7 @@ def test_latin_names_are_typeset_by_pdflatex_and_others_by_lualatex(tmp_path, na
 
 
 @needs_tex
-def test_a_change_of_engine_recompiles_cold_and_matches_a_clean_build(tmp_path):
+def test_a_change_of_engine_recompiles_and_matches_a_clean_build(tmp_path):
     # The same build folder: Latin (pdfLaTeX), then Greek (LuaLaTeX), then Latin again.
     latin, greek = Config(("Ada",), "G", None), Config(("Ada Ζωή",), "G", None)
     for front, engine in ((latin, "pdfTeX"), (greek, "LuaTeX"), (latin, "pdfTeX")):
@@ -238,6 +238,19 @@ def test_a_change_of_engine_recompiles_cold_and_matches_a_clean_build(tmp_path):
         assert producer(pdf).startswith(engine)
         clean = Builder(tmp_path / f"clean-{engine}", front).build(make_report())
         assert pdf.read_bytes() == clean.read_bytes()
+
+
+@needs_tex
+def test_the_same_tex_compiled_by_the_other_engine_is_compiled_again(tmp_path):
+    # The .tex is unchanged (pdflatex installed or removed): latexmk must still run the engine.
+    builder = Builder(tmp_path / "build", Config(("Ada",), "G", None))
+    tex = builder.build(make_report(), tex_only=True)
+    pdf = tmp_path / "tiny.pdf"
+    for engine, producer_name in (("pdflatex", "pdfTeX"), ("lualatex", "LuaTeX"),
+                                  ("pdflatex", "pdfTeX")):
+        compile_pdf(tex, pdf, templates=[TEMPLATES / "base.tex.j2"],
+                    source_date_epoch=builder.source.epoch, root=ROOT, engine=engine)
+        assert producer(pdf).startswith(producer_name)
 
 
 @needs_tex
