@@ -197,12 +197,16 @@ _UNDEFINED = re.compile(r"^LaTeX Warning: (?:Reference|Citation) .* undefined", 
 _OVERFULL = re.compile(r"^Overfull \\hbox \((?P<pt>[\d.]+)pt too wide\).*$", re.M)
 # A character that no font (fallbacks included) has: it would silently vanish from the PDF.
 _NO_GLYPH = re.compile(r"^Missing character: There is no .*$", re.M)
+# A text symbol in math mode (`$a – b$`): pdfLaTeX drops it or sets another glyph in its place.
+_TEXT_IN_MATH = re.compile(r"^LaTeX Warning: Command \\\S+ invalid in math mode on input line "
+                           r"\d+\.$", re.M)
 
 
 def layout_warnings(log: str, tolerance_pt: float = 10.0) -> list[str]:
-    """Undefined references, overfull boxes wider than `tolerance_pt` and characters missing
-    from every font, from a LaTeX log."""
+    """Undefined references, overfull boxes wider than `tolerance_pt`, characters missing
+    from every font and text symbols in math mode, from a LaTeX log."""
     found = list(dict.fromkeys(m.group(0) for m in _NO_GLYPH.finditer(log)))
+    found += list(dict.fromkeys(m.group(0) for m in _TEXT_IN_MATH.finditer(log)))
     found += [m.group(0) for m in _UNDEFINED.finditer(log)]
     found += [m.group(0) for m in _OVERFULL.finditer(log) if float(m["pt"]) > tolerance_pt]
     return found

@@ -265,6 +265,22 @@ def test_missing_glyph_under_pdflatex_is_reported_as_a_warning(tmp_path, caplog)
     assert len(missing) == 1 and "in font cmr10!" in missing[0]
 
 
+@needs_tex
+def test_a_text_symbol_in_math_is_reported_at_its_template_line(tmp_path, caplog):
+    # pdfLaTeX sets the en dash of `$a – b$` as another glyph; only LaTeX's warning says so.
+    bad = "Math $a – b$ here."
+    template = TEMPLATE.replace("The square is", bad + "\n\nThe square is")
+    line = template.splitlines().index(bad) + 1
+    with caplog.at_level(logging.WARNING, logger="build"):
+        pdf = Builder(tmp_path / "build", Config(("A",), "G", None)).build(
+            tiny_with(tmp_path, template))
+    assert producer(pdf).startswith("pdfTeX")
+    found = [r.getMessage() for r in caplog.records if "invalid in math mode" in r.getMessage()]
+    assert len(found) == 1
+    assert re.match(rf"tiny: \S*templates/tiny\.tex\.j2:{line}: LaTeX Warning: Command "
+                    r"\\textendash invalid in math mode on input line \d+\. \(generated ", found[0])
+
+
 def test_escape_sets_right_to_left_runs_apart_and_keeps_neutrals_outside():
     assert escape("Dr. محمد علي (x)") == r"Dr. \nnrtl{محمد علي} (x)"
     assert escape("דוד and שרה") == r"\nnrtl{דוד} and \nnrtl{שרה}"
