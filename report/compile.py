@@ -13,7 +13,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-# Keep in step with tools/setup.sh, which installs them.
+from report.latex import engine_for
+
+# Keep in step with tools/setup.sh, which installs them (pdfLaTeX is texlive-latex-base's, its
+# Type 1 Latin Modern lmodern's; LuaLaTeX is texlive-luatex's).
 TEX_PACKAGES = (
     "latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra "
     "texlive-fonts-recommended texlive-luatex texlive-science lmodern fonts-cmu fonts-noto-core "
@@ -122,15 +125,29 @@ def locate_in_templates(generated_line: str, templates: list[Path]) -> tuple[Pat
 
 
 def latexmk_available() -> bool:
-    """Whether latexmk and the LuaLaTeX engine are on PATH."""
+    """Whether latexmk and the LuaLaTeX engine, which can typeset every document, are on PATH."""
     return shutil.which("latexmk") is not None and shutil.which("lualatex") is not None
 
 
+def choose_engine(text: str) -> str:
+    """The engine for a document: pdfLaTeX when it typesets every character of `text` natively
+    (report.latex.engine_for) and is installed, else LuaLaTeX."""
+    if shutil.which("pdflatex") is None:
+        return "lualatex"
+    return engine_for(text)
+
+
+# latexmk's option for each engine's rule.
+_LATEXMK_RULE = {"pdflatex": "-pdf", "lualatex": "-lualatex"}
+
+
 def compile_pdf(
-    tex: Path, pdf: Path, *, templates: list[Path], source_date_epoch: int, root: Path
+    tex: Path, pdf: Path, *, templates: list[Path], source_date_epoch: int, root: Path,
+    engine: str | None = None,
 ) -> list[str]:
     """Compile `tex` into `pdf`, replacing `pdf` only when the compile succeeded.
 
+    `engine` ("pdflatex" or "lualatex") is chosen from the text of `tex` unless given.
     Returns the layout warnings (undefined references, badly overfull lines) of the final run.
     """
     if not latexmk_available():
@@ -138,6 +155,9 @@ def compile_pdf(
             f"no TeX engine (latexmk/lualatex) on PATH; the LaTeX source is at "
             f"{display(tex, root)}. Install TeX Live with: {INSTALL_HINT}"
         )
+    # A change of engine needs nothing here: latexmk keeps its record per engine, so the other
+    # engine's rule has never run on these files and runs (tests/test_typesetting.py).
+    engine = engine or choose_engine(tex.read_text())
     _discard_interrupted_run(tex)
     tmp = pdf.with_name(f".{pdf.name}.tmp")
     tmp.unlink(missing_ok=True)  # left by a build killed while it copied the PDF
@@ -153,10 +173,12 @@ def compile_pdf(
         # from the .aux). The first writes no PDF (--draftmode: no figures or fonts embedded,
         # ~0.4 s of 2.5), and latexmk's own pass then finds the .aux in place and is the last.
         # A failing draft pass is not reported here: latexmk's pass fails the same way.
-        subprocess.run(["lualatex", "--draftmode", *flags, tex.name], cwd=tex.parent, env=env,
+        subprocess.run([engine, "--draftmode", *flags, tex.name], cwd=tex.parent, env=env,
                        capture_output=True)
-    cmd = ["latexmk", "-lualatex", *flags, "-silent", tex.name]
-    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True)
+    cmd = ["latexmk", _LATEXMK_RULE[engine], *flags, "-silent", tex.name]
+    # errors="replace": pdfTeX writes the bytes of a character it lacks (Missing character) raw.
+    proc = subprocess.run(cmd, cwd=tex.parent, env=env, capture_output=True, text=True,
+                          errors="replace")
     log_path = tex.with_suffix(".log")
     if proc.returncode != 0:
         log = log_path.read_text(errors="replace") if log_path.exists() else proc.stdout
@@ -175,12 +197,16 @@ _UNDEFINED = re.compile(r"^LaTeX Warning: (?:Reference|Citation) .* undefined", 
 _OVERFULL = re.compile(r"^Overfull \\hbox \((?P<pt>[\d.]+)pt too wide\).*$", re.M)
 # A character that no font (fallbacks included) has: it would silently vanish from the PDF.
 _NO_GLYPH = re.compile(r"^Missing character: There is no .*$", re.M)
+# A text symbol in math mode (`$a – b$`): pdfLaTeX drops it or sets another glyph in its place.
+_TEXT_IN_MATH = re.compile(r"^LaTeX Warning: Command \\\S+ invalid in math mode on input line "
+                           r"\d+\.$", re.M)
 
 
 def layout_warnings(log: str, tolerance_pt: float = 10.0) -> list[str]:
-    """Undefined references, overfull boxes wider than `tolerance_pt` and characters missing
-    from every font, from a LaTeX log."""
+    """Undefined references, overfull boxes wider than `tolerance_pt`, characters missing
+    from every font and text symbols in math mode, from a LaTeX log."""
     found = list(dict.fromkeys(m.group(0) for m in _NO_GLYPH.finditer(log)))
+    found += list(dict.fromkeys(m.group(0) for m in _TEXT_IN_MATH.finditer(log)))
     found += [m.group(0) for m in _UNDEFINED.finditer(log)]
     found += [m.group(0) for m in _OVERFULL.finditer(log) if float(m["pt"]) > tolerance_pt]
     return found

@@ -89,9 +89,10 @@ def _packages() -> list[str]:
 
 def _tex() -> list[tuple[str, int, int] | None]:
     """The TeX programs, and the file index of a TeX Live installed outside Debian's packages
-    (tlmgr rewrites it whenever it installs or updates a package)."""
+    (tlmgr rewrites it whenever it installs or updates a package). Both engines: the compile
+    step picks pdfLaTeX for a document it can typeset when it is installed, else LuaLaTeX."""
     found = []
-    for tool in ("latexmk", "lualatex", "git"):
+    for tool in ("latexmk", "lualatex", "pdflatex", "git"):
         where = shutil.which(tool)
         found.append(_stat(Path(where).resolve()) if where else None)
         if tool == "lualatex" and where and len(Path(where).resolve().parents) > 2:

@@ -104,10 +104,15 @@ def test_cache_reruns_only_a_changed_configuration(tmp_path):
     assert changed.result["value"] == 9.0
 
 
+# A Latin name is typeset by pdfLaTeX, a Greek one by LuaLaTeX (report.latex.engine_for).
+ENGINES = pytest.mark.parametrize(("name", "engine"), [("A. Student", "pdflatex"),
+                                                       ("Α. Σπύρου", "lualatex")])
+
+
 @needs_tex
-@needs_tex
+@ENGINES
 def test_a_first_compile_drafts_one_pass_without_a_pdf_then_latexmk_runs_once(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, name, engine):
     import subprocess
 
     from report import compile as compile_module
@@ -116,25 +121,30 @@ def test_a_first_compile_drafts_one_pass_without_a_pdf_then_latexmk_runs_once(
 
     def recording(cmd, **kwargs):
         proc = real_run(cmd, **kwargs)
-        if cmd[0] in ("lualatex", "latexmk"):
+        if cmd[0] in ("pdflatex", "lualatex", "latexmk"):
             pdf = Path(kwargs["cwd"]) / "tiny.pdf"
             runs.append((cmd[0], "--draftmode" in cmd, pdf.exists() and pdf.stat().st_size > 0,
                          str(proc.stdout).count("Run number")))
         return proc
 
     monkeypatch.setattr(compile_module.subprocess, "run", recording)
-    builder = make_builder(tmp_path)
+    builder = make_builder(tmp_path, Config((name,), "Group 1", None))
     builder.build(make_report())
     # The draft pass wrote the .aux but no PDF; latexmk then needed one pass, not two.
-    assert runs == [("lualatex", True, False, 0), ("latexmk", False, True, 1)]
+    assert runs == [(engine, True, False, 0), ("latexmk", False, True, 1)]
     runs.clear()
     builder.build(make_report(x=2.5))  # the .aux is there: latexmk alone
     assert [run[0] for run in runs] == ["latexmk"]
 
 
-def test_two_clean_builds_give_identical_pdfs(tmp_path):
-    one = make_builder(tmp_path / "one").build(make_report())
-    two = make_builder(tmp_path / "two").build(make_report())
+@needs_tex
+@ENGINES
+def test_two_clean_builds_give_identical_pdfs(tmp_path, name, engine):
+    front = Config((name,), "Group 1", None)
+    one = make_builder(tmp_path / "one", front).build(make_report())
+    two = make_builder(tmp_path / "two", front).build(make_report())
+    assert (one.parent / "tiny" / "tex" / "tiny.log").read_text(errors="replace").startswith(
+        {"pdflatex": "This is pdfTeX", "lualatex": "This is LuaHBTeX"}[engine])
     assert one.read_bytes() == two.read_bytes()
 
 

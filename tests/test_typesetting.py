@@ -1,4 +1,5 @@
-"""LuaLaTeX typesetting: names in any script, the title page, TeX messages mapped to templates."""
+"""Typesetting: pdfLaTeX or LuaLaTeX by the characters, names in any script, the title page, TeX
+messages mapped to templates."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tiny_report import TEMPLATE, make_report
 
 from report.compile import LatexError, compile_pdf, install_hint
 from report.config import Config
-from report.latex import ALL_FALLBACKS, escape, fallback_fonts, make_environment
+from report.latex import ALL_FALLBACKS, engine_for, escape, fallback_fonts, make_environment
 from report.pipeline import TEMPLATES, Builder
 
 SCRIPTS = {
@@ -43,6 +44,13 @@ def config(**changes) -> Config:
                  mnist_dir=None, student_numbers=NUMBERS, collaborators=("Ada Lovelace", OL_CHIKI),
                  certification=CERTIFICATION)
     return Config(**{**front, **changes})
+
+
+def producer(pdf: Path) -> str:
+    """The PDF's Producer entry, which names the engine that wrote it (pdfTeX or LuaTeX)."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    return re.search(r"^Producer:\s*(.*)$", info, re.M)[1]
 
 
 def tiny_with(tmp_path: Path, template: str):
@@ -203,6 +211,74 @@ def test_overfull_box_warning_points_at_the_template_line(tmp_path, caplog):
     assert re.match(rf"tiny: \S*templates/tiny\.tex\.j2:{line}: Overfull \\hbox \([\d.]+pt too "
                     r"wide\) in paragraph at lines \d+--\d+ \(generated \S+tiny\.tex:\d+\)$",
                     overfull[0])
+
+
+def test_engine_is_pdflatex_only_for_characters_the_kernel_sets_in_t1_and_ts1():
+    # ë, Ł and – from t1enc.dfu; § and ² from ts1enc.dfu; … from utf8.def itself.
+    assert engine_for("Zoë Łukasiewicz – § 2² …\n\t{x}") == "pdflatex"
+    for other in ("Ζωή", "Иван", "王", "محمد", "\u2264", "\U0001F0A1", "a\x07"):
+        assert engine_for(f"Ada {other}") == "lualatex", other
+
+
+@needs_tex
+@pytest.mark.parametrize(("name", "engine"), [("Zoë Łukasiewicz", "pdfTeX"),
+                                              ("Αλέξανδρος Zoë", "LuaTeX"), ("王小明", "LuaTeX")])
+def test_latin_names_are_typeset_by_pdflatex_and_others_by_lualatex(tmp_path, name, engine):
+    pdf = Builder(tmp_path / "build", Config((name,), "G", None)).build(make_report())
+    assert producer(pdf).startswith(engine)
+    assert name in flat_text(pdf, 1)
+
+
+@needs_tex
+def test_a_change_of_engine_recompiles_and_matches_a_clean_build(tmp_path):
+    # The same build folder: Latin (pdfLaTeX), then Greek (LuaLaTeX), then Latin again.
+    latin, greek = Config(("Ada",), "G", None), Config(("Ada Ζωή",), "G", None)
+    for front, engine in ((latin, "pdfTeX"), (greek, "LuaTeX"), (latin, "pdfTeX")):
+        pdf = Builder(tmp_path / "build", front).build(make_report())
+        assert producer(pdf).startswith(engine)
+        clean = Builder(tmp_path / f"clean-{engine}", front).build(make_report())
+        assert pdf.read_bytes() == clean.read_bytes()
+
+
+@needs_tex
+def test_the_same_tex_compiled_by_the_other_engine_is_compiled_again(tmp_path):
+    # The .tex is unchanged (pdflatex installed or removed): latexmk must still run the engine.
+    builder = Builder(tmp_path / "build", Config(("Ada",), "G", None))
+    tex = builder.build(make_report(), tex_only=True)
+    pdf = tmp_path / "tiny.pdf"
+    for engine, producer_name in (("pdflatex", "pdfTeX"), ("lualatex", "LuaTeX"),
+                                  ("pdflatex", "pdfTeX")):
+        compile_pdf(tex, pdf, templates=[TEMPLATES / "base.tex.j2"],
+                    source_date_epoch=builder.source.epoch, root=ROOT, engine=engine)
+        assert producer(pdf).startswith(producer_name)
+
+
+@needs_tex
+def test_missing_glyph_under_pdflatex_is_reported_as_a_warning(tmp_path, caplog):
+    # Slot 200 of cmr10 (OT1, 128 glyphs) is empty: pdfTeX drops the character.
+    template = TEMPLATE.replace("The square is", r"{\usefont{OT1}{cmr}{m}{n}\char200}The square is")
+    with caplog.at_level(logging.WARNING, logger="build"):
+        pdf = Builder(tmp_path / "build", Config(("A",), "G", None)).build(
+            tiny_with(tmp_path, template))
+    assert producer(pdf).startswith("pdfTeX")
+    missing = [r.getMessage() for r in caplog.records if "Missing character" in r.getMessage()]
+    assert len(missing) == 1 and "in font cmr10!" in missing[0]
+
+
+@needs_tex
+def test_a_text_symbol_in_math_is_reported_at_its_template_line(tmp_path, caplog):
+    # pdfLaTeX sets the en dash of `$a – b$` as another glyph; only LaTeX's warning says so.
+    bad = "Math $a – b$ here."
+    template = TEMPLATE.replace("The square is", bad + "\n\nThe square is")
+    line = template.splitlines().index(bad) + 1
+    with caplog.at_level(logging.WARNING, logger="build"):
+        pdf = Builder(tmp_path / "build", Config(("A",), "G", None)).build(
+            tiny_with(tmp_path, template))
+    assert producer(pdf).startswith("pdfTeX")
+    found = [r.getMessage() for r in caplog.records if "invalid in math mode" in r.getMessage()]
+    assert len(found) == 1
+    assert re.match(rf"tiny: \S*templates/tiny\.tex\.j2:{line}: LaTeX Warning: Command "
+                    r"\\textendash invalid in math mode on input line \d+\. \(generated ", found[0])
 
 
 def test_escape_sets_right_to_left_runs_apart_and_keeps_neutrals_outside():

@@ -67,6 +67,19 @@ def test_digest_changes_with_an_environment_variable_the_loaders_read(tree, monk
     assert digest(tree) != before
 
 
+@pytest.mark.parametrize("engine", ["pdflatex", "lualatex"])
+def test_digest_changes_when_either_tex_engine_is_updated(tree, tmp_path, monkeypatch, engine):
+    # The compile step picks either engine per document: an update of either may change a PDF.
+    binary = tmp_path / "bin" / engine
+    binary.parent.mkdir()
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ['PATH']}")
+    before = digest(tree)
+    binary.write_text("#!/bin/sh\n# the next release\n")
+    assert digest(tree) != before
+
+
 def test_digest_of_a_tex_only_build_differs_from_a_full_one(tree):
     assert digest(tree, tex_only=True) != digest(tree)
 

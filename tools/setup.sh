@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# LuaLaTeX (texlive-luatex) with Latin Modern for the body and fallback fonts for names in any
-# script: fonts-cmu (Greek, Cyrillic in Computer Modern's design), fonts-noto-core (Arabic,
-# Hebrew, Indic, ...), fonts-noto-cjk.
+# pdfLaTeX (texlive-latex-base: /usr/bin/pdflatex, fontenc, utf8.def and the .dfu files; lmodern:
+# the Type 1 Latin Modern) for documents in the Latin letters of T1, and LuaLaTeX
+# (texlive-luatex) with the OpenType Latin Modern (lmodern too) for the body and fallback fonts
+# for names in any script: fonts-cmu (Greek, Cyrillic in Computer Modern's design),
+# fonts-noto-core (Arabic, Hebrew, Indic, ...), fonts-noto-cjk.
 # texlive-science brings siunitx. Keep in step with TEX_PACKAGES in report/compile.py.
 # About 100 MB to download (210 MB installed) on top of TeX Live's base; fonts-noto-cjk alone
 # is 57 MB. The lot installed in about 40 s on a Debian 12 machine.
