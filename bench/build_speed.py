@@ -7,8 +7,8 @@ costs after an edit the caches do not key on, a template's wording say: every st
 the caches); one figure alone (`--figure`). For each it prints the wall time, the CPU time of
 the processes (on a loaded machine the steadier number), and per report each step's seconds
 (derive, run, plot, render, compile, read from the build log) and share of that report's total,
-with the step's CPU seconds (of the report's process and the children it waited for: LuaLaTeX,
-figure workers; joblib's sweep workers count only in the build's CPU line).
+with the step's CPU seconds (of the report's process and the children it waited for: the TeX
+engine, figure workers; joblib's sweep workers count only in the build's CPU line).
 Reports built side by side overlap, so their totals add up to more than the wall time.
 A build that fails is shown with its last line.
 Run: .venv/bin/python bench/build_speed.py [--config FILE] [--repeat N] [--keep] [IDS...]

@@ -57,8 +57,9 @@ class BuildError(Exception):
 
 
 def _cpu_seconds() -> float:
-    """CPU seconds of this process and of the children it has waited for (LuaLaTeX, figure
-    workers); not those of joblib's sweep workers, which live on until the report is done."""
+    """CPU seconds of this process and of the children it has waited for (the TeX engine,
+    figure workers); not those of joblib's sweep workers, which live on until the report is
+    done."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
 

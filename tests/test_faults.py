@@ -108,6 +108,23 @@ def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
         time.sleep(0.02)
 
 
+def wait_for_engine(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Until a TeX engine runs in the build's process group (the build is its group leader)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)
+                name, pgrp = fields[0].split("(", 1)[1], int(fields[1].split()[2])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended while we read it
+            if pgrp == proc.pid and name in ("pdflatex", "lualatex", "pdftex", "luatex"):
+                return
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no TeX engine started"
+        time.sleep(0.005)
+
+
 def finish(proc: subprocess.Popen) -> str:
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
@@ -144,7 +161,9 @@ def test_sigkill_during_latex_keeps_old_pdf_and_next_build_recovers(tmp_path):
     compiling = build_dir / "tiny" / "tex" / ".compiling"
     proc = start_tiny(build_dir, TINY_X="2.5")
     wait_for(compiling, proc)
-    time.sleep(0.3)
+    # Killed while the engine runs: a pdfLaTeX pass of the tiny report can take less than a
+    # fixed wait, after which the new PDF would already be in place.
+    wait_for_engine(proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert pdf.read_bytes() == old
