@@ -1,0 +1,59 @@
+"""loky's resource tracker stays quiet at the end of a build whose report workers ran sweeps.
+
+A report worker (a forked ProcessPoolExecutor process) ends without running atexit, so the
+memmapping folder joblib registered for each Parallel call, and never created, stays
+registered; the tracker then warns of "leaked folder objects" (joblib#1620).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from report.cache import ROOT
+
+SCRIPT = """
+import multiprocessing, sys
+from concurrent.futures import ProcessPoolExecutor
+import joblib
+from report.workers import quiet_resource_tracker
+
+def square(x):
+    return x * x
+
+def sweep(_):
+    return sum(joblib.Parallel(n_jobs=2)(joblib.delayed(square)(i) for i in range(4)))
+
+if __name__ == "__main__":
+    if sys.argv[1] == "quiet":
+        quiet_resource_tracker()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        print(list(pool.map(sweep, [0])))
+"""
+
+
+def _run(tmp_path, mode: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "sweep_in_worker.py"
+    script.write_text(SCRIPT)
+    return subprocess.run([sys.executable, str(script), mode], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPATH": str(ROOT),
+                                                       "PATH": "/usr/bin:/bin"})
+
+
+def test_sweeps_in_a_report_worker_end_without_the_trackers_leaked_folder_warning(tmp_path):
+    plain = _run(tmp_path, "plain")
+    assert plain.stdout.split()[-1:] == ["[14]"], plain.stderr
+    assert "leaked folder objects" in plain.stderr  # the warning this guards against
+    built = _run(tmp_path, "quiet")
+    assert built.stdout.split()[-1:] == ["[14]"], built.stderr
+    assert "leaked" not in built.stderr, built.stderr
+
+
+def test_the_build_engine_quiets_the_tracker_for_every_process_it_starts(monkeypatch):
+    from report.workers import workers_die_with_build
+
+    monkeypatch.setenv("PYTHONWARNINGS", "default::DeprecationWarning")
+    with workers_die_with_build():
+        filters = __import__("os").environ["PYTHONWARNINGS"].split(",")
+    assert filters[0] == "default::DeprecationWarning"  # the user's own filters stay
+    assert any(f.startswith("ignore:resource_tracker:UserWarning:joblib") for f in filters)
