@@ -275,8 +275,7 @@ def warm_up() -> None:
     ax.plot([0, 1], [0, 1], label=r"$\sigma(x)$")
     ax.set(xlabel="step", ylabel=r"$\eta_0 d^t$", title="warm-up")
     ax.legend()
-    lay_out(fig)
-    fig.savefig(io.BytesIO(), format="pdf", metadata={"CreationDate": None, "ModDate": None})
+    _write_pdf(fig, io.BytesIO())
     plt.close(fig)
 
 
@@ -286,15 +285,21 @@ def save(fig, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
+    _write_pdf(fig, tmp)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def _write_pdf(fig, target) -> None:
+    """Lay the figure out once and write it as PDF, without creation dates, to `target` (a
+    path or a binary file)."""
     lay_out(fig)
     # Only for a figure with an image layer (ours, or the one a colour bar of many colours
     # makes): the dpi is also what imshow's images are resampled to, and a figure without
     # such a layer (the digit strips) keeps its 100 dpi images unchanged.
     rasterized = any(a.get_rasterized() for ax in fig.axes for a in ax.get_children())
-    fig.savefig(tmp, format="pdf", dpi=RASTER_DPI if rasterized else "figure",
+    fig.savefig(target, format="pdf", dpi=RASTER_DPI if rasterized else "figure",
                 metadata={"CreationDate": None, "ModDate": None})
-    plt.close(fig)
-    os.replace(tmp, path)
 
 
 # --- text on colour, curves over seeds, descent on a 2-D surface -------------------------------
