@@ -55,9 +55,9 @@ def workers_die_with_build() -> Iterator[None]:
 # joblib registers a Parallel call's memmapping folder with loky's resource tracker before the
 # folder exists, and unregisters it only when it was created or when the process runs its
 # atexit handlers (joblib#1620; the fix, joblib#1829, is not released). Our sweeps pass no large
-# array, so no folder is ever created, and a report worker ends without atexit: the tracker
-# then warns at the build's end of "leaked folder objects" that never existed (the build checks
-# /dev/shm holds none; a folder that did exist the tracker deletes all the same). It is a
+# array, so no folder is ever created (/dev/shm holds none after a build), and a report worker
+# ends without atexit: the tracker then warns at the build's end of "leaked folder objects"
+# that never existed (one that did exist it deletes all the same, warned or not). It is a
 # separate interpreter, started with this process's environment, so its warnings are filtered
 # there.
 _TRACKER_FILTER = ("ignore:resource_tracker:UserWarning:"
