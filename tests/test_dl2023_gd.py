@@ -9,6 +9,7 @@ from model.optim2d import (
     decay_facts,
     f,
     find_minima,
+    grad_f,
     grad_x_f,
     grad_y_f,
     grid_ends,
@@ -19,6 +20,15 @@ from model.optim2d import (
     run_gd_grid,
 )
 from report.assignments.dl2023_a1 import GD_B, GD_DECAY
+
+
+def test_grad_f_is_the_gradient_find_minima_descends_by():
+    # Central differences of f at scattered points; a wrong sign or term is off by O(1).
+    h = 1e-6
+    for p in np.random.default_rng(0).uniform(-4, 4, size=(20, 2)):
+        numeric = [(f(p[0] + h, p[1]) - f(p[0] - h, p[1])) / (2 * h),
+                   (f(p[0], p[1] + h) - f(p[0], p[1] - h)) / (2 * h)]
+        np.testing.assert_allclose(grad_f(p), numeric, rtol=1e-6, atol=1e-6)
 
 
 def test_one_step_moves_x_downhill_by_a_small_amount():
