@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from model.train import Diverged
 from report import fragments, numbers
 from report.cache import Experiment, ExperimentCache, Record, code_hash, edited_since_start
-from report.compile import compile_pdf, display
+from report.compile import choose_engine, compile_pdf, display
 from report.config import Config
 from report.latex import (
     NoEscape,
@@ -429,13 +429,13 @@ class Builder:
         return text, claims
 
     # -- compile ---------------------------------------------------------------------------
-    def compile(self, report: Report, tex: Path) -> Path:
+    def compile(self, report: Report, tex: Path, engine: str | None = None) -> Path:
         pdf = self.build_dir / f"{report.id}.pdf"
         dirs = self.template_dirs(report)
         named = [d / report.template for d in dirs if (d / report.template).exists()]
         templates = named + [p for d in dirs for p in sorted(d.glob("*.j2"))]
         warnings = compile_pdf(tex, pdf, templates=templates, source_date_epoch=self.source.epoch,
-                               root=ROOT)
+                               root=ROOT, engine=engine)
         for warning in warnings:
             self._note(report, logging.WARNING, f"{report.id}: {warning}")
         return pdf
@@ -459,8 +459,10 @@ class Builder:
                 tex = self.render(report, records)
             if tex_only:
                 return tex
-            with step(report.id, "compile"):
-                pdf = self.compile(report, tex)
+            # Named in the step's line: which engine typeset this report depends on its text.
+            engine = choose_engine(tex.read_text())
+            with step(report.id, "compile", engine):
+                pdf = self.compile(report, tex, engine)
             write_sidecar(self.build_dir / f"{report.id}.provenance.json", self.source,
                           [records[e.name] for e in report.experiments])
             page_map = format_page_map(read_page_map(tex.with_suffix(".aux")))

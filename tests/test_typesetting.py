@@ -223,10 +223,15 @@ def test_engine_is_pdflatex_only_for_characters_the_kernel_sets_in_t1_and_ts1():
 @needs_tex
 @pytest.mark.parametrize(("name", "engine"), [("Zoë Łukasiewicz", "pdfTeX"),
                                               ("Αλέξανδρος Zoë", "LuaTeX"), ("王小明", "LuaTeX")])
-def test_latin_names_are_typeset_by_pdflatex_and_others_by_lualatex(tmp_path, name, engine):
-    pdf = Builder(tmp_path / "build", Config((name,), "G", None)).build(make_report())
+def test_latin_names_are_typeset_by_pdflatex_and_others_by_lualatex(tmp_path, name, engine,
+                                                                   caplog):
+    with caplog.at_level(logging.INFO, logger="build"):
+        pdf = Builder(tmp_path / "build", Config((name,), "G", None)).build(make_report())
     assert producer(pdf).startswith(engine)
     assert name in flat_text(pdf, 1)
+    # The build log's compile line names the engine that ran.
+    (line,) = [r.getMessage() for r in caplog.records if re.match(r"\S+ +compile ", r.getMessage())]
+    assert line.endswith("pdflatex" if engine == "pdfTeX" else "lualatex")
 
 
 @needs_tex
