@@ -361,6 +361,18 @@ def _file_bytes(path: Path) -> bytes:
     return _stamped_bytes(path, (st.st_size, st.st_mtime_ns))
 
 
+def file_list(paths: list[Path]) -> str:
+    """`paths` for a message: comma-separated, relative to the project where they lie in it
+    (a path found through a relative sys.path entry is resolved first)."""
+    shown = []
+    for path in paths:
+        try:
+            shown.append(path.resolve().relative_to(ROOT).as_posix())
+        except ValueError:
+            shown.append(str(path))
+    return ", ".join(shown)
+
+
 def edited_since_start(modules: list[str], started_ns: int | None = None) -> list[Path]:
     """The files behind `modules` (a key's module list) modified after `started_ns`.
 
@@ -477,7 +489,7 @@ class ExperimentCache:
             shelved.clear()
             log.warning("%s changed during the build: the result of %s is not kept; build "
                         "again to run it on the code as it is now",
-                        ", ".join(str(p.relative_to(ROOT)) for p in edited), experiment.name)
+                        file_list(edited), experiment.name)
         return Record(
             experiment=experiment,
             result=result,

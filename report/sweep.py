@@ -21,7 +21,7 @@ import joblib
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from report.cache import ROOT, code_hash, edited_since_start
+from report.cache import code_hash, edited_since_start, file_list
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -165,7 +165,7 @@ def sweep(fn: Callable[[dict], T], points: Sequence[dict], desc: str = "runs") -
                     cached.call_and_shelve(*args[i]).clear()
             logging.getLogger("build").warning(
                 "%s changed during the build: the %d new points of %s are not kept",
-                ", ".join(str(p.relative_to(ROOT)) for p in edited), len(todo), desc)
+                file_list(edited), len(todo), desc)
     return [results[first[key]] for key in keys]
 
 

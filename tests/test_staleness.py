@@ -443,3 +443,15 @@ def test_figure_drawn_from_code_edited_during_the_build_is_drawn_again(tmp_path,
     monkeypatch.undo()
     builder.plot(report, records)
     assert stamp.exists()
+
+
+def test_file_list_names_project_files_relative_even_through_a_relative_path(tmp_path,
+                                                                              monkeypatch):
+    from report.cache import ROOT, file_list
+
+    # A module found through a relative sys.path entry has a relative path: resolved against
+    # the working folder it is still a project file; one outside the project stays as given.
+    monkeypatch.chdir(ROOT / "model")
+    outside = tmp_path / "mine.py"
+    assert file_list([Path("net.py"), ROOT / "report" / "cache.py", outside]) == (
+        f"model/net.py, report/cache.py, {outside}")
