@@ -1,7 +1,7 @@
-"""Figures of dl2024-a1 that dl2023-a1 has no counterpart for; each draws one figure from results.
+"""Figures of dl2024-a1 beyond the core's; each draws one figure from recorded results.
 
-The §1.1 paths, the activations and the digit strip are dl2023's figure functions, reused as
-they are (report/assignments/dl2024_a1.py names them).
+The §1.1 paths, the activations and the digit strip are `figures.common`'s, as dl2023-a1's are
+(report/assignments/dl2024_a1.py names them).
 """
 
 from __future__ import annotations
