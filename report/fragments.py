@@ -310,3 +310,15 @@ def bmatrix(cells: Sequence[str]) -> NoEscape:
     """Cells already typeset (`report.numbers.sci`, `prob`, ...) as one bracketed row vector
     for math mode; `matrix` is the one that formats plain numbers itself."""
     return NoEscape(r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}")
+
+
+def finals_table(header: Sequence, runs: Mapping[str, Sequence[Mapping]], keys: Sequence[str],
+                 digits: Sequence[int]) -> NoEscape:
+    """`seeds_table` of settings run over seeds ({label: [one run record per seed]}): for each
+    of `keys`, the runs' final values, the last entry of a per-epoch history or a scalar the
+    run recorded once, as mean ± std; `header` names the label column and then each key's."""
+    def final(run: Mapping, key: str) -> float:
+        return run[key][-1] if np.ndim(run[key]) else run[key]
+
+    return seeds_table(header, {label: [[final(run, key) for run in seeds] for key in keys]
+                                for label, seeds in runs.items()}, digits)

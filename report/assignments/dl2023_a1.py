@@ -201,8 +201,8 @@ FAIL_BELOW = 0.9  # §1.7 (a): a run ending below this test accuracy has failed
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the sweep as the core reads it, the variants, and the zero-init study."""
     variants, zero = r["variants"], r["zero_init"]
-    acc, train, loss = ({arch: finals(runs, key) for arch, runs in variants.items()}
-                        for key in ("test_acc", "train_acc", "train_loss"))
+    acc, train = ({arch: finals(runs, key) for arch, runs in variants.items()}
+                  for key in ("test_acc", "train_acc"))
     late = 10  # §1.6 (c): how much the tuned run still changes over its last epochs
     tuned_test = r["tuned"]["test_acc"][-late - 1:]
     # The dead fractions after one epoch of the largest rate's runs that fail after all of them.
@@ -214,9 +214,9 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "early_dead": {"min": float(early.min(initial=1.0)), "max": float(early.max(initial=0.0))},
         "fail_below": FAIL_BELOW,
         "n_seeds": len(SEEDS),
-        "variants_table": tex.seeds_table(
-            ["network", "train accuracy", "test accuracy", "train loss"],
-            {a: [train[a], acc[a], loss[a]] for a in variants}, [3, 3, 4]),
+        "variants_table": tex.finals_table(
+            ["network", "train accuracy", "test accuracy", "train loss"], variants,
+            ("train_acc", "test_acc", "train_loss"), [3, 3, 4]),
         "zero_table": tex.unit_symmetry_table(zero, "unit_spread", "w1_norm", "test_acc",
                                               "test accuracy"),
         "acc": {a: v.mean() for a, v in acc.items()},

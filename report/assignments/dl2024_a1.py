@@ -27,9 +27,9 @@ from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
 from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
 from report.fragments import (
+    finals_table,
     gradcheck_records_table,
     matrix_table,
-    seeds_table,
     table,
     unit_symmetry_table,
 )
@@ -452,16 +452,15 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     missed = np.rint((1 - train_acc["64-32-16-8-1"]) * n_train).astype(int)
     deep_loss, deep_train = mean_curve(deep_runs, "val_loss"), mean_curve(deep_runs, "train_loss")
     deep_best = int(np.argmin(deep_loss)) + 1
-    rows = {arch: [train_acc[arch], acc[arch], [run["final_train_loss"] for run in runs],
-                   finals(runs, "val_loss")] for arch, runs in variants.items()}
     # The share of the validation set in the class that is larger in the training set.
     larger = int(untrained["train_positive"] > 0.5)
     return {
         "tuned": {"settled": settled,
                   "val_loss": (val_loss[settled - 1], val_loss[-1]),
                   "train_loss": (train_loss[settled - 1], train_loss[-1])},
-        "variants_table": seeds_table(["network", "train accuracy", "validation accuracy",
-                                       "train loss", "validation loss"], rows, [3, 3, 4, 3]),
+        "variants_table": finals_table(
+            ["network", "train accuracy", "validation accuracy", "train loss", "validation loss"],
+            variants, ("final_train_acc", "val_acc", "final_train_loss", "val_loss"), [3, 3, 4, 3]),
         "acc": acc, "train_acc": train_acc,
         "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
                  "perfect": int(np.sum(missed == 0)), "n_train": n_train,
