@@ -758,3 +758,18 @@ def digits_strip(r: dict, out: Path) -> None:
     (stats,) = r.values()
     image_strip(stats["first_ten"], [f"label {int(y)}" for y in stats["first_ten_labels"]],
                 out, shape=(8, 8))
+
+
+def schedules_figure(out: Path, runs: dict[str, dict], f_min: float, height: float = 2.5) -> None:
+    """Step-size schedules side by side ({label: a `model.optim2d.descend` run, which keeps
+    its `etas`}): every step's size on a log axis (left), and each run's distance from the
+    global minimum `f_min` after every step (right, `draw_objective`)."""
+    fig, (left, right) = new_figure(2, height=height)
+    for i, (label, run) in enumerate(runs.items()):
+        # The colours of draw_objective's curves, so each schedule keeps its colour.
+        left.semilogy(run["etas"], ".-", color=style(i + 1)["color"], label=label)
+    left.set(xlabel="step t", ylabel="step size", title="step size per step")
+    left.legend()
+    draw_objective(right, runs, f_min, gap=True)
+    right.set_title("distance from the global minimum")
+    save(fig, out)

@@ -26,17 +26,9 @@ def gd_bounce(r: dict, out: Path) -> None:
 
 def schedules(r: dict, out: Path) -> None:
     """§1.1 (g): the intended decay against a compounded one, same eta_0 and d."""
-    runs = {r"$\eta_0 d^t$": r["schedules"]["intended"],
-            r"$\eta_0 d^{t(t+1)/2}$": r["schedules"]["compounded"]}
-    fig, (left, right) = common.new_figure(2, height=2.5)
-    for i, (label, run) in enumerate(runs.items()):
-        # The colours of draw_objective's curves, so each schedule keeps its colour.
-        left.semilogy(run["etas"], ".-", color=common.style(i + 1)["color"], label=label)
-    left.set(xlabel="step t", ylabel="step size", title="step size per step")
-    left.legend()
-    common.draw_objective(right, runs, r["minima"]["minima"][0]["f"], gap=True)
-    right.set_title("distance from the global minimum")
-    common.save(fig, out)
+    common.schedules_figure(out, {r"$\eta_0 d^t$": r["schedules"]["intended"],
+                                  r"$\eta_0 d^{t(t+1)/2}$": r["schedules"]["compounded"]},
+                            r["minima"]["minima"][0]["f"])
 
 
 def he_scale(r: dict, out: Path) -> None:

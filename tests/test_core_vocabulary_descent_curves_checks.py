@@ -277,3 +277,15 @@ def test_digits_strip_titles_each_image_by_its_label(drawn, tmp_path):
     axes = drawn[0].axes
     assert [ax.get_title() for ax in axes] == ["label 1", "label 0", "label 1"]
     assert axes[1].images[0].get_array().shape == (8, 8)
+
+
+def test_schedules_figure_draws_each_step_size_and_each_gap_in_one_colour(drawn, tmp_path):
+    runs = {"intended": optim2d.descend(3.0, 2.0, optim2d.decayed_steps(0.2, 0.9, 5)),
+            "compounded": optim2d.descend(3.0, 2.0, optim2d.compounded_steps(0.2, 0.9, 5))}
+    common.schedules_figure(tmp_path / "s.pdf", runs, -2.0)
+    left, right = drawn[0].axes
+    assert left.get_yscale() == "log" and right.get_yscale() == "log"
+    for k, run in enumerate(runs.values()):
+        assert np.array_equal(left.lines[k].get_ydata(), run["etas"])
+        assert np.allclose(right.lines[k].get_ydata(), np.array(run["f_hist"]) + 2.0)
+        assert left.lines[k].get_color() == right.lines[k].get_color()
