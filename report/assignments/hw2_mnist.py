@@ -10,7 +10,7 @@ import numpy as np
 from figures import hw2_mnist as fig
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, shared_split, summarize, toy_batch_through_file
-from model.diagnostics import first_reached, float_warnings, misread_stats, stability_bound
+from model.diagnostics import float_warnings, misread_stats, reach_summary, stability_bound
 from model.gradcheck import SMOOTH_BAND, GradCheck, numeric_grad, rel_error, step_sweep
 from report.fragments import bmatrix, checks_table, table
 from report.latex import NoEscape
@@ -211,10 +211,7 @@ def run_memorise(config: dict) -> dict[str, Any]:
                      "memorise"))
     runs = [run | {"seeds": [next(out) for _ in config["seeds"]]} for run in config["runs"]]
     for run in runs:
-        run |= {"firsts": [first_reached(s["acc"], 1.0) for s in run["seeds"]],
-                "finals": [float(s["acc"][-1]) for s in run["seeds"]]}
-        run["reached"] = None not in run["firsts"]
-        run["first_mean"] = float(np.mean(run["firsts"])) if run["reached"] else None
+        run |= reach_summary([s["acc"] for s in run["seeds"]], 1.0)
     # The largest eigenvalue of the inputs' second-moment matrix bounds how large a stable
     # gradient step can be; the shared mean 1/2 of uniform pixels inflates it.
     x = random_images(config["seeds"][0], config["n"], config["dtype"])
@@ -260,8 +257,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
                            [[run["label"], run["width"], num(run["step_size"], 1, trim=True),
                              "yes" if run["centre"] else "no",
                              pm(run["firsts"], 1) if run["reached"] else
-                             f"{len(run['firsts']) - run['firsts'].count(None)} of "
-                             f"{len(run['seeds'])} within {run['steps']}",
+                             f"{run['n_reached']} of {len(run['seeds'])} within {run['steps']}",
                              pm(run["finals"], 2)] for run in mem]),
         "mem": {run["label"]: run for run in mem}, "smooth_band": SMOOTH_BAND,
     }
