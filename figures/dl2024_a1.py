@@ -1,7 +1,7 @@
-"""Figures of dl2024-a1 that dl2023-a1 has no counterpart for; each draws one figure from results.
+"""Figures of dl2024-a1 beyond the core's; each draws one figure from recorded results.
 
-The §1.1 paths, the activations and the digit strip are dl2023's figure functions, reused as
-they are (report/assignments/dl2024_a1.py names them).
+The §1.1 paths, the activations and the digit strip are `figures.common`'s, as dl2023-a1's are
+(report/assignments/dl2024_a1.py names them).
 """
 
 from __future__ import annotations
@@ -26,17 +26,9 @@ def gd_bounce(r: dict, out: Path) -> None:
 
 def schedules(r: dict, out: Path) -> None:
     """§1.1 (g): the intended decay against a compounded one, same eta_0 and d."""
-    runs = {r"$\eta_0 d^t$": r["schedules"]["intended"],
-            r"$\eta_0 d^{t(t+1)/2}$": r["schedules"]["compounded"]}
-    fig, (left, right) = common.new_figure(2, height=2.5)
-    for i, (label, run) in enumerate(runs.items()):
-        # The colours of draw_objective's curves, so each schedule keeps its colour.
-        left.semilogy(run["etas"], ".-", color=common.style(i + 1)["color"], label=label)
-    left.set(xlabel="step t", ylabel="step size", title="step size per step")
-    left.legend()
-    common.draw_objective(right, runs, r["minima"]["minima"][0]["f"], gap=True)
-    right.set_title("distance from the global minimum")
-    common.save(fig, out)
+    common.schedules_figure(out, {r"$\eta_0 d^t$": r["schedules"]["intended"],
+                                  r"$\eta_0 d^{t(t+1)/2}$": r["schedules"]["compounded"]},
+                            r["minima"]["minima"][0]["f"])
 
 
 def he_scale(r: dict, out: Path) -> None:

@@ -687,3 +687,28 @@ def digits_overview(config: dict[str, Any]) -> dict:
         "first_ten": raw[:10], "first_ten_labels": y[:10],
         "label_one_digits": np.unique(digit[y == 1]).tolist(),
         "n_train": len(x_train), "n_val": len(x_val)}
+
+
+# --- a split's parts keyed by name ----------------------------------------------------------------
+
+def keyed(parts: Sequence[tuple[np.ndarray, np.ndarray]],
+          names: Sequence[str] = ("train", "val")) -> tuple[dict[str, np.ndarray],
+                                                           dict[str, np.ndarray]]:
+    """A split's (x, y) parts (`split`, `digits_split`) as two dicts keyed by the parts'
+    `names`: ({"train": x_train, "val": x_val}, {"train": y_train, "val": y_val}), the form of
+    an API that takes x["train"] and y["val"] (dl2024's `fit`)."""
+    if len(parts) != len(names):
+        raise ValueError(f"{len(parts)} parts but {len(names)} names")
+    return ({name: x for name, (x, _) in zip(names, parts, strict=True)},
+            {name: y for name, (_, y) in zip(names, parts, strict=True)})
+
+
+# --- the toy batch as a reader of hw2's pickle gets it --------------------------------------------
+
+def toy_batch_through_file(
+    seed: int = 0, n: int = 3
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """`make_toy_batch(seed, n)` written by `save_toy_batch` to a temporary folder and read
+    back by `load_toy_batch`: exactly what code that reads hw2's own pickle would get."""
+    with tempfile.TemporaryDirectory() as folder:
+        return load_toy_batch(save_toy_batch(folder, seed=seed, n=n))

@@ -421,3 +421,16 @@ def unit_symmetry(w: np.ndarray, b: np.ndarray) -> dict[str, float]:
     units = np.vstack([w, b[None, :]])
     return {"unit_spread": float(np.max(np.abs(units - units[:, :1]))),
             "w1_norm": float(np.abs(w).sum())}
+
+
+def reach_summary(curves: Sequence[Sequence[float]], target: float) -> dict:
+    """Seeded runs' curves (one per seed) against a `target` they should reach from below (a
+    training accuracy of 1, say), as `seed_summary` reads curves against a loss threshold:
+    `firsts`, each run's `first_reached` step (None if never), `finals`, each run's last
+    value, `n_reached`, and `reached`, whether every run got there, with `first_mean`, their
+    mean step (None unless every run got there)."""
+    firsts = [first_reached(c, target) for c in curves]
+    reached = None not in firsts
+    return {"firsts": firsts, "finals": [float(c[-1]) for c in curves],
+            "n_reached": len(firsts) - firsts.count(None), "reached": reached,
+            "first_mean": float(np.mean(firsts)) if reached else None}

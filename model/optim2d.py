@@ -225,3 +225,17 @@ def grid_summary(grid: dict, minima: list[dict], run: dict) -> dict[str, Any]:
             "local_index": local, "reached": reached, "reached_etas": etas,
             "smaller_end_local": all(abs(v - minima[local]["f"]) < 0.1 for v in smaller),
             "ends": grid_ends(grid, minima)}
+
+
+# --- step-size schedules, for `descend` -----------------------------------------------------
+
+def decayed_steps(step_size: float, decay: float, steps: int) -> np.ndarray:
+    """eta_t = step_size * decay^t for t = 0, ..., steps - 1: the schedule `optimize_f` follows."""
+    return step_size * decay ** np.arange(steps)
+
+
+def compounded_steps(step_size: float, decay: float, steps: int) -> np.ndarray:
+    """eta_t = step_size * decay^(t (t + 1) / 2): what multiplying the running step size by
+    decay^t in every step t gives, a common slip for the intended `decayed_steps`."""
+    t = np.arange(steps)
+    return step_size * decay ** (t * (t + 1) / 2)

@@ -297,3 +297,28 @@ def unit_symmetry_table(runs: Mapping[str, Mapping], spread: str, norm: str, acc
                   NoEscape(r"$\sum |W_1|$"), acc_header],
                  [[name, num(run[spread], 3), num(run[norm], 1), num(run[acc][-1], 3)]
                   for name, run in runs.items()])
+
+
+# --- math-mode cells ------------------------------------------------------------------------------
+
+def inline_math(text: str) -> NoEscape:
+    """`text` as inline math, not escaped: inline_math("o_i") is `$o_i$` (a header, a cell)."""
+    return NoEscape(f"${text}$")
+
+
+def bmatrix(cells: Sequence[str]) -> NoEscape:
+    """Cells already typeset (`report.numbers.sci`, `prob`, ...) as one bracketed row vector
+    for math mode; `matrix` is the one that formats plain numbers itself."""
+    return NoEscape(r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}")
+
+
+def finals_table(header: Sequence, runs: Mapping[str, Sequence[Mapping]], keys: Sequence[str],
+                 digits: Sequence[int]) -> NoEscape:
+    """`seeds_table` of settings run over seeds ({label: [one run record per seed]}): for each
+    of `keys`, the runs' final values, the last entry of a per-epoch history or a scalar the
+    run recorded once, as mean ± std; `header` names the label column and then each key's."""
+    def final(run: Mapping, key: str) -> float:
+        return run[key][-1] if np.ndim(run[key]) else run[key]
+
+    return seeds_table(header, {label: [[final(run, key) for run in seeds] for key in keys]
+                                for label, seeds in runs.items()}, digits)

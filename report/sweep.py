@@ -249,3 +249,14 @@ def grid_arrays(fn: Callable[[dict], Mapping[str, Any]], config: Mapping[str, An
 
 # The axes of a learning-rate x minibatch-size sweep over seeds, for `grid_arrays`.
 LR_MB_SEED = {"lrs": "lr", "mbs": "mb", "seeds": "seed"}
+
+
+def vary_one(fn: Callable[[dict], T], config: Mapping[str, Any], desc: str | None = None
+             ) -> dict[str, Any]:
+    """A one-setting sweep: `fn` at `config` with the setting `config["vary"]` set to each of
+    `config["values"]`, every other entry shared. Returns `config` with `runs`, one result
+    per value in order. Points are cached one by one, so the base point that several such
+    sweeps share (each varying another setting) runs once."""
+    common = {k: v for k, v in config.items() if k not in ("vary", "values")}
+    points = [common | {config["vary"]: value} for value in config["values"]]
+    return dict(config) | {"runs": sweep(fn, points, desc or config["vary"])}

@@ -510,6 +510,22 @@ def test_toy_batch_file_round_trips_and_is_written_atomically(tmp_path: Path) ->
     assert [p.name for p in (tmp_path / "out").iterdir()] == [path.name]
 
 
+def test_toy_batch_through_file_is_the_seeded_batch_as_its_pickle_reads_back(monkeypatch) -> None:
+    written, save = [], data.save_toy_batch
+
+    def spy(*args: object, **kwargs: object) -> Path:
+        written.append(save(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(data, "save_toy_batch", spy)
+    x_batch, y_batch, weights, biases = data.toy_batch_through_file(seed=3, n=4)
+    expected = data.make_toy_batch(seed=3, n=4)
+    for got, want in zip([x_batch, y_batch, *weights, *biases],
+                         [expected[0], expected[1], *expected[2], *expected[3]], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert len(written) == 1 and not written[0].exists()  # read from a file, then cleaned up
+
+
 # --- fingerprints ----------------------------------------------------------------------------
 
 

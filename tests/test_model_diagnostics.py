@@ -14,6 +14,7 @@ from model.diagnostics import (
     gradient_norms,
     hessian_eigenvalues,
     output_distribution,
+    reach_summary,
     saturated_fraction,
     seed_spread,
     stability_bound,
@@ -168,3 +169,12 @@ def test_unit_symmetry_is_zero_only_for_identical_units_and_norms_the_weights():
     w, b = np.zeros((3, 4)), np.zeros(4)
     b[2] = -0.25  # units differ only by a bias
     assert unit_symmetry(w, b) == {"unit_spread": 0.25, "w1_norm": 0.0}
+
+
+def test_reach_summary_gives_each_seeds_first_step_at_the_target_and_its_last_value():
+    both = reach_summary([[0.5, 1.0, 0.9], [0.2, 0.6, 1.0]], 1.0)
+    assert both["firsts"] == [2, 3] and both["finals"] == [0.9, 1.0]
+    assert both["reached"] and both["n_reached"] == 2 and both["first_mean"] == 2.5
+    one = reach_summary([[0.5, 1.0], [0.2, 0.6]], 1.0)
+    assert one["firsts"] == [2, None] and one["n_reached"] == 1
+    assert not one["reached"] and one["first_mean"] is None

@@ -46,3 +46,15 @@ def test_grid_arrays_put_each_picked_value_at_its_settings_place_in_the_grid(set
     expected = sweep_points.noisy_sum({"n": 2, "seed": 1})["value"][0]
     assert arrays["value"].shape == (2, 3, 2)
     assert (arrays["value"][0, 1] == expected).all()
+
+
+def test_vary_one_sets_the_one_setting_to_each_value_and_runs_a_shared_point_once(settings,
+                                                                                   tmp_path):
+    log = tmp_path / "ran.log"
+    base = {"log": str(log), "n": 1}
+    by_seed = sw.vary_one(sweep_points.logged, base | {"vary": "seed", "values": [3, 4]})
+    assert by_seed["vary"] == "seed" and by_seed["values"] == [3, 4]
+    assert [r["seed"] for r in by_seed["runs"]] == [3, 4]
+    # A second sweep through the first one's point (seed 4) runs only its new point.
+    sw.vary_one(sweep_points.logged, base | {"seed": 4, "vary": "n", "values": [1, 2]})
+    assert log.read_text().split() == ["3", "4", "4"]

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from figures import common
 from figures import dl2023_a1 as fig
 from model import BCE, Linear, ReLU, Sigmoid, fit, optim2d
 from model.assignments.dl2023 import linear, network, one_layer
@@ -200,8 +201,8 @@ FAIL_BELOW = 0.9  # §1.7 (a): a run ending below this test accuracy has failed
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the sweep as the core reads it, the variants, and the zero-init study."""
     variants, zero = r["variants"], r["zero_init"]
-    acc, train, loss = ({arch: finals(runs, key) for arch, runs in variants.items()}
-                        for key in ("test_acc", "train_acc", "train_loss"))
+    acc, train = ({arch: finals(runs, key) for arch, runs in variants.items()}
+                  for key in ("test_acc", "train_acc"))
     late = 10  # §1.6 (c): how much the tuned run still changes over its last epochs
     tuned_test = r["tuned"]["test_acc"][-late - 1:]
     # The dead fractions after one epoch of the largest rate's runs that fail after all of them.
@@ -213,9 +214,9 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
         "early_dead": {"min": float(early.min(initial=1.0)), "max": float(early.max(initial=0.0))},
         "fail_below": FAIL_BELOW,
         "n_seeds": len(SEEDS),
-        "variants_table": tex.seeds_table(
-            ["network", "train accuracy", "test accuracy", "train loss"],
-            {a: [train[a], acc[a], loss[a]] for a in variants}, [3, 3, 4]),
+        "variants_table": tex.finals_table(
+            ["network", "train accuracy", "test accuracy", "train loss"], variants,
+            ("train_acc", "test_acc", "train_loss"), [3, 3, 4]),
         "zero_table": tex.unit_symmetry_table(zero, "unit_spread", "w1_norm", "test_acc",
                                               "test accuracy"),
         "acc": {a: v.mean() for a, v in acc.items()},
@@ -256,13 +257,13 @@ REPORT = Report(
             ("variants", run_variants, VARIANTS), ("zero_init", run_zero_init, ZERO_INIT))),
     ),
     figures=(
-        FigureSpec("gd_path_b", fig.gd_path, ("gd_b", "minima")),
-        FigureSpec("gd_path_d", fig.gd_path, ("gd_grid", "minima")),
-        FigureSpec("gd_step_sizes", fig.gd_step_sizes, ("gd_compare", "minima")),
-        FigureSpec("gd_path_decay", fig.gd_path, ("gd_decay", "minima")),
+        FigureSpec("gd_path_b", common.gd_path, ("gd_b", "minima")),
+        FigureSpec("gd_path_d", common.gd_path, ("gd_grid", "minima")),
+        FigureSpec("gd_step_sizes", common.gd_step_sizes, ("gd_compare", "minima")),
+        FigureSpec("gd_path_decay", common.gd_path, ("gd_decay", "minima")),
         FigureSpec("fd_eps", fig.fd_eps, ("fd_eps",)),
-        FigureSpec("activations", fig.activations, ()),
-        FigureSpec("digits_strip", fig.digits_strip, ("digits_stats",)),
+        FigureSpec("activations", common.sigmoid_relu_panels, ()),
+        FigureSpec("digits_strip", common.digits_strip, ("digits_stats",)),
         FigureSpec("sweep_heatmap", fig.sweep_heatmap, ("sweep",)),
         FigureSpec("curves_tuned", fig.curves_tuned, ("tuned",)),
         FigureSpec("curves_variants", fig.curves_variants, ("variants",)),

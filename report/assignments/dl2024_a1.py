@@ -15,21 +15,21 @@ from typing import Any
 
 import numpy as np
 
-from figures import dl2023_a1 as fig23
+from figures import common
 from figures import dl2024_a1 as fig
 from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
-from model.data import digits_overview, digits_split
+from model.data import digits_overview, digits_split, keyed
 from model.diagnostics import dead_relu_fraction, unit_symmetry
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
 from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
 from report.fragments import (
+    finals_table,
     gradcheck_records_table,
     matrix_table,
-    seeds_table,
     table,
     unit_symmetry_table,
 )
@@ -58,19 +58,12 @@ SCHEDULES = START | {"step_size": 0.2, "decay": 0.9, "steps": 30,
 MINIMA = {"box": 5.0, "starts_per_axis": 21}
 
 
-def _compounded(eta0: float, decay: float, steps: int) -> np.ndarray:
-    """eta_t = eta_0 d^{t(t+1)/2}: what multiplying the running step size by d^t in every step
-    t gives, instead of the intended eta_0 d^t."""
-    t = np.arange(steps)
-    return eta0 * decay ** (t * (t + 1) / 2)
-
-
 def run_schedules(config: dict) -> dict[str, Any]:
     """The intended schedule against the compounded one, and optimize_f's own decay, which must
     equal the first; and the assignment's check that consecutive steps shrink."""
     x, y, eta0, d, steps = (config[k] for k in ("x", "y", "step_size", "decay", "steps"))
-    runs = {"intended": optim2d.descend(x, y, eta0 * d ** np.arange(steps)),
-            "compounded": optim2d.descend(x, y, _compounded(eta0, d, steps))}
+    runs = {"intended": optim2d.descend(x, y, optim2d.decayed_steps(eta0, d, steps)),
+            "compounded": optim2d.descend(x, y, optim2d.compounded_steps(eta0, d, steps))}
     ours = optim2d.optimize_f(x, y, eta0, steps, d)
     xs = optim2d.optimize_f(**config["shrink_check"])[3]
     return runs | {"optimize_f": {"x": ours[0], "y": ours[1], "f": float(ours[2])},
@@ -171,6 +164,7 @@ def run_he(config: dict) -> dict[str, Any]:
 
 # --- §1.6 and §1.7: training on the digits -------------------------------------------------------
 
+# The seeded 50/50 split, normalised with the unbiased std (ddof 1), as torch.std does.
 DIGITS = {"ddof": 1, "train_fraction": 0.5, "split_seed": 12345}
 SEEDS = [0, 1, 2]
 EPOCHS = 25
@@ -211,16 +205,9 @@ def make_params(arch: str, rng: np.random.Generator, init: str = INITS[0]) -> li
     return params
 
 
-def _digits() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The normalised digits (unbiased std, as torch.std) in the seeded 50/50 split, keyed as
-    dl2024's API takes them."""
-    (x_train, y_train), (x_val, y_val) = digits_split(**DIGITS)
-    return {"train": x_train, "val": x_val}, {"train": y_train, "val": y_val}
-
-
 def run_untrained(config: dict) -> dict[str, Any]:
     """§1.6 (b): validation loss and accuracy of freshly initialised networks."""
-    x, y = _digits()
+    x, y = keyed(digits_split(**DIGITS))
     nets = [make_params(config["arch"], np.random.default_rng(seed), config.get("init", INITS[0]))
             for seed in config["seeds"]]
     runs = np.array([dl2024.evaluate(params, x["val"], y["val"]) for params in nets])
@@ -233,7 +220,7 @@ def run_untrained(config: dict) -> dict[str, Any]:
 def train_digits(config: dict) -> dict[str, Any]:
     """Train one network on the digits with dl2024's `fit`; its curves and what the trained
     network does on the training set (dead hidden ReLUs, share called positive)."""
-    x, y = _digits()
+    x, y = keyed(digits_split(**DIGITS))
     params = make_params(config["arch"], np.random.default_rng(config["seed"]),
                          config.get("init", INITS[0]))
     history = dl2024.fit(params, x, y, config["lr"], config["mb"], config["epochs"], config["seed"])
@@ -249,7 +236,7 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
     each network, on the first n training samples: `check_net` on a core `Net` sharing the
     arrays, which takes the BCE from the output's logit, so that no clipping flattens it where
     the untrained output is saturated."""
-    x, y = _digits()
+    x, y = keyed(digits_split(**DIGITS))
     xb, yb = x["train"][:config["n"]], y["train"][:config["n"]]
     rows = []
     for arch in config["archs"]:
@@ -315,7 +302,8 @@ def run_student_gd(config: dict) -> dict[str, Any]:
     """§1.1 at the copy's settings: its grid of (d), and its first-hit search of (h) under its
     compounded schedule and under the intended one."""
     x, y, s = config["x"], config["y"], config["search"]
-    ends = {"compounded": lambda e, n, d: optim2d.descend(x, y, _compounded(e, d, n))["f"],
+    ends = {"compounded": lambda e, n, d: optim2d.descend(
+                x, y, optim2d.compounded_steps(e, d, n))["f"],
             "intended": lambda e, n, d: float(optim2d.optimize_f(x, y, e, n, d)[2])}
     points = list(itertools.product(s["step_sizes"], s["steps"], s["decays"]))
     first = {name: next(((*p, f) for p in points if (f := end(*p)) < -2), None)
@@ -464,16 +452,15 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     missed = np.rint((1 - train_acc["64-32-16-8-1"]) * n_train).astype(int)
     deep_loss, deep_train = mean_curve(deep_runs, "val_loss"), mean_curve(deep_runs, "train_loss")
     deep_best = int(np.argmin(deep_loss)) + 1
-    rows = {arch: [train_acc[arch], acc[arch], [run["final_train_loss"] for run in runs],
-                   finals(runs, "val_loss")] for arch, runs in variants.items()}
     # The share of the validation set in the class that is larger in the training set.
     larger = int(untrained["train_positive"] > 0.5)
     return {
         "tuned": {"settled": settled,
                   "val_loss": (val_loss[settled - 1], val_loss[-1]),
                   "train_loss": (train_loss[settled - 1], train_loss[-1])},
-        "variants_table": seeds_table(["network", "train accuracy", "validation accuracy",
-                                       "train loss", "validation loss"], rows, [3, 3, 4, 3]),
+        "variants_table": finals_table(
+            ["network", "train accuracy", "validation accuracy", "train loss", "validation loss"],
+            variants, ("final_train_acc", "val_acc", "final_train_loss", "val_loss"), [3, 3, 4, 3]),
         "acc": acc, "train_acc": train_acc,
         "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
                  "perfect": int(np.sum(missed == 0)), "n_train": n_train,
@@ -547,15 +534,15 @@ REPORT = Report(
         Experiment("student_gd", run_student_gd, STUDENT_GD),
     ),
     figures=(
-        FigureSpec("dl24_gd_path_b", fig23.gd_path, ("gd_b", "minima")),
-        FigureSpec("dl24_gd_path_d", fig23.gd_path, ("gd_grid", "minima")),
-        FigureSpec("dl24_gd_step_sizes", fig23.gd_step_sizes, ("gd_compare", "minima")),
+        FigureSpec("dl24_gd_path_b", common.gd_path, ("gd_b", "minima")),
+        FigureSpec("dl24_gd_path_d", common.gd_path, ("gd_grid", "minima")),
+        FigureSpec("dl24_gd_step_sizes", common.gd_step_sizes, ("gd_compare", "minima")),
         FigureSpec("dl24_gd_bounce", fig.gd_bounce, ("gd_bounce", "minima")),
         FigureSpec("dl24_schedules", fig.schedules, ("schedules", "minima")),
-        FigureSpec("dl24_gd_path_decay", fig23.gd_path, ("gd_decay", "minima")),
-        FigureSpec("dl24_activations", fig23.activations, ()),
+        FigureSpec("dl24_gd_path_decay", common.gd_path, ("gd_decay", "minima")),
+        FigureSpec("dl24_activations", common.sigmoid_relu_panels, ()),
         FigureSpec("dl24_he_scale", fig.he_scale, ("he",)),
-        FigureSpec("dl24_digits_strip", fig23.digits_strip, ("digits_stats",)),
+        FigureSpec("dl24_digits_strip", common.digits_strip, ("digits_stats",)),
         FigureSpec("dl24_sweep", fig.sweep_heatmap, ("sweep",)),
         FigureSpec("dl24_curves_tuned", fig.curves_tuned, ("variants",)),
         FigureSpec("dl24_curves_variants", fig.curves_variants, ("variants",)),

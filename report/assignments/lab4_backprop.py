@@ -20,7 +20,7 @@ from report.fragments import gradcheck_records_table, records_table, seed_column
 from report.latex import NoEscape
 from report.numbers import num, pct
 from report.spec import Experiment, FigureSpec, Report
-from report.sweep import sweep
+from report.sweep import vary_one
 
 X, Y = five_points()
 LABELS = Y[:, 0]
@@ -94,9 +94,7 @@ def train_seeds(config: dict) -> list[dict[str, Any]]:
 def run_sweep(config: dict) -> dict[str, Any]:
     """A variation of the lab's: one setting changed to each of several values, every seed
     (runs[value][seed]). BASE's own point, in every sweep, is trained once (per-point cache)."""
-    common = {key: value for key, value in config.items() if key not in ("vary", "values")}
-    return config | {"runs": sweep(train_seeds, [common | {config["vary"]: value}
-                                                 for value in config["values"]], config["vary"])}
+    return vary_one(train_seeds, config)
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from model.functional import softmax, softmax_jacobian
 from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
 from model.init import glorot_uniform, standard_normal
 from model.losses import SoftmaxCE, softmax_cross_entropy
-from report.fragments import checks_table, columns_table, seeds_table, table, vector
+from report.fragments import checks_table, columns_table, inline_math, seeds_table, table, vector
 from report.latex import NoEscape
 from report.numbers import num
 from report.spec import Experiment, FigureSpec, Report
@@ -204,27 +204,23 @@ def run_q7(config: dict) -> dict[str, Any]:
 
 # --- what the template quotes ---------------------------------------------------------------------
 
-def _math(text: str) -> NoEscape:
-    return NoEscape(f"${text}$")
-
-
 def context_q1_q6(r: dict[str, Any]) -> dict[str, Any]:
     """Q1-Q6: the tables the template shows (their facts are claimed beside their sentences)."""
     s, q, syn, shapes = r["softmax_ce"], r["q3"], r["synth"], r["gradcheck"]["shapes"]
-    names = {"parameter": [_math(f"{n[0]}_{n[1]}") for n in shapes],
-             "shape": [_math(r" \times ".join(map(str, shape))) for shape in shapes.values()]}
+    names = {"parameter": [inline_math(f"{n[0]}_{n[1]}") for n in shapes],
+             "shape": [inline_math(r" \times ".join(map(str, shape))) for shape in shapes.values()]}
     return {
         "sm_table": columns_table(
-            [*map(_math, ("i", "o_i", "y_i", r"\partial l/\partial y_i")), "chain rule",
-             _math(r"y_i - \delta_{ic}"), "central diff."],
+            [*map(inline_math, ("i", "o_i", "y_i", r"\partial l/\partial y_i")), "chain rule",
+             inline_math(r"y_i - \delta_{ic}"), "central diff."],
             [range(1, len(s["o"]) + 1), *(s[k] for k in ("o", "y", "dl_dy", "chained", "direct",
                                                          "numeric"))], 4, "lSSSSSS"),
         "q3_table": table(["", "value", "derivative of the loss", "the text's value", "rel. error"],
-                          [[_math(n), _math(vector(q["net"][n])), _math(vector(q["grads"][n])),
-                            _math(vector(Q3["expected"][n])), num(q["numeric_rel_error"][n], 2,
-                                                                 sci=True)] for n in PARAMS],
+                          [[inline_math(n), *(inline_math(vector(v[n])) for v in (
+                              q["net"], q["grads"], Q3["expected"])),
+                            num(q["numeric_rel_error"][n], 2, sci=True)] for n in PARAMS],
                           "llllS"),
-        "synth_head": table([_math("x_1"), _math("x_2"), "class"],
+        "synth_head": table([inline_math("x_1"), inline_math("x_2"), "class"],
                             [[num(a), num(b), int(t)] for (a, b), t in
                              zip(syn["head"], syn["head_labels"], strict=True)], "SSr"),
         "gc_table": checks_table(
