@@ -95,6 +95,21 @@ def listing() -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
+# What a build process loads: NumPy's BLAS and, for the core's large updates, SciPy's.
+_BLAS = ("import os, numpy, scipy.linalg.blas\n"
+         "from threadpoolctl import threadpool_info\n"
+         "print('; '.join(f\"{i['internal_api']} {i.get('version')} kernel={i.get('architecture')} "
+         "threads={i['num_threads']} ({os.path.basename(i['filepath'])})\" "
+         "for i in threadpool_info() if i['user_api'] == 'blas'))")
+
+
+def blas() -> str:
+    """The BLAS libraries and kernels threadpoolctl reports in a fresh interpreter of the
+    build's, with the build's environment (report workers then limit each to one thread)."""
+    return subprocess.run([sys.executable, "-c", _BLAS], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--config", type=Path, default=ROOT / "report.toml")
@@ -109,6 +124,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="nnreport-bench-"))
     print(f"build folder {folder}; {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"BLAS: {blas()}")
     try:
         print("cold: every report in one build.py process, empty cache")
         show("all", [build(ids, folder, args.config)])
