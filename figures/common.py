@@ -719,47 +719,6 @@ def threshold_scatter(ax, values: Sequence[float], curves: Sequence[np.ndarray],
     ax.legend(fontsize=7)
 
 
-# --- figures a report names as they are (FigureSpec(name, fn, inputs)): §1.1's descent runs
-# of `model.optim2d`, the activations, a strip of `model.data.digits_overview`'s digits --------
-
-def gd_path(r: dict, out: Path) -> None:
-    """One gradient-descent run on `model.optim2d.f` beside the minima on the contours, and f
-    after each step: `r` holds "minima" (`find_minima`) and one run under any name (`run_gd`,
-    or a `run_gd_grid` grid, of which its best run is drawn)."""
-    from model.optim2d import f
-
-    (run,) = (value for name, value in r.items() if name != "minima")
-    descent_figure(out, f, r["minima"]["minima"], [run.get("best", run)])
-
-
-def gd_step_sizes(r: dict, out: Path) -> None:
-    """The paths of `model.optim2d.run_gd_compare` (too small, good, too large a step, say)
-    side by side, each titled by its step size and final f: `r` holds "minima" and the runs."""
-    from model.optim2d import f
-
-    (runs,) = (value for name, value in r.items() if name != "minima")
-    descent_figure(
-        out, f, r["minima"]["minima"], list(runs.values()), objective=False, height=2.2,
-        titles=[f"step {eta}: final $f = {run['f']:.3f}$" for eta, run in runs.items()])
-
-
-def sigmoid_relu_panels(r: dict, out: Path) -> None:
-    """The sigmoid and the ReLU and their gradients (`model.functional`), 2 x 2, over
-    [-10, 10]; `r` is not read (the figure depends on the code alone)."""
-    from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
-
-    function_panels(out, {"sigmoid": sigmoid, "ReLU": relu, "sigmoid gradient": sigmoid_grad,
-                          "ReLU gradient": relu_grad}, np.linspace(-10, 10, 401))
-
-
-def digits_strip(r: dict, out: Path) -> None:
-    """The first ten 8 x 8 digits with their binary labels: `r` holds one
-    `model.data.digits_overview` result, under any name."""
-    (stats,) = r.values()
-    image_strip(stats["first_ten"], [f"label {int(y)}" for y in stats["first_ten_labels"]],
-                out, shape=(8, 8))
-
-
 def schedules_figure(out: Path, runs: dict[str, dict], f_min: float, height: float = 2.5) -> None:
     """Step-size schedules side by side ({label: a `model.optim2d.descend` run, which keeps
     its `etas`}): every step's size on a log axis (left), and each run's distance from the

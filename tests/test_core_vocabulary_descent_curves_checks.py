@@ -9,7 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from figures import common
+from figures import common, studies
 from model import optim2d
 from model.functional import relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, GradCheck, check_layer, difference_errors
@@ -246,23 +246,23 @@ def test_histogram_vs_normal_draws_a_bar_per_bin_under_the_normal_density():
 
 def test_gd_path_draws_the_one_run_of_r_or_the_best_run_of_a_grid(drawn, tmp_path):
     grid = optim2d.run_gd_grid({"x": 3.0, "y": 2.0, "step_sizes": [0.01, 0.1], "steps": [5, 10]})
-    common.gd_path({"gd_grid": grid, "minima": {"minima": MINIMA}}, tmp_path / "p.pdf")
+    studies.gd_path({"gd_grid": grid, "minima": {"minima": MINIMA}}, tmp_path / "p.pdf")
     path = next(line for line in drawn[0].axes[0].lines if line.get_label() == "path")
     assert path.get_xdata().tolist() == grid["best"]["x_hist"]
     run = optim2d.run_gd({"x": 3.0, "y": 2.0, "step_size": 0.01, "steps": 3, "decay": 1.0})
-    common.gd_path({"minima": {"minima": MINIMA}, "any name": run}, tmp_path / "q.pdf")
+    studies.gd_path({"minima": {"minima": MINIMA}, "any name": run}, tmp_path / "q.pdf")
     assert drawn[1].axes[0].get_title() == "step 0.01, 3 steps"
 
 
 def test_gd_step_sizes_titles_each_path_by_its_step_and_final_f(drawn, tmp_path):
     runs = optim2d.run_gd_compare({"x": 3.0, "y": 2.0, "step_sizes": [0.01, 0.15], "steps": 3})
-    common.gd_step_sizes({"minima": {"minima": MINIMA}, "compare": runs}, tmp_path / "s.pdf")
+    studies.gd_step_sizes({"minima": {"minima": MINIMA}, "compare": runs}, tmp_path / "s.pdf")
     titles = [ax.get_title() for ax in drawn[0].axes if ax.get_title()]
     assert titles == [f"step {eta}: final $f = {run['f']:.3f}$" for eta, run in runs.items()]
 
 
 def test_sigmoid_relu_panels_draw_each_function_under_its_name(drawn, tmp_path):
-    common.sigmoid_relu_panels({}, tmp_path / "a.pdf")
+    studies.sigmoid_relu_panels({}, tmp_path / "a.pdf")
     axes = {ax.get_title(): ax for ax in drawn[0].axes}
     assert set(axes) == {"sigmoid", "ReLU", "sigmoid gradient", "ReLU gradient"}
     x, y = axes["ReLU"].lines[0].get_data()
@@ -273,7 +273,7 @@ def test_sigmoid_relu_panels_draw_each_function_under_its_name(drawn, tmp_path):
 
 def test_digits_strip_titles_each_image_by_its_label(drawn, tmp_path):
     stats = {"first_ten": np.arange(3 * 64).reshape(3, 64), "first_ten_labels": [1.0, 0.0, 1.0]}
-    common.digits_strip({"digits_stats": stats}, tmp_path / "d.pdf")
+    studies.digits_strip({"digits_stats": stats}, tmp_path / "d.pdf")
     axes = drawn[0].axes
     assert [ax.get_title() for ax in axes] == ["label 1", "label 0", "label 1"]
     assert axes[1].images[0].get_array().shape == (8, 8)

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from figures import common
 from figures import dl2023_a1 as fig
+from figures import studies
 from model import BCE, Linear, ReLU, Sigmoid, fit, optim2d
 from model.assignments.dl2023 import linear, network, one_layer
 from model.data import digits_overview, digits_split
@@ -257,13 +257,13 @@ REPORT = Report(
             ("variants", run_variants, VARIANTS), ("zero_init", run_zero_init, ZERO_INIT))),
     ),
     figures=(
-        FigureSpec("gd_path_b", common.gd_path, ("gd_b", "minima")),
-        FigureSpec("gd_path_d", common.gd_path, ("gd_grid", "minima")),
-        FigureSpec("gd_step_sizes", common.gd_step_sizes, ("gd_compare", "minima")),
-        FigureSpec("gd_path_decay", common.gd_path, ("gd_decay", "minima")),
+        FigureSpec("gd_path_b", studies.gd_path, ("gd_b", "minima")),
+        FigureSpec("gd_path_d", studies.gd_path, ("gd_grid", "minima")),
+        FigureSpec("gd_step_sizes", studies.gd_step_sizes, ("gd_compare", "minima")),
+        FigureSpec("gd_path_decay", studies.gd_path, ("gd_decay", "minima")),
         FigureSpec("fd_eps", fig.fd_eps, ("fd_eps",)),
-        FigureSpec("activations", common.sigmoid_relu_panels, ()),
-        FigureSpec("digits_strip", common.digits_strip, ("digits_stats",)),
+        FigureSpec("activations", studies.sigmoid_relu_panels, ()),
+        FigureSpec("digits_strip", studies.digits_strip, ("digits_stats",)),
         FigureSpec("sweep_heatmap", fig.sweep_heatmap, ("sweep",)),
         FigureSpec("curves_tuned", fig.curves_tuned, ("tuned",)),
         FigureSpec("curves_variants", fig.curves_variants, ("variants",)),

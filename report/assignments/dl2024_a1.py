@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from figures import common
 from figures import dl2024_a1 as fig
+from figures import studies
 from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
@@ -534,15 +534,15 @@ REPORT = Report(
         Experiment("student_gd", run_student_gd, STUDENT_GD),
     ),
     figures=(
-        FigureSpec("dl24_gd_path_b", common.gd_path, ("gd_b", "minima")),
-        FigureSpec("dl24_gd_path_d", common.gd_path, ("gd_grid", "minima")),
-        FigureSpec("dl24_gd_step_sizes", common.gd_step_sizes, ("gd_compare", "minima")),
+        FigureSpec("dl24_gd_path_b", studies.gd_path, ("gd_b", "minima")),
+        FigureSpec("dl24_gd_path_d", studies.gd_path, ("gd_grid", "minima")),
+        FigureSpec("dl24_gd_step_sizes", studies.gd_step_sizes, ("gd_compare", "minima")),
         FigureSpec("dl24_gd_bounce", fig.gd_bounce, ("gd_bounce", "minima")),
         FigureSpec("dl24_schedules", fig.schedules, ("schedules", "minima")),
-        FigureSpec("dl24_gd_path_decay", common.gd_path, ("gd_decay", "minima")),
-        FigureSpec("dl24_activations", common.sigmoid_relu_panels, ()),
+        FigureSpec("dl24_gd_path_decay", studies.gd_path, ("gd_decay", "minima")),
+        FigureSpec("dl24_activations", studies.sigmoid_relu_panels, ()),
         FigureSpec("dl24_he_scale", fig.he_scale, ("he",)),
-        FigureSpec("dl24_digits_strip", common.digits_strip, ("digits_stats",)),
+        FigureSpec("dl24_digits_strip", studies.digits_strip, ("digits_stats",)),
         FigureSpec("dl24_sweep", fig.sweep_heatmap, ("sweep",)),
         FigureSpec("dl24_curves_tuned", fig.curves_tuned, ("variants",)),
         FigureSpec("dl24_curves_variants", fig.curves_variants, ("variants",)),

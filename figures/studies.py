@@ -1,0 +1,50 @@
+"""Whole figures of studies several reports run the same way, named in a `FigureSpec` as they
+are: §1.1's gradient descent on `model.optim2d.f`, the activations of `model.functional`, a
+strip of `model.data.digits_overview`'s digits.
+
+Apart from `figures.common` because they read the model: a figure's cache key covers the
+modules its code imports, and every figure imports `figures.common`, which therefore imports
+nothing of the model (an edit of `model.optim2d` redraws these figures, not every figure).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from figures.common import descent_figure, function_panels, image_strip
+from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
+from model.optim2d import f
+
+
+def gd_path(r: dict, out: Path) -> None:
+    """One gradient-descent run on `model.optim2d.f` beside the minima on the contours, and f
+    after each step: `r` holds "minima" (`find_minima`) and one run under any name (`run_gd`,
+    or a `run_gd_grid` grid, of which its best run is drawn)."""
+    (run,) = (value for name, value in r.items() if name != "minima")
+    descent_figure(out, f, r["minima"]["minima"], [run.get("best", run)])
+
+
+def gd_step_sizes(r: dict, out: Path) -> None:
+    """The paths of `model.optim2d.run_gd_compare` (too small, good, too large a step, say)
+    side by side, each titled by its step size and final f: `r` holds "minima" and the runs."""
+    (runs,) = (value for name, value in r.items() if name != "minima")
+    descent_figure(
+        out, f, r["minima"]["minima"], list(runs.values()), objective=False, height=2.2,
+        titles=[f"step {eta}: final $f = {run['f']:.3f}$" for eta, run in runs.items()])
+
+
+def sigmoid_relu_panels(r: dict, out: Path) -> None:
+    """The sigmoid and the ReLU and their gradients (`model.functional`), 2 x 2, over
+    [-10, 10]; `r` is not read (the figure depends on the code alone)."""
+    function_panels(out, {"sigmoid": sigmoid, "ReLU": relu, "sigmoid gradient": sigmoid_grad,
+                          "ReLU gradient": relu_grad}, np.linspace(-10, 10, 401))
+
+
+def digits_strip(r: dict, out: Path) -> None:
+    """The first ten 8 x 8 digits with their binary labels: `r` holds one
+    `model.data.digits_overview` result, under any name."""
+    (stats,) = r.values()
+    image_strip(stats["first_ten"], [f"label {int(y)}" for y in stats["first_ten_labels"]],
+                out, shape=(8, 8))
