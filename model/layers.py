@@ -100,8 +100,28 @@ _AXPY_BYTES = 1 << 16
 """Parameters from this size up are updated by BLAS axpy (see `_descend`)."""
 
 _AXPY: dict[np.dtype, Callable[..., np.ndarray]] = {}
-"""BLAS ?axpy by parameter type, filled at the first large update: scipy.linalg costs a third
-of a second to import, which a process that trains no large layer should not pay."""
+"""BLAS ?axpy by parameter type, filled by `_load_axpy` at the first large update."""
+
+
+def _load_axpy() -> None:
+    """Fill `_AXPY` from scipy.linalg.blas, whose BLAS then uses no more threads than the fewest
+    any BLAS library of the process is set to.
+
+    Loaded at the first large update because scipy.linalg costs a third of a second to import,
+    which a process that trains no large layer should not pay. scipy's wheel brings its own
+    OpenBLAS, with its default thread count: loaded inside a `threadpool_limits(1)` (the build's
+    experiments, the benchmark's --threads 1), it would run an axpy of 235k floats on two
+    threads that fight for the cores, twenty times slower than one thread on a busy machine.
+    """
+    from scipy.linalg import blas
+    from threadpoolctl import ThreadpoolController
+
+    libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+    fewest = min((lib.num_threads for lib in libraries), default=1)
+    for lib in libraries:
+        if lib.num_threads > fewest:
+            lib.set_num_threads(fewest)
+    _AXPY.update({np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy})
 
 
 def _descend(param: np.ndarray, grad: np.ndarray, lr: float) -> None:
@@ -124,9 +144,7 @@ def _descend(param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         and grad.flags.c_contiguous
     ):
         if not _AXPY:
-            from scipy.linalg import blas
-
-            _AXPY.update({np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy})
+            _load_axpy()
         axpy = _AXPY.get(param.dtype)
         if axpy is not None:
             flat = param.reshape(-1)
