@@ -1,6 +1,9 @@
 """Layers and Net: dl2023 §1.4's checks, shapes, dtypes, in-place updates, names."""
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -271,3 +274,21 @@ def test_net_names_follow_a_change_to_its_list_of_layers():
     net.layers.append(Linear(3, 1))
     assert [name for name, _ in net.parameters()] == ["W1", "b1", "W2", "b2"]
     assert net.parameters()[0][1] is replacement.W
+
+
+def test_a_large_update_inside_a_one_thread_limit_leaves_every_blas_on_one_thread():
+    """scipy's BLAS, loaded by the first large update, must not run on its default threads
+    while the process (the build's experiments) holds NumPy's BLAS to one."""
+    script = (
+        "import numpy as np\n"
+        "from threadpoolctl import threadpool_info, threadpool_limits\n"
+        "from model.layers import Linear\n"
+        "with threadpool_limits(1, user_api='blas'):\n"
+        "    layer = Linear(160, 120, dtype=np.float32)\n"
+        "    layer.step(0.1)\n"
+        "    blas = [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas']\n"
+        "    print(sorted(set(blas)), 'scipy.linalg' in __import__('sys').modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[1],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[1]", "True"]
