@@ -14,8 +14,6 @@ row, and a linear layer computes y = x W + b. Every layer has the same interface
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import DTypeLike
 
@@ -63,6 +61,8 @@ class Linear:
             raise ValueError(f"W must be (n_in, n_out) and b (n_out,); got {W.shape}, {b.shape}")
         self.W, self.b = W, b
         self.dW, self.db = np.zeros_like(W), np.zeros_like(b)
+        # Room for lr * dW (and lr * db) between steps, so a step allocates nothing.
+        self._scratch: dict[int, np.ndarray] = {}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = x W + b; x (N, n_in) -> y (N, n_out)."""
@@ -84,8 +84,10 @@ class Linear:
 
     def step(self, lr: float) -> None:
         """W <- W - lr dW, b <- b - lr db, in place (arrays shared via `from_params` follow)."""
-        _descend(self.W, self.dW, lr)
-        _descend(self.b, self.db, lr)
+        # setdefault: a layer unpickled from before the scratch arrays existed has none yet.
+        scratch = self.__dict__.setdefault("_scratch", {})
+        _descend(self.W, self.dW, lr, scratch)
+        _descend(self.b, self.db, lr, scratch)
 
     def __str__(self) -> str:
         n_in, n_out = self.W.shape
@@ -96,65 +98,29 @@ class Linear:
         return f"Linear({n_in}, {n_out})"
 
 
-_AXPY_BYTES = 1 << 16
-"""Parameters from this size up are updated by BLAS axpy (see `_descend`)."""
-
-_AXPY: dict[np.dtype, Callable[..., np.ndarray]] = {}
-"""BLAS ?axpy by parameter type, filled by `_load_axpy` at the first large update."""
+_SCRATCH_BYTES = 1 << 16
+"""Parameters from this size up are updated through a kept scratch array (see `_descend`)."""
 
 
-def _load_axpy() -> None:
-    """Fill `_AXPY` from scipy.linalg.blas, whose BLAS then uses no more threads than the fewest
-    any BLAS library of the process is set to.
+def _descend(
+    param: np.ndarray, grad: np.ndarray, lr: float, scratch: dict[int, np.ndarray]
+) -> None:
+    """param -= lr * grad in place, the product written into a kept array of param's shape.
 
-    Loaded at the first large update because scipy.linalg costs a third of a second to import,
-    which a process that trains no large layer should not pay. scipy's wheel brings its own
-    OpenBLAS, with its default thread count: loaded inside a `threadpool_limits(1)` (the build's
-    experiments, the benchmark's --threads 1), it would run an axpy of 235k floats on two
-    threads that fight for the cores, twenty times slower than one thread on a busy machine.
+    Same rounding as `param -= lr * grad` (the product is formed in the same type, then
+    subtracted); without the fresh W-sized temporary, which costs as much as the arithmetic.
+    A small parameter (a bias, a 64x32 W), or a gradient of another shape or type (set by
+    hand), takes the plain expression: below about 64 kB the temporary costs less than the
+    checks and the look-up that reuse needs.
     """
-    from scipy.linalg import blas
-    from threadpoolctl import ThreadpoolController
-
-    libraries = ThreadpoolController().select(user_api="blas").lib_controllers
-    fewest = min((lib.num_threads for lib in libraries), default=1)
-    for lib in libraries:
-        if lib.num_threads > fewest:
-            lib.set_num_threads(fewest)
-    _AXPY.update({np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy})
-
-
-def _descend(param: np.ndarray, grad: np.ndarray, lr: float) -> None:
-    """param -= lr * grad in place.
-
-    A parameter of 64 kB or more (mlp-numpy's and hw2's first W), contiguous and of the
-    gradient's shape and type, is updated by one BLAS axpy over the raveled arrays: one pass
-    instead of a product into a W-sized array and a subtraction, half the time of the plain
-    update. The kernel may fuse the multiply and the add, so such a W can differ from
-    `W - lr * dW` in the last bit (one rounding instead of two). Everything else takes the
-    plain expression, whose rounding the small networks keep, so that `fit` and
-    `model.batched.fit_many` (which updates stacks of small nets with that expression) agree
-    bit for bit; below 64 kB axpy would save under a microsecond per update anyway.
-    """
-    if (
-        param.nbytes >= _AXPY_BYTES
-        and grad.shape == param.shape
-        and grad.dtype == param.dtype
-        and param.flags.c_contiguous
-        and grad.flags.c_contiguous
-    ):
-        if not _AXPY:
-            _load_axpy()
-        axpy = _AXPY.get(param.dtype)
-        if axpy is not None:
-            flat = param.reshape(-1)
-            # Contiguous and of the routine's type, the array is handed to BLAS as it is and
-            # updated there. f2py would update a copy of anything else (say a read-only or
-            # misaligned array), which `is` notices: param is then untouched, and the plain
-            # update below does the step.
-            if axpy(grad.reshape(-1), flat, flat.size, -lr) is flat:
-                return
-    param -= lr * grad
+    if param.nbytes < _SCRATCH_BYTES or grad.shape != param.shape or grad.dtype != param.dtype:
+        param -= lr * grad
+        return
+    buf = scratch.get(param.ndim)
+    if buf is None or buf.shape != param.shape or buf.dtype != param.dtype:
+        buf = scratch[param.ndim] = np.empty_like(param)
+    np.multiply(grad, lr, out=buf)
+    param -= buf
 
 
 class Activation:
