@@ -121,9 +121,9 @@ def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
     """The core's step, operation for operation (fit's shuffle, the same sigmoid, softmax
     cross-entropy, backward and updates), with every array of the step allocated once and
     written with out=: what preallocated buffers and in-place operations could at most buy.
-    The updates are the layers' own `step` (which allocates nothing for W1: a BLAS axpy), on
-    gradients the layers hold as the preallocated arrays, so it gives fit's weights bit for bit
-    (same arithmetic in the same order)."""
+    The updates are the layers' own `step` (which allocates nothing for W1: it keeps its scratch
+    array), on gradients the layers hold as the preallocated arrays, so it gives fit's weights
+    bit for bit (same arithmetic in the same order)."""
     rng = np.random.default_rng(0)
     first, second = Linear(N_IN, N_HIDDEN, rng, dtype=DTYPE), Linear(N_HIDDEN, N_OUT, rng,
                                                                         dtype=DTYPE)
