@@ -123,7 +123,8 @@ def mse_loss(y: np.ndarray, y_hat: np.ndarray) -> float:
     squared errors, which is what its `MSELoss.forward` computes.
     """
     diff = np.asarray(y_hat) - y
-    return float(np.sum(diff * diff) / len(diff))
+    # The method, not np.sum: the same sum, without np.sum's Python-level dispatch (1 us).
+    return float((diff * diff).sum() / len(diff))
 
 
 def mse_loss_grad(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:

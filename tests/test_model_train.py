@@ -314,3 +314,17 @@ def test_fit_with_bce_from_logits_and_sum_reduction_gives_bit_for_bit_the_plain_
         assert got.dtype == expected.dtype == dtype, name
         np.testing.assert_array_equal(got, expected, err_msg=name)
     assert h.step_loss == losses
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])  # one step per epoch; several, a short last
+def test_fit_epoch_means_are_exactly_np_mean_of_the_epochs_step_values(batch_size):
+    rng = np.random.default_rng(30)
+    x, y = rng.normal(size=(10, 3)), rng.integers(0, 2, size=(10, 1))
+    net = Net([Linear(3, 4, rng), Tanh(), Linear(4, 1, rng), Sigmoid()])
+    h = fit(net, BCE(), x, y, epochs=4, lr=0.3, batch_size=batch_size, progress=False)
+    n = h.steps_per_epoch
+    assert n == (1 if batch_size is None else 3)
+    for e in range(4):
+        assert h.epoch_loss[e] == float(np.mean(h.step_loss[e * n:(e + 1) * n]))
+        assert h.epoch_acc[e] == float(np.mean(h.step_acc[e * n:(e + 1) * n]))
+    assert len(set(h.epoch_loss)) == 4

@@ -79,7 +79,7 @@ def sgd_epoch(net: Net, x: np.ndarray, targets: np.ndarray, lr: float, batch_siz
     losses = []
     for start in range(0, len(x), batch_size):
         rows = order[start:start + batch_size]
-        loss, _ = forward_backward(net, x[rows], targets[rows])
+        loss, _ = forward_backward(net, x.take(rows, axis=0), targets[rows])
         net.step(lr * len(rows))
         losses.append(loss)
     return losses
