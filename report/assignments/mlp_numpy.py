@@ -254,8 +254,7 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
                                     "train_loss", "held_loss", "train_acc", "held_acc")]
                                  for i, lr in enumerate(q["lrs"])}, [3] * 4),
         "best": best, "acc": acc, "mean": mean, "gap": gap, "last_epoch_loss": last_epoch,
-        "train_falls": bool(np.all(np.diff(mean["train_loss"][:-1], axis=1) < 0)),
-        "largest_jumps": bool(np.any(np.diff(mean["train_loss"][-1, 1:]) > 0)),
+        **_fast_rate(q),
         "gap_grows": bool(np.all(gap[best, 2:] > 0) and np.all(np.diff(gap[best, 2:]) > 0)),
         "early_std": steps[:, :, :10].std(axis=1).mean(),
         "late_std": steps[:, :, -10:].std(axis=1).mean(),
@@ -265,6 +264,25 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
         "fin_last": q["final"]["step_loss"][-100:].mean(), "fin_window": 100,
         "sweep_best": seed_spread(val_acc[best], ddof=0), "steps_per_epoch": per_epoch,
     }
+
+
+def _fast_rate(q: dict[str, Any]) -> dict[str, Any]:
+    """Q7.1/7.3: how the largest rate differs from the others, read seed by seed (a mean over
+    three runs at a rate this unstable moves with the last bit of a product: one seed's jump
+    makes or hides a rise in the mean).
+
+    `seeds_fall`: below the largest rate every seed's training loss falls after every epoch;
+    `fast_final`: the final training losses at the largest rate (min, max over seeds) against
+    `settled_max`, the highest final loss of any seed at the rates from 0.01 below it; and
+    `fast_rising`, how many seeds' losses at the largest rate rise between two epochs."""
+    loss = q["train_loss"][:, :, 1:]  # (lrs, seeds, epochs): after each epoch
+    rises = np.diff(loss, axis=2) > 0
+    settled = [i for i, lr in enumerate(q["lrs"][:-1]) if lr >= 0.01]
+    final, settled_max = loss[:, :, -1], loss[settled, :, -1].max()
+    return {"seeds_fall": not rises[:-1].any(), "fast_rising": int(rises[-1].any(axis=1).sum()),
+            "fast_final": (final[-1].min(), final[-1].max()),
+            "settled_lrs": (q["lrs"][settled[0]], q["lrs"][settled[-1]]),
+            "settled_max": settled_max, "fast_ratio": final[-1].min() / settled_max}
 
 
 def context(r: dict[str, Any]) -> dict[str, Any]:
