@@ -364,13 +364,10 @@ def _file_bytes(path: Path) -> bytes:
 def file_list(paths: list[Path]) -> str:
     """`paths` for a message: comma-separated, relative to the project where they lie in it
     (a path found through a relative sys.path entry is resolved first)."""
-    shown = []
-    for path in paths:
-        try:
-            shown.append(path.resolve().relative_to(ROOT).as_posix())
-        except ValueError:
-            shown.append(str(path))
-    return ", ".join(shown)
+    # Imported here: only a warning needs it, and report.compile loads jinja2 and pylatex.
+    from report.compile import display
+
+    return ", ".join(display(path, ROOT) for path in paths)
 
 
 def edited_since_start(modules: list[str], started_ns: int | None = None) -> list[Path]:
