@@ -95,19 +95,11 @@ def listing() -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
-# What a build process loads: NumPy's BLAS and, for the core's large updates, SciPy's.
-_BLAS = ("import os, numpy, scipy.linalg.blas\n"
-         "from threadpoolctl import threadpool_info\n"
-         "print('; '.join(f\"{i['internal_api']} {i.get('version')} kernel={i.get('architecture')} "
-         "threads={i['num_threads']} ({os.path.basename(i['filepath'])})\" "
-         "for i in threadpool_info() if i['user_api'] == 'blas'))")
-
-
 def blas() -> str:
     """The BLAS libraries and kernels threadpoolctl reports in a fresh interpreter of the
     build's, with the build's environment (report workers then limit each to one thread)."""
-    return subprocess.run([sys.executable, "-c", _BLAS], cwd=ROOT, capture_output=True,
-                          text=True, check=True).stdout.strip()
+    return subprocess.run([sys.executable, str(ROOT / "bench" / "blas.py")], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 def main() -> None:

@@ -37,12 +37,12 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_info  # noqa: E402
 
 # The script lives in bench/; make the repository importable however it is started.
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.blas import describe  # noqa: E402
 from model import Linear, Net, Sigmoid, SoftmaxCE, fit  # noqa: E402
 from model.assignments import mlp_numpy  # noqa: E402
 from model.data import load_mnist  # noqa: E402
@@ -56,16 +56,6 @@ DTYPE = np.float32
 # layer, and dx of the second layer only (nobody needs the gradient of the network's input).
 MACS = N_IN * N_HIDDEN + N_HIDDEN * N_OUT
 FLOPS_EXECUTED = 2 * 2 * MACS + 2 * N_HIDDEN * N_OUT
-
-
-def blas_kernel() -> str:
-    """What threadpoolctl reports about the BLAS library NumPy loaded."""
-    info = [i for i in threadpool_info() if i["user_api"] == "blas"]
-    return "; ".join(
-        f"{i['internal_api']} {i.get('version')} kernel={i.get('architecture')} "
-        f"threads={i['num_threads']}"
-        for i in info
-    )
 
 
 def numpy_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
@@ -296,7 +286,7 @@ def main() -> None:
         # The limit holds while this object lives, which is the whole of main().
         _limit = threadpool_limits(args.threads, user_api="blas")
     unset = os.environ.get("NNREPORT_BENCH_UNSET")
-    print(f"BLAS: {blas_kernel()}" + (f" (this process unset {unset})" if unset else ""))
+    print(f"BLAS: {describe()}" + (f" (this process unset {unset})" if unset else ""))
     # The project's copy beside the repository if it is there; never download from a benchmark.
     shared = REPO.parent / "shared" / "data" / "mnist"
     folder = shared if shared.is_dir() else None
