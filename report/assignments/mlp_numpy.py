@@ -266,6 +266,11 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Q7.1/7.3: the rates the largest is compared with, from this one up: those that reach a low
+# loss in the epochs given (the smaller ones are still far from it, table of 7.3).
+SETTLED_FROM = 0.01
+
+
 def _fast_rate(q: dict[str, Any]) -> dict[str, Any]:
     """Q7.1/7.3: how the largest rate differs from the others, read seed by seed (a mean over
     three runs at a rate this unstable moves with the last bit of a product: one seed's jump
@@ -273,11 +278,11 @@ def _fast_rate(q: dict[str, Any]) -> dict[str, Any]:
 
     `seeds_fall`: below the largest rate every seed's training loss falls after every epoch;
     `fast_final`: the final training losses at the largest rate (min, max over seeds) against
-    `settled_max`, the highest final loss of any seed at the rates from 0.01 below it; and
-    `fast_rising`, how many seeds' losses at the largest rate rise between two epochs."""
+    `settled_max`, the highest final loss of any seed at the rates from SETTLED_FROM below it;
+    and `fast_rising`, how many seeds' losses at the largest rate rise between two epochs."""
     loss = q["train_loss"][:, :, 1:]  # (lrs, seeds, epochs): after each epoch
     rises = np.diff(loss, axis=2) > 0
-    settled = [i for i, lr in enumerate(q["lrs"][:-1]) if lr >= 0.01]
+    settled = [i for i, lr in enumerate(q["lrs"][:-1]) if lr >= SETTLED_FROM]
     final, settled_max = loss[:, :, -1], loss[settled, :, -1].max()
     return {"seeds_fall": not rises[:-1].any(), "fast_rising": int(rises[-1].any(axis=1).sum()),
             "fast_final": (final[-1].min(), final[-1].max()),
