@@ -6,6 +6,8 @@ network stays float32 end to end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -56,6 +58,17 @@ def tanh_grad(x: np.ndarray) -> np.ndarray:
 def identity(x: np.ndarray) -> np.ndarray:
     """x itself: the activation of a layer that has none (dl2024 §1.6 (h))."""
     return x
+
+
+def derivative(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """The derivative of the activation function `fn`, elementwise: `sigmoid_grad` for
+    `sigmoid`, `relu_grad` for `relu`, `tanh_grad` for `np.tanh`, ones for `identity`; for a
+    network written as plain (W, b, activation) layers, whose backward pass needs h'(a)."""
+    derivatives = {sigmoid: sigmoid_grad, relu: relu_grad, np.tanh: tanh_grad,
+                   identity: np.ones_like}
+    if fn not in derivatives:
+        raise ValueError(f"no derivative of {fn!r}: use sigmoid, relu, np.tanh or identity")
+    return derivatives[fn]
 
 
 def softmax(o: np.ndarray) -> np.ndarray:

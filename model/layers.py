@@ -14,6 +14,8 @@ row, and a linear layer computes y = x W + b. Every layer has the same interface
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import DTypeLike
 
@@ -131,6 +133,15 @@ class Activation:
     @staticmethod
     def f(x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    @classmethod
+    def of(cls, fn: Callable[[np.ndarray], np.ndarray]) -> Activation:
+        """The activation layer that applies `fn`: Sigmoid() for `sigmoid`, ReLU() for `relu`,
+        Tanh() for `np.tanh`, Identity() for `identity` (an activation given as a function)."""
+        for layer in cls.__subclasses__():
+            if layer.f is fn:
+                return layer()
+        raise ValueError(f"no layer applies {fn!r}: use sigmoid, relu, np.tanh or identity")
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = f(x), elementwise."""

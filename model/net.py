@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +21,16 @@ class Net:
 
     def __init__(self, layers: list[Layer]) -> None:
         self.layers = list(layers)
+
+    @classmethod
+    def from_params(cls, params: Sequence[tuple[np.ndarray, np.ndarray, Callable]]) -> Net:
+        """The network of (W (d_0, d_1), b (d_1,), activation function) layers, sharing W and b
+        (`Linear.from_params`), so training it updates `params`; each activation becomes its
+        layer (`Activation.of`)."""
+        layers: list[Layer] = []
+        for W, b, h in params:
+            layers += [Linear.from_params(W, b), Activation.of(h)]
+        return cls(layers)
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, Trace]:
         """Output y and the trace [(layer, its input, its output), ...] that backward needs."""

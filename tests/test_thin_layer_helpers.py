@@ -1,7 +1,9 @@
 """The core helpers that the assignment layers share since issue 13's thinning, each on a case
 with a known answer: step-size schedules (model/optim2d.py), a split keyed by part
-(model/data.py) and math cells (report/fragments.py); the figures two reports name as they are
-are tested with the other descent figures (test_core_vocabulary_descent_curves_checks.py)."""
+(model/data.py), math cells (report/fragments.py), and a network of (W, b, activation function)
+layers as a core Net (model/functional.py, model/layers.py, model/net.py); the figures two
+reports name as they are are tested with the other descent figures
+(test_core_vocabulary_descent_curves_checks.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,18 @@ import pytest
 
 from model import optim2d
 from model.data import keyed
+from model.functional import (
+    derivative,
+    identity,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    tanh_grad,
+)
+from model.gradcheck import numeric_grad
+from model.layers import Activation, Identity, Linear, ReLU, Sigmoid, Tanh
+from model.net import Net
 from report.fragments import bmatrix, inline_math
 
 
@@ -43,3 +57,40 @@ def test_keyed_names_each_part_of_a_split():
 def test_math_cells_are_set_in_math_mode_and_not_escaped():
     assert inline_math(r"\partial l/\partial y_i") == r"$\partial l/\partial y_i$"
     assert bmatrix(["1", r"\num{2}"]) == r"\begin{bmatrix}1 & \num{2}\end{bmatrix}"
+
+
+@pytest.mark.parametrize(("fn", "expected"), [(sigmoid, sigmoid_grad), (relu, relu_grad),
+                                              (np.tanh, tanh_grad), (identity, np.ones_like)])
+def test_derivative_of_each_activation_function_matches_central_differences(fn, expected):
+    assert derivative(fn) is expected
+    x = np.array([-2.0, -0.3, 0.4, 1.5])  # no ReLU input within h of its kink
+    numeric = numeric_grad(lambda v: float(np.sum(fn(v))), x.copy())
+    np.testing.assert_allclose(derivative(fn)(x), numeric, rtol=1e-7, atol=1e-9)
+
+
+def test_activation_of_a_function_is_the_layer_that_applies_it():
+    assert [type(Activation.of(fn)) for fn in (sigmoid, relu, np.tanh, identity)] == [
+        Sigmoid, ReLU, Tanh, Identity]
+    x = np.linspace(-3, 3, 7)
+    np.testing.assert_array_equal(Activation.of(np.tanh).forward(x), np.tanh(x))
+
+
+def test_an_anonymous_activation_function_has_no_layer_and_no_derivative():
+    with pytest.raises(ValueError, match="no layer applies"):
+        Activation.of(lambda v: v)
+    with pytest.raises(ValueError, match="no derivative"):
+        derivative(np.exp)
+
+
+def test_net_from_params_shares_the_arrays_and_computes_the_same_function():
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(3, 4)), rng.normal(size=4), relu),
+              (rng.normal(size=(4, 1)), rng.normal(size=1), sigmoid)]
+    net = Net.from_params(params)
+    assert [type(layer) for layer in net.layers] == [Linear, ReLU, Linear, Sigmoid]
+    x = rng.normal(size=(5, 3))
+    np.testing.assert_array_equal(net.forward(x)[0], sigmoid(relu(x @ params[0][0] + params[0][1])
+                                                              @ params[1][0] + params[1][1]))
+    assert net.layers[0].W is params[0][0] and net.layers[2].b is params[1][1]
+    with pytest.raises(ValueError, match="no layer applies"):
+        Net.from_params([(np.zeros((2, 2)), np.zeros(2), lambda v: v)])

@@ -4,7 +4,8 @@ pass, evaluation and training loop (§1.6), in NumPy, not PyTorch; and the small
 
 A network is a list of layers (w (d0, d1), b (d1,), h), h an activation from
 `model.functional` (`sigmoid`, `relu`, `np.tanh`, or `identity` for "no activation").
-`to_net` gives the core `Net` on the very same arrays, for the core's diagnostics.
+`model.net.Net.from_params` gives the core `Net` on the very same arrays, for the core's
+diagnostics.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from model.autodiff import Value
-from model.functional import identity, relu, relu_grad, sigmoid, sigmoid_grad, tanh_grad
+from model.functional import derivative, sigmoid
 from model.init import normal
-from model.layers import DEFAULT_SEED, Identity, Linear, ReLU, Sigmoid, Tanh
+from model.layers import DEFAULT_SEED
 from model.losses import BCE, bce_loss
-from model.net import Net
 
 ActivationFn = Callable[[np.ndarray], np.ndarray]
 Layer = tuple[np.ndarray, np.ndarray, ActivationFn]
@@ -59,28 +59,11 @@ def make_layer(
     return w, b, activation
 
 
-_LAYERS = {sigmoid: Sigmoid, relu: ReLU, np.tanh: Tanh, identity: Identity}
-
-
-def to_net(params: Sequence[Layer]) -> Net:
-    """The same network as a core `Net` sharing w and b (training it updates `params`)."""
-    layers = []
-    for w, b, h in params:
-        if h not in _LAYERS:
-            raise ValueError(f"unknown activation {h!r}: use one of model.functional's")
-        layers += [Linear.from_params(w, b), _LAYERS[h]()]
-    return Net(layers)
-
-
 def evaluate(params: Sequence[Layer], x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(mean BCE, accuracy) of the network on x (N, D_0) with labels y (N,), without training."""
     y_hat = network(x, params)
     loss = BCE()
     return loss.value(y, y_hat), loss.accuracy(y, y_hat)
-
-
-_DERIVATIVE = {sigmoid: sigmoid_grad, relu: relu_grad, np.tanh: tanh_grad,
-               identity: np.ones_like}
 
 
 def backward(params: Sequence[Layer], x: np.ndarray, y: np.ndarray
@@ -105,7 +88,7 @@ def backward(params: Sequence[Layer], x: np.ndarray, y: np.ndarray
     for layer in reversed(range(len(params))):
         grads.append((inputs[layer].T @ delta, delta.sum(axis=0)))
         if layer > 0:
-            delta = (delta @ params[layer][0].T) * _DERIVATIVE[params[layer - 1][2]](pre[layer - 1])
+            delta = (delta @ params[layer][0].T) * derivative(params[layer - 1][2])(pre[layer - 1])
     return grads[::-1], z[:, 0]
 
 

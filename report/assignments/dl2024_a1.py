@@ -25,6 +25,7 @@ from model.diagnostics import dead_relu_fraction, unit_symmetry
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
+from model.net import Net
 from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
 from report.fragments import (
     finals_table,
@@ -227,7 +228,7 @@ def train_digits(config: dict) -> dict[str, Any]:
     final_loss, final_acc = dl2024.evaluate(params, x["train"], y["train"])
     return history | unit_symmetry(*params[0][:2]) | {
         "final_train_loss": final_loss, "final_train_acc": final_acc,
-        "dead": dead_relu_fraction(dl2024.to_net(params), x["train"]),
+        "dead": dead_relu_fraction(Net.from_params(params), x["train"]),
         "positive": float(np.mean(dl2024.network(x["train"], params) > 0.5))}
 
 
@@ -244,7 +245,7 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
         grads = [g for pair in dl2024.backward(params, xb, yb)[0] for g in pair]
         rows += [{"arch": arch, "name": c.name.lower(), "shape": c.analytic.shape,
                   "abs": c.abs_error, "rel": c.rel_error}
-                 for c in check_net(dl2024.to_net(params), BCE(), xb, yb, grads)]
+                 for c in check_net(Net.from_params(params), BCE(), xb, yb, grads)]
     return {"rows": rows}
 
 
