@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from figures import common
+from model.runstats import phase_panels, setting_panels
 
 
 def fd_eps(r: dict, out: Path) -> None:
@@ -22,16 +23,13 @@ def sweep_heatmap(r: dict, out: Path) -> None:
 
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (b): learning curves of the tuned 64-32-1 network."""
-    run, phases = r["tuned"], ("train", "test")
-    common.curves_figure(out, {title: {phase: [run[f"{phase}_{key}"]] for phase in phases}
-                               for title, key in (("BCE loss", "loss"), ("accuracy", "acc"))},
-                         log=["BCE loss"], height=2.4)
+    panels = phase_panels([r["tuned"]], (("train", "train"), ("test", "test")),
+                          (("BCE loss", "loss"), ("accuracy", "acc")))
+    common.curves_figure(out, panels, log=["BCE loss"], height=2.4)
 
 
 def curves_variants(r: dict, out: Path) -> None:
     """§1.6 (d)-(i): learning curves of every architecture (mean over seeds, band = min..max)."""
-    common.curves_figure(out, {title: {arch: [run[key] for run in runs]
-                                       for arch, runs in r["variants"].items()}
-                               for title, key in (("training loss", "train_loss"),
-                                                  ("test accuracy", "test_acc"))},
-                         log=["training loss"], legend=["test accuracy"], height=2.7)
+    panels = setting_panels(r["variants"], (("training loss", "train_loss"),
+                                            ("test accuracy", "test_acc")))
+    common.curves_figure(out, panels, log=["training loss"], legend=["test accuracy"], height=2.7)

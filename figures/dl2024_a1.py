@@ -12,7 +12,7 @@ import numpy as np
 
 from figures import common
 from model.optim2d import f
-from model.runstats import curves
+from model.runstats import phase_panels, setting_panels
 
 
 def gd_bounce(r: dict, out: Path) -> None:
@@ -63,17 +63,14 @@ MEASURES = (("BCE loss", "loss"), ("accuracy", "acc"))
 
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (d)/(e): learning curves of the tuned 64-32-1 network over its seeds."""
-    runs = r["variants"]["64-32-1"]
-    panels = {title: {phase: curves(runs, f"{key}_{metric}") for phase, key in PHASES}
-              for title, metric in MEASURES}
-    common.curves_figure(out, panels, log=["BCE loss"], ylim={"accuracy": (0.85, 1.005)})
+    common.curves_figure(out, phase_panels(r["variants"]["64-32-1"], PHASES, MEASURES),
+                         log=["BCE loss"], ylim={"accuracy": (0.85, 1.005)})
 
 
 def curves_variants(r: dict, out: Path) -> None:
     """§1.6 (f)-(k): training and validation curves of every network, mean and range over seeds."""
-    panels = {f"{phase} {title}": {arch: curves(runs, f"{key}_{metric}")
-                                   for arch, runs in r["variants"].items()}
-              for title, metric in MEASURES for phase, key in PHASES}
+    panels = setting_panels(r["variants"], [(f"{phase} {title}", f"{key}_{metric}")
+                                            for title, metric in MEASURES for phase, key in PHASES])
     # Both loss panels on one y range, so training and validation read against each other.
     losses = [c for p in panels if "loss" in p for c in panels[p].values()]
     loss_range = (0.8 * min(map(np.min, losses)), 1.25 * max(map(np.max, losses)))

@@ -8,7 +8,7 @@ import it without paying for SymPy (`model.diagnostics` has the seed spread with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -16,6 +16,24 @@ import numpy as np
 def curves(runs: Sequence[dict], key: str) -> np.ndarray:
     """The history `key` of every run, stacked: (runs, epochs)."""
     return np.array([run[key] for run in runs], dtype=np.float64)
+
+
+def phase_panels(runs: Sequence[dict], phases: Sequence[tuple[str, str]],
+                 measures: Sequence[tuple[str, str]]) -> dict[str, dict[str, np.ndarray]]:
+    """The learning curves of one setting's runs as `figures.common.curves_figure` panels: one
+    panel per (title, measure) of `measures`, in it one curve per (label, phase) of `phases`,
+    the history f"{phase}_{measure}" (e.g. "val_loss") of every run, (runs, epochs)."""
+    return {title: {label: curves(runs, f"{phase}_{measure}") for label, phase in phases}
+            for title, measure in measures}
+
+
+def setting_panels(settings: Mapping[str, Sequence[dict]], keys: Sequence[tuple[str, str]]
+                   ) -> dict[str, dict[str, np.ndarray]]:
+    """The learning curves of several settings ({label: runs}, e.g. one per architecture) as
+    `figures.common.curves_figure` panels: one panel per (title, history key) of `keys`, in it
+    one curve per setting, that history of every one of its runs, (runs, epochs)."""
+    return {title: {label: curves(runs, key) for label, runs in settings.items()}
+            for title, key in keys}
 
 
 def finals(runs: Sequence[dict], key: str) -> np.ndarray:

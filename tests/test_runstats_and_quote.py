@@ -6,7 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.runstats import best_point, curves, finals, mean_curve, settled_epoch
+from model.runstats import (
+    best_point,
+    curves,
+    finals,
+    mean_curve,
+    phase_panels,
+    setting_panels,
+    settled_epoch,
+)
 from report.quote import quote, verdict
 
 RUNS = [{"val_acc": [0.5, 0.8, 0.9]}, {"val_acc": [0.7, 0.6, 0.95]}]
@@ -16,6 +24,26 @@ def test_curves_finals_and_mean_curve_read_each_runs_history():
     assert curves(RUNS, "val_acc").shape == (2, 3)
     assert finals(RUNS, "val_acc").tolist() == [0.9, 0.95]
     assert mean_curve(RUNS, "val_acc") == pytest.approx([0.6, 0.7, 0.925])
+
+
+def test_phase_panels_put_a_panel_per_measure_and_a_curve_per_phase():
+    runs = [{"train_loss": [3.0, 2.0], "val_loss": [4.0, 3.5], "train_acc": [0.5, 0.6],
+             "val_acc": [0.4, 0.5]}, {"train_loss": [2.0, 1.0], "val_loss": [3.0, 2.5],
+                                      "train_acc": [0.7, 0.8], "val_acc": [0.6, 0.7]}]
+    panels = phase_panels(runs, [("training", "train"), ("validation", "val")],
+                          [("loss", "loss"), ("accuracy", "acc")])
+    assert list(panels) == ["loss", "accuracy"]
+    assert list(panels["loss"]) == ["training", "validation"]
+    np.testing.assert_array_equal(panels["accuracy"]["validation"], [[0.4, 0.5], [0.6, 0.7]])
+    np.testing.assert_array_equal(panels["loss"]["training"], [[3.0, 2.0], [2.0, 1.0]])
+
+
+def test_setting_panels_put_a_panel_per_key_and_a_curve_per_setting():
+    settings = {"wide": RUNS, "deep": RUNS[::-1]}
+    panels = setting_panels(settings, [("validation accuracy", "val_acc")])
+    assert list(panels) == ["validation accuracy"]
+    assert list(panels["validation accuracy"]) == ["wide", "deep"]
+    np.testing.assert_array_equal(panels["validation accuracy"]["deep"][0], [0.7, 0.6, 0.95])
 
 
 def test_settled_epoch_is_the_first_epoch_from_which_the_curve_stays_near_its_end():
