@@ -37,8 +37,10 @@ def setting_panels(settings: Mapping[str, Sequence[dict]], keys: Sequence[tuple[
 
 
 def finals(runs: Sequence[dict], key: str) -> np.ndarray:
-    """The last value of the history `key` of every run: (runs,)."""
-    return curves(runs, key)[:, -1]
+    """The final value `key` of every run: the last entry of a history, or the number itself
+    where a run recorded one number (a loss after training, say); (runs,)."""
+    return np.array([run[key][-1] if np.ndim(run[key]) else run[key] for run in runs],
+                    dtype=np.float64)
 
 
 def mean_curve(runs: Sequence[dict], key: str) -> np.ndarray:

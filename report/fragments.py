@@ -316,9 +316,9 @@ def finals_table(header: Sequence, runs: Mapping[str, Sequence[Mapping]], keys: 
                  digits: Sequence[int]) -> NoEscape:
     """`seeds_table` of settings run over seeds ({label: [one run record per seed]}): for each
     of `keys`, the runs' final values, the last entry of a per-epoch history or a scalar the
-    run recorded once, as mean ± std; `header` names the label column and then each key's."""
-    def final(run: Mapping, key: str) -> float:
-        return run[key][-1] if np.ndim(run[key]) else run[key]
+    run recorded once (`model.runstats.finals`), as mean ± std; `header` names the label
+    column and then each key's."""
+    from model.runstats import finals
 
-    return seeds_table(header, {label: [[final(run, key) for run in seeds] for key in keys]
+    return seeds_table(header, {label: [finals(seeds, key) for key in keys]
                                 for label, seeds in runs.items()}, digits)

@@ -23,6 +23,8 @@ RUNS = [{"val_acc": [0.5, 0.8, 0.9]}, {"val_acc": [0.7, 0.6, 0.95]}]
 def test_curves_finals_and_mean_curve_read_each_runs_history():
     assert curves(RUNS, "val_acc").shape == (2, 3)
     assert finals(RUNS, "val_acc").tolist() == [0.9, 0.95]
+    # A number recorded once per run is its own final value.
+    assert finals([{"loss": 0.25}, {"loss": np.float32(0.5)}], "loss").tolist() == [0.25, 0.5]
     assert mean_curve(RUNS, "val_acc") == pytest.approx([0.6, 0.7, 0.925])
 
 

@@ -443,9 +443,8 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 (d)-(k) and §1.7 (c): the tuned network and the variants, trained with the same
     settings, and zero weights against He weights."""
     variants, zero, untrained = r["variants"], r["zero_init"], r["untrained"]
-    acc = {a: finals(runs, "val_acc") for a, runs in variants.items()}
-    train_acc = {a: np.array([run["final_train_acc"] for run in runs])
-                 for a, runs in variants.items()}
+    acc, train_acc = ({a: finals(runs, key) for a, runs in variants.items()}
+                      for key in ("val_acc", "final_train_acc"))
     tuned, deep_runs = variants["64-32-1"], variants["64-32-16-8-1"]
     val_loss, train_loss = mean_curve(tuned, "val_loss"), mean_curve(tuned, "train_loss")
     settled = settled_epoch(mean_curve(tuned, "val_acc"))
