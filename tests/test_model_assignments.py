@@ -94,6 +94,16 @@ def test_hw2_checker_leaves_the_parameters_as_they_were():
     assert all(np.array_equal(a, b) for a, b in zip(weights + biases, before, strict=True))
 
 
+def test_hw2_checker_differences_with_the_step_it_is_given():
+    x, y, weights, biases = _toy_batch()
+    default = hw2.nn_finite_difference_checker(x, y, weights, biases, ACTS)
+    same = hw2.nn_finite_difference_checker(x, y, weights, biases, ACTS, 1e-5)
+    coarse = hw2.nn_finite_difference_checker(x, y, weights, biases, ACTS, 0.5)
+    assert all(np.array_equal(a, b) for a, b in zip(default[0], same[0], strict=True))
+    # A step of 0.5 misses the curvature the default step resolves: the entries change.
+    assert not np.allclose(coarse[0][0], default[0][0], rtol=1e-6, atol=0)
+
+
 def test_hw2_weights_are_n_0_001_and_biases_zero_rows():
     weights = hw2.create_weight_matrices([784, 200, 1])
     biases = hw2.create_bias_vectors([784, 200, 1])

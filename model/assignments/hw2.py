@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from model.functional import relu, relu_grad, sigmoid
-from model.gradcheck import numeric_grad
+from model.gradcheck import H, numeric_grad
 from model.init import normal
 from model.layers import DEFAULT_SEED
 from model.losses import logistic_loss as _nll
@@ -118,16 +118,16 @@ def backward_pass(dL_dg: np.ndarray,
 
 def nn_finite_difference_checker(
     X_batch: np.ndarray, y_batch: np.ndarray, weight_matrices: Params, biases: Params,
-    activations: Sequence[Activation]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(grad_Ws, grad_bs) of the batch-mean logistic loss by central differences (h = 1e-5);
-    each entry is perturbed in place and restored exactly."""
+    activations: Sequence[Activation], h: float = H) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(grad_Ws, grad_bs) of the batch-mean logistic loss by central differences with step h
+    (1e-5); each entry is perturbed in place and restored exactly."""
 
     def mean_loss(_: np.ndarray) -> float:
         output, _ = forward_pass(X_batch, weight_matrices, biases, activations)
         return float(logistic_loss(output, y_batch)[0].mean())
 
-    grad_Ws = [numeric_grad(mean_loss, W) for W in weight_matrices]
-    grad_bs = [numeric_grad(mean_loss, b) for b in biases]
+    grad_Ws = [numeric_grad(mean_loss, W, h) for W in weight_matrices]
+    grad_bs = [numeric_grad(mean_loss, b, h) for b in biases]
     return grad_Ws, grad_bs
 
 
