@@ -6,7 +6,7 @@ Read it in this order: functional (the maths), init, layers, net, losses, train,
 from model.layers import Identity, Linear, ReLU, Sigmoid, Tanh
 from model.losses import BCE, MSE, SoftmaxCE
 from model.net import Net
-from model.train import Diverged, History, fit
+from model.train import Diverged, History, evaluate, fit
 
 __all__ = [
     "BCE",
@@ -20,5 +20,6 @@ __all__ = [
     "Sigmoid",
     "SoftmaxCE",
     "Tanh",
+    "evaluate",
     "fit",
 ]

@@ -116,9 +116,8 @@ def fit(
         for name, probe in probes.items():
             history.records[name].append(probe(net))
 
-    def evaluate(step: int, epoch: int) -> None:
-        out, trace = net.forward(x_val)
-        value = net.objective(loss, y_val, out, trace)[0]
+    def held_out(step: int, epoch: int) -> None:
+        value, acc = evaluate(net, loss, x_val, y_val)
         # listing: elide
         if not math.isfinite(value):
             bar.close()
@@ -126,7 +125,7 @@ def fit(
         # listing: end
         history.val_step.append(step)
         history.val_loss.append(value)
-        history.val_acc.append(loss.accuracy(y_val, out))
+        history.val_acc.append(acc)
 
     # listing: elide
     bar = tqdm(total=epochs * n_batches, desc=desc, unit="step", disable=None if progress else True)
@@ -157,7 +156,7 @@ def fit(
             history.step_loss.append(value)
             history.step_acc.append(loss.accuracy(yb, out))
             if eval_every is not None and step % eval_every == 0:
-                evaluate(step, epoch)
+                held_out(step, epoch)
             if record_every is not None and step % record_every == 0:
                 take_probes(step)
             # listing: elide
@@ -166,7 +165,7 @@ def fit(
         history.epoch_loss.append(_epoch_mean(history.step_loss, n_batches))
         history.epoch_acc.append(_epoch_mean(history.step_acc, n_batches))
         if has_val and eval_every is None:
-            evaluate(step, epoch)
+            held_out(step, epoch)
         if probes and record_every is None:
             take_probes(step)
         # listing: elide
@@ -177,6 +176,14 @@ def fit(
     bar.close()
     # listing: end
     return history
+
+
+def evaluate(net: Net, loss: Loss, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(mean loss, accuracy) of `net` on (x, y), without changing it: what `fit` records for
+    its held-out set after every epoch (through `Net.objective`, so a final Sigmoid with the
+    BCE is scored from its logits)."""
+    out, trace = net.forward(x)
+    return net.objective(loss, y, out, trace)[0], loss.accuracy(y, out)
 
 
 def _epoch_mean(values: list[float], n: int) -> float:

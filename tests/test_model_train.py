@@ -5,7 +5,20 @@ import pickle
 import numpy as np
 import pytest
 
-from model import BCE, MSE, Diverged, Identity, Linear, Net, ReLU, Sigmoid, SoftmaxCE, Tanh, fit
+from model import (
+    BCE,
+    MSE,
+    Diverged,
+    Identity,
+    Linear,
+    Net,
+    ReLU,
+    Sigmoid,
+    SoftmaxCE,
+    Tanh,
+    evaluate,
+    fit,
+)
 
 
 def _blobs(n=60, seed=0):
@@ -328,3 +341,20 @@ def test_fit_epoch_means_are_exactly_np_mean_of_the_epochs_step_values(batch_siz
         assert h.epoch_loss[e] == float(np.mean(h.step_loss[e * n:(e + 1) * n]))
         assert h.epoch_acc[e] == float(np.mean(h.step_acc[e * n:(e + 1) * n]))
     assert len(set(h.epoch_loss)) == 4
+
+
+def test_evaluate_gives_the_held_out_loss_and_accuracy_fit_records_and_changes_nothing():
+    x, y = _blobs()
+    net = _net()
+    history = fit(net, BCE(), x[:40], y[:40], epochs=3, lr=0.5, batch_size=10,
+                  x_val=x[40:], y_val=y[40:], progress=False)
+    before = [p.copy() for _, p in net.parameters()]
+    loss, acc = evaluate(net, BCE(), x[40:], y[40:])
+    assert (loss, acc) == (history.val_loss[-1], history.val_acc[-1])
+    assert all(np.array_equal(p, q) for (_, p), q in zip(net.parameters(), before, strict=True))
+    # A softmax classifier: the mean cross-entropy of its logits and the argmax accuracy.
+    logits_net = Net([Linear(2, 3, np.random.default_rng(1))])
+    labels = (np.ravel(y) > 0.5).astype(int)
+    loss, acc = evaluate(logits_net, SoftmaxCE(), x, labels)
+    assert loss == SoftmaxCE().value(labels, logits_net.forward(x)[0])
+    assert acc == np.mean(logits_net.forward(x)[0].argmax(axis=1) == labels)

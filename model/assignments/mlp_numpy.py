@@ -85,13 +85,6 @@ def sgd_epoch(net: Net, x: np.ndarray, targets: np.ndarray, lr: float, batch_siz
     return losses
 
 
-def evaluate(net: Net, x: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
-    """Mean loss and accuracy of the network on (x, targets), without changing it."""
-    logits = net.forward(x)[0]
-    loss, _ = softmax_cross_entropy(targets, logits)
-    return float(loss), float(np.mean(np.argmax(logits, axis=1) == targets))
-
-
 def from_scalar(params: ScalarMLP, dtype: DTypeLike = np.float64) -> Net:
     """The network of `model.scalar` (Q3's lists W, b, V, c) as matrices in a core `Net`."""
     W, b, V, c = (np.array(p, dtype) for p in (params.W, params.b, params.V, params.c))

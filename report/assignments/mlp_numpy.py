@@ -16,6 +16,7 @@ from model.functional import softmax, softmax_jacobian
 from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
 from model.init import glorot_uniform, standard_normal
 from model.losses import SoftmaxCE, softmax_cross_entropy
+from model.train import evaluate
 from report.fragments import checks_table, columns_table, inline_math, seeds_table, table, vector
 from report.latex import NoEscape
 from report.numbers import num
@@ -166,8 +167,8 @@ def run_init(config: dict) -> dict[str, Any]:
     x, y = _first_images(config["images"])
     nets = {name: ans.make_net(seed=config["seed"], init=init) for name, init in INITS.items()}
     return {name: {"saturated": saturated_fraction(net, x)[0],
-                   "logit_std": float(net.forward(x)[0].std()), "loss": ans.evaluate(net, x, y)[0]}
-            for name, net in nets.items()}
+                   "logit_std": float(net.forward(x)[0].std()),
+                   "loss": evaluate(net, SoftmaxCE(), x, y)[0]} for name, net in nets.items()}
 
 
 # --- Q7: learning curves, seeds, learning rates, the final run ----------------------------------
@@ -186,8 +187,8 @@ def train_mnist(config: dict) -> dict[str, Any]:
     n, lr, batch, seed = config["n_probe"], config["lr"], config["batch_size"], config["seed"]
     return epoch_curves(config["epochs"],
                         lambda e: ans.sgd_epoch(net, x, y, lr, batch, seed * 1000 + e),
-                        {"train": lambda: ans.evaluate(net, x[:n], y[:n]),
-                         "held": lambda: ans.evaluate(net, x_held, y_held)})
+                        {"train": lambda: evaluate(net, SoftmaxCE(), x[:n], y[:n]),
+                         "held": lambda: evaluate(net, SoftmaxCE(), x_held, y_held)})
 
 
 def run_q7(config: dict) -> dict[str, Any]:
