@@ -1,7 +1,8 @@
 """The core helpers that the assignment layers share since issue 13's thinning, each on a case
 with a known answer: step-size schedules (model/optim2d.py), a split keyed by part
 (model/data.py), math cells (report/fragments.py), and a network of (W, b, activation function)
-layers as a core Net (model/functional.py, model/layers.py, model/net.py); the figures two
+layers as a core Net (model/functional.py, model/layers.py, model/net.py), and §1.1's descent
+study as experiments, figures and context (report/studies.py); the figures two
 reports name as they are are tested with the other descent figures
 (test_core_vocabulary_descent_curves_checks.py)."""
 
@@ -24,6 +25,7 @@ from model.functional import (
 from model.gradcheck import numeric_grad
 from model.layers import Activation, Identity, Linear, ReLU, Sigmoid, Tanh
 from model.net import Net
+from report import studies
 from report.fragments import bmatrix, inline_math
 
 
@@ -94,3 +96,32 @@ def test_net_from_params_shares_the_arrays_and_computes_the_same_function():
     assert net.layers[0].W is params[0][0] and net.layers[2].b is params[1][1]
     with pytest.raises(ValueError, match="no layer applies"):
         Net.from_params([(np.zeros((2, 2)), np.zeros(2), lambda v: v)])
+
+
+START = {"x": 3.0, "y": 2.0}
+
+
+def test_descent_study_declares_its_runs_and_figures_under_the_names_templates_read():
+    experiments = studies.descent_experiments(
+        START | {"step_size": 0.1, "steps": 3, "decay": 1.0}, {}, {}, START | {"decay": 0.9}, {})
+    assert [e.name for e in experiments] == ["gd_b", "gd_grid", "gd_compare", "gd_decay", "minima"]
+    assert experiments[0].fn is optim2d.run_gd and experiments[-1].fn is optim2d.find_minima
+    assert experiments[3].config["decay"] == 0.9
+    figures = studies.descent_figures("hw9_")
+    assert [f.name for f in figures] == ["hw9_gd_path_b", "hw9_gd_path_d", "hw9_gd_step_sizes",
+                                         "hw9_gd_path_decay"]
+    assert [f.needs for f in figures] == [(run, "minima") for run in
+                                          ("gd_b", "gd_grid", "gd_compare", "gd_decay")]
+
+
+def test_descent_context_names_the_three_step_sizes_and_tabulates_the_grid():
+    r = {"gd_b": optim2d.run_gd(START | {"step_size": 0.1, "steps": 10, "decay": 1.0}),
+         "gd_grid": optim2d.run_gd_grid(START | {"step_sizes": [0.01, 0.1], "steps": [5, 10]}),
+         "gd_compare": optim2d.run_gd_compare(START | {"step_sizes": [0.01, 0.1, 0.3],
+                                                       "steps": 10}),
+         "minima": optim2d.find_minima({"box": 5.0, "starts_per_axis": 5})}
+    context = studies.descent_context(r)
+    assert [run["step_size"] for run in context["compare"].values()] == [0.01, 0.1, 0.3]
+    assert list(context["compare"]) == ["small", "good", "large"]
+    assert context["global_min"] == r["minima"]["minima"][0]
+    assert "step size / steps" in context["grid_table"] and "0.01" in context["grid_table"]

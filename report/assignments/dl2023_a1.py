@@ -15,10 +15,11 @@ from model.diagnostics import dead_relu_fraction, saturated_fraction, unit_symme
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, check_layer, difference_errors
 from model.losses import bce_loss, bce_loss_grad
-from model.optim2d import find_minima, run_gd, run_gd_compare, run_gd_grid
+from model.optim2d import run_gd
 from model.runstats import finals, sweep_summary
 from report import fragments as tex
 from report.spec import Experiment, FigureSpec, Report
+from report.studies import descent_context, descent_experiments, descent_figures
 from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 # §1.1 (b): the run the assignment prescribes.
@@ -36,14 +37,9 @@ MINIMA = {"box": 5.0, "starts_per_axis": 21}
 
 
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
-    """§1.1: the core's reading of the grid and run (b), the decay run, the grid's table."""
-    minima, grid_run = r["minima"]["minima"], r["gd_grid"]
-    return optim2d.grid_summary(grid_run, minima, r["gd_b"]) | {
-        "decay": optim2d.decay_facts(r["gd_decay"], minima),
-        "compare": dict(zip(("small", "good", "large"), r["gd_compare"].values(), strict=True)),
-        "grid_table": tex.matrix_table("step size / steps", grid_run["step_sizes"],
-                                       grid_run["steps"], grid_run["final_f"]),
-    }
+    """§1.1: the study as both digits reports read it (the grid and run (b), the three step
+    sizes, the grid's table), and the decay run."""
+    return descent_context(r) | {"decay": optim2d.decay_facts(r["gd_decay"], r["minima"]["minima"])}
 
 
 # --- §1.2 to §1.4: components and their gradient checks ----------------------------------------
@@ -241,12 +237,8 @@ REPORT = Report(
     title="Deep Learning 2023, Assignment 1",
     template="dl2023-a1.tex.j2",
     experiments=(
-        Experiment("gd_b", run_gd, GD_B),
-        Experiment("gd_grid", run_gd_grid, GD_GRID),
-        Experiment("gd_compare", run_gd_compare, GD_COMPARE),
-        Experiment("gd_decay", run_gd, GD_DECAY),
+        *descent_experiments(GD_B, GD_GRID, GD_COMPARE, GD_DECAY, MINIMA),
         Experiment("gd_shrink", run_gd, GD_SHRINK),
-        Experiment("minima", find_minima, MINIMA),
         Experiment("components", run_components, COMPONENTS),
         Experiment("fd_eps", run_fd_eps, FD_EPS),
         Experiment("one_layer", run_one_layer, COMPONENTS),
@@ -257,10 +249,7 @@ REPORT = Report(
             ("variants", run_variants, VARIANTS), ("zero_init", run_zero_init, ZERO_INIT))),
     ),
     figures=(
-        FigureSpec("gd_path_b", studies.gd_path, ("gd_b", "minima")),
-        FigureSpec("gd_path_d", studies.gd_path, ("gd_grid", "minima")),
-        FigureSpec("gd_step_sizes", studies.gd_step_sizes, ("gd_compare", "minima")),
-        FigureSpec("gd_path_decay", studies.gd_path, ("gd_decay", "minima")),
+        *descent_figures(),
         FigureSpec("fd_eps", fig.fd_eps, ("fd_eps",)),
         FigureSpec("activations", studies.sigmoid_relu_panels, ()),
         FigureSpec("digits_strip", studies.digits_strip, ("digits_stats",)),

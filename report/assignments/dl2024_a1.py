@@ -30,7 +30,6 @@ from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_
 from report.fragments import (
     finals_table,
     gradcheck_records_table,
-    matrix_table,
     table,
     unit_symmetry_table,
 )
@@ -38,6 +37,7 @@ from report.latex import NoEscape
 from report.numbers import num
 from report.quote import quote, quote_table, rerun, student_copy, summary
 from report.spec import Experiment, FigureSpec, Report, claim
+from report.studies import descent_context, descent_experiments, descent_figures
 from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 PRINTED = student_copy(__file__)
@@ -319,10 +319,8 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the global minimum, what each run reaches, and why -1.82 and compounding are wrong."""
     minima, g, sched = r["minima"]["minima"], r["gd_grid"], r["schedules"]
     ten = g["final_f"][g["step_sizes"].index(GD_BOUNCE["step_size"]), g["steps"].index(10)]
-    return optim2d.grid_summary(g, minima, r["gd_b"]) | {
+    return descent_context(r) | {
         "start": f"({START['x']:g}, {START['y']:g})",
-        "compare": dict(zip(("small", "good", "large"), r["gd_compare"].values(), strict=True)),
-        "grid_table": matrix_table("step size / steps", g["step_sizes"], g["steps"], g["final_f"]),
         "bounce": optim2d.run_end(r["gd_bounce"], minima) | {
             "ten": ten, "ten_gap": min(abs(m["f"] - ten) for m in minima)},
         "decay_eta_end": GD_DECAY["step_size"] * GD_DECAY["decay"] ** (GD_DECAY["steps"] - 1),
@@ -514,13 +512,9 @@ REPORT = Report(
     title="Deep Learning 2024, Assignment 1",
     template="dl2024-a1.tex.j2",
     experiments=(
-        Experiment("gd_b", optim2d.run_gd, GD_B),
-        Experiment("gd_grid", optim2d.run_gd_grid, GD_GRID),
-        Experiment("gd_compare", optim2d.run_gd_compare, GD_COMPARE),
+        *descent_experiments(GD_B, GD_GRID, GD_COMPARE, GD_DECAY, MINIMA),
         Experiment("gd_bounce", optim2d.run_gd, GD_BOUNCE),
         Experiment("schedules", run_schedules, SCHEDULES),
-        Experiment("gd_decay", optim2d.run_gd, GD_DECAY),
-        Experiment("minima", optim2d.find_minima, MINIMA),
         Experiment("autograd", run_autograd, AUTOGRAD),
         Experiment("components", run_components, COMPONENTS),
         Experiment("forward", run_forward, SEEDED),
@@ -534,12 +528,9 @@ REPORT = Report(
         Experiment("student_gd", run_student_gd, STUDENT_GD),
     ),
     figures=(
-        FigureSpec("dl24_gd_path_b", studies.gd_path, ("gd_b", "minima")),
-        FigureSpec("dl24_gd_path_d", studies.gd_path, ("gd_grid", "minima")),
-        FigureSpec("dl24_gd_step_sizes", studies.gd_step_sizes, ("gd_compare", "minima")),
+        *descent_figures("dl24_"),
         FigureSpec("dl24_gd_bounce", fig.gd_bounce, ("gd_bounce", "minima")),
         FigureSpec("dl24_schedules", fig.schedules, ("schedules", "minima")),
-        FigureSpec("dl24_gd_path_decay", studies.gd_path, ("gd_decay", "minima")),
         FigureSpec("dl24_activations", studies.sigmoid_relu_panels, ()),
         FigureSpec("dl24_he_scale", fig.he_scale, ("he",)),
         FigureSpec("dl24_digits_strip", studies.digits_strip, ("digits_stats",)),
