@@ -16,7 +16,7 @@ from report.fragments import bmatrix, checks_table, table
 from report.latex import NoEscape
 from report.numbers import num, pm, prob, sci
 from report.spec import Experiment, FigureSpec, Report
-from report.sweep import grid, per_seed, sweep
+from report.sweep import over_seeds, per_seed
 
 ACTIVATIONS = [hw2.relu_activation, hw2.sigmoid_activation]
 PARAM_NAMES = ["W1", "W2", "b1", "b2"]  # the order in which hw2 prints the gradients
@@ -203,11 +203,10 @@ def random_images(seed: int, n: int, dtype: str) -> np.ndarray:
 def run_memorise(config: dict) -> dict[str, Any]:
     """Every configuration for every seed, and the curvature of raw and centred inputs."""
     common = {"n": config["n"], "dtype": config["dtype"]}
-    out = iter(sweep(_memorise_one, grid(common, run=config["runs"], seed=config["seeds"]),
-                     "memorise"))
-    runs = [run | {"seeds": [next(out) for _ in config["seeds"]]} for run in config["runs"]]
-    for run in runs:
-        run |= reach_summary([s["acc"] for s in run["seeds"]], 1.0)
+    configs = {run["label"]: common | {"run": run} for run in config["runs"]}
+    seeds = over_seeds(_memorise_one, configs, config["seeds"], "memorise")
+    runs = [run | {"seeds": seeds[run["label"]]}
+            | reach_summary([s["acc"] for s in seeds[run["label"]]], 1.0) for run in config["runs"]]
     # The largest eigenvalue of the inputs' second-moment matrix bounds how large a stable
     # gradient step can be; the shared mean 1/2 of uniform pixels inflates it.
     x = random_images(config["seeds"][0], config["n"], config["dtype"])
