@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,7 +89,8 @@ def _what(fn: object, limit: int = 80) -> str:
 
     doc = inspect.getdoc(fn) or ""
     first = clean_docstring(doc.split("\n\n")[0].replace("\n", " ").strip())
-    first = first.split(". ")[0].rstrip(".")
+    # A sentence ends at a full stop after a word: "x . w" (a product written out) does not.
+    first = re.split(r"(?<=\S)\.\s", first)[0].rstrip(".")
     return _cut(first, limit) if first else getattr(fn, "__name__", "")
 
 

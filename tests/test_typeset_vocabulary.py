@@ -19,6 +19,7 @@ from report.numbers import num, pct, pm, sci, siunitx_number
 from report.pagemap import read_page_map
 from report.pdfcheck import dump_markers, pdf_text
 from report.pipeline import Builder
+from report.provenance import _what
 from report.spec import Experiment
 
 IDS = ("dl2023-a1", "dl2024-a1", "hw2-mnist", "lab4-backprop", "mlp-numpy", "tiny")
@@ -143,6 +144,17 @@ def test_typeset_report_pdf_has_no_machine_dump_marks(typeset_pdf):
     for shown in ("7.3 × 10-8", "0.915 ± 0.002", "98.1%", "a zero 0 and", "The passes of Layer",
                   "Our layer against central differences."):
         assert shown in flat
+
+
+def test_provenance_says_what_a_run_is_by_its_first_sentence_not_a_written_out_product():
+    def run_forward(config: dict) -> None:
+        """The one-layer model against sigma(x . w + b) written out. Then more."""
+
+    def run_grid(config: dict) -> None:
+        """Final f for every step size. The rest is detail."""
+
+    assert _what(run_forward) == "The one-layer model against sigma(x . w + b) written out"
+    assert _what(run_grid) == "Final f for every step size"
 
 
 @needs_tex
