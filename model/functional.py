@@ -60,15 +60,17 @@ def identity(x: np.ndarray) -> np.ndarray:
     return x
 
 
+_DERIVATIVES = {sigmoid: sigmoid_grad, relu: relu_grad, np.tanh: tanh_grad,
+                identity: np.ones_like}
+
+
 def derivative(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
     """The derivative of the activation function `fn`, elementwise: `sigmoid_grad` for
     `sigmoid`, `relu_grad` for `relu`, `tanh_grad` for `np.tanh`, ones for `identity`; for a
     network written as plain (W, b, activation) layers, whose backward pass needs h'(a)."""
-    derivatives = {sigmoid: sigmoid_grad, relu: relu_grad, np.tanh: tanh_grad,
-                   identity: np.ones_like}
-    if fn not in derivatives:
+    if fn not in _DERIVATIVES:
         raise ValueError(f"no derivative of {fn!r}: use sigmoid, relu, np.tanh or identity")
-    return derivatives[fn]
+    return _DERIVATIVES[fn]
 
 
 def softmax(o: np.ndarray) -> np.ndarray:

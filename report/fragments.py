@@ -14,6 +14,7 @@ from pylatex import Figure, Matrix, NoEscape, Tabular
 from pylatex.base_classes import Environment
 
 from model.gradcheck import H
+from model.runstats import finals
 from report.latex import escape
 from report.numbers import siunitx_number
 
@@ -318,7 +319,5 @@ def finals_table(header: Sequence, runs: Mapping[str, Sequence[Mapping]], keys: 
     of `keys`, the runs' final values, the last entry of a per-epoch history or a scalar the
     run recorded once (`model.runstats.finals`), as mean ± std; `header` names the label
     column and then each key's."""
-    from model.runstats import finals
-
     return seeds_table(header, {label: [finals(seeds, key) for key in keys]
                                 for label, seeds in runs.items()}, digits)
