@@ -464,7 +464,11 @@ class ExperimentCache:
         """Run `experiment`, or load its result; `code` is its `code_hash`, if known already."""
         start = time.perf_counter()
         code_key, modules = code if code is not None else code_hash(experiment.fn)
-        data = {name: self.fingerprint(name) for name in experiment.data}
+        # Fingerprinted where the run reads them: the configured folder first, as the loader.
+        from model.data import mnist_folder
+
+        with mnist_folder(self.folders.get("mnist")):
+            data = {name: self.fingerprint(name) for name in experiment.data}
         args = (experiment.fn, experiment.config, code_key, data, self.folders)
         cached = self._cached.check_call_in_cache(*args)
         shelved = self._cached.call_and_shelve(*args)

@@ -3,11 +3,14 @@
 The MNIST reports' claims hold only on the canonical data, so on the tests' fake MNIST the
 build stops at render by design; this checks everything before it (experiments, their cache,
 figures) through the Builder, in a fresh process so the environment reaches every worker.
+The front matter is report.toml's without its `[data] mnist_dir`, so that the files read are
+$MNIST_DIR's (the fake set) even where the canonical ones lie in that folder.
 Usage: run_steps.py REPORT_ID BUILD_DIR; prints one JSON object.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -23,7 +26,8 @@ if __name__ == "__main__":
     report = registry.load(sys.argv[1])
     root = Path(__file__).resolve().parent.parent
     with workers_die_with_build():
-        builder = Builder(Path(sys.argv[2]).resolve(), load_config(root / "report.toml"))
+        config = dataclasses.replace(load_config(root / "report.toml"), mnist_dir=None)
+        builder = Builder(Path(sys.argv[2]).resolve(), config)
         records = builder.run(report)
         builder.plot(report, records)
     print(json.dumps({

@@ -203,6 +203,8 @@ def test_experiments_and_figures_run_on_a_small_mnist_format_set(fake_mnist_env,
     assert steps["experiments"]["main"]["fields"] == ["curve", "runs"]
     assert set(steps["figures"]) == {f.name for f in REPORT.figures}
     assert all(size > 0 for size in steps["figures"].values())
+    # Keyed by the fake files' content: the fake set is what ran.
+    assert steps["experiments"]["main"]["data"]["mnist"] == fingerprint("mnist")
     # Results on other files are keyed apart from those on the canonical files.
     monkeypatch.delenv("MNIST_UNVERIFIED")
     assert steps["experiments"]["main"]["data"]["mnist"] != fingerprint("mnist")

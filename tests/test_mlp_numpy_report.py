@@ -92,6 +92,9 @@ def test_experiments_and_figures_run_on_a_small_mnist_format_set(fake_mnist_env,
     assert set(steps["figures"]) == {f.name for f in mlp.REPORT.figures}
     assert all(size > 0 for size in steps["figures"].values())
     mnist_runs = [e.name for e in mlp.REPORT.experiments if "mnist" in e.data]
+    # Keyed by the fake files' content: the fake set is what ran.
+    assert {steps["experiments"][name]["data"]["mnist"] for name in mnist_runs} == {
+        fingerprint("mnist")}
     monkeypatch.delenv("MNIST_UNVERIFIED")
     # Results on other files are keyed apart from those on the canonical files.
     assert all(steps["experiments"][name]["data"]["mnist"] != fingerprint("mnist")

@@ -368,6 +368,35 @@ def test_configured_mnist_folder_is_looked_in_before_the_environment(tmp_path, m
     assert data.configured_mnist_folder() is None
 
 
+def _training_label_sum(config: dict) -> int:
+    from model.data import read_mnist
+
+    return int(read_mnist(download=False)[1].sum())
+
+
+def test_unverified_mnist_is_keyed_by_the_folder_the_run_reads(tmp_path, monkeypatch):
+    # [data] mnist_dir (read first) and $MNIST_DIR hold different files: the key must follow
+    # the configured folder's content, or an edit there would be served from the cache.
+    from model import data
+    from report.cache import ExperimentCache
+    from report.spec import Experiment
+
+    write_mnist(tmp_path / "config", label=1)
+    write_mnist(tmp_path / "env", label=3)
+    monkeypatch.setenv("MNIST_DIR", str(tmp_path / "env"))
+    monkeypatch.setenv("MNIST_UNVERIFIED", "1")
+    cache = ExperimentCache(tmp_path / "cache", data.fingerprint,
+                            folders={"mnist": tmp_path / "config"})
+    experiment = Experiment("labels", _training_label_sum, {}, data=("mnist",))
+    first = cache.run(experiment)
+    assert first.result == 5 and not first.cached
+    write_mnist(tmp_path / "config", label=2)
+    second = cache.run(experiment)
+    assert second.result == 10 and not second.cached
+    assert second.data["mnist"] != first.data["mnist"]
+    assert cache.run(experiment).cached
+
+
 # -- the shortcut of a build with nothing to do (report/uptodate.py) --------------------------
 
 def test_noop_rebuild_is_decided_from_the_stamp_and_keeps_the_tex(project):
