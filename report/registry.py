@@ -111,6 +111,15 @@ def figure_owners(name: str) -> list[str]:
     return owners
 
 
+def drawn_for(name: str, build_dir: Path) -> list[str]:
+    """The ids of the reports for which a build into `build_dir` drew figure `name` (its
+    `<id>/figures/<name>.pdf`): for `--figure NAME` when the report modules do not spell the
+    name out (a helper such as `report.studies.descent_figures` makes it), so that only that
+    report is imported. A hint, checked against the report's figures like `figure_owners`."""
+    return [report_id for report_id in report_ids()
+            if (build_dir / report_id / "figures" / f"{name}.pdf").is_file()]
+
+
 def estimated_seconds(report_id: str) -> float | None:
     """The `cold_seconds` literal of the report's `Report(...)` (None without one), read from
     the source: the build orders reports that were never built by it, importing none of them."""

@@ -160,3 +160,23 @@ def test_figure_owner_is_found_by_reading_the_report_modules():
     name = next(iter(index))
     assert registry.figure_owners(name) == ["lab4-backprop"]
     assert registry.figure_owners("no_such_figure") == []
+
+
+def test_figure_a_helper_names_is_found_in_the_folder_a_build_drew_it_in(tmp_path):
+    import build
+    from report import registry
+
+    # gd_path_b comes from report.studies.descent_figures: no report module spells it out.
+    assert registry.figure_owners("gd_path_b") != ["dl2023-a1"]
+    (tmp_path / "dl2023-a1" / "figures").mkdir(parents=True)
+    (tmp_path / "dl2023-a1" / "figures" / "gd_path_b.pdf").write_bytes(b"%PDF")
+    assert registry.drawn_for("gd_path_b", tmp_path) == ["dl2023-a1"]
+    assert registry.drawn_for("gd_path_d", tmp_path) == []
+
+    def load_all() -> dict:
+        raise AssertionError("every report imported")
+
+    index = build._figures("gd_path_b", registry.load, load_all, registry.figure_owners,
+                           lambda name: registry.drawn_for(name, tmp_path))
+    assert {report.id for report, _ in index.values()} == {"dl2023-a1"}
+    assert "gd_path_b" in index
