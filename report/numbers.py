@@ -17,9 +17,12 @@ from pylatex.utils import NoEscape
 __all__ = ["fix", "mantissa_exponent", "num", "pct", "pm", "sci", "siunitx_number"]
 
 SISETUP = (
-    r"\sisetup{exponent-product=\times, uncertainty-mode=separate, group-digits=none}"
+    r"\sisetup{exponent-product=\times, uncertainty-mode=separate, group-digits=none,"
+    r" retain-zero-uncertainty=true}"
 )
-"""The preamble's siunitx settings: `×` before powers of ten, `a ± b` rather than `a(b)`."""
+"""The preamble's siunitx settings: `×` before powers of ten, `a ± b` rather than `a(b)`, and
+a spread that rounds to zero kept as `± 0.000` (siunitx drops it by default, so one cell of a
+mean ± std column would read like a single run)."""
 
 
 def mantissa_exponent(value: float, digits: int) -> tuple[str, int]:

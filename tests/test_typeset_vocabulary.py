@@ -37,6 +37,21 @@ def test_zero_is_never_written_in_scientific_notation():
     assert siunitx_number(3.0, 2, sci=True) == "3.0"
 
 
+@needs_tex
+def test_a_spread_that_rounds_to_zero_is_printed(tmp_path):
+    import subprocess
+
+    from report.numbers import SISETUP
+
+    tex = tmp_path / "pm.tex"
+    body = pm([0.2121, 0.2122, 0.2121], 3)
+    tex.write_text("\\documentclass{article}\\usepackage{siunitx}" + SISETUP
+                   + "\\pagestyle{empty}\\begin{document}" + body + "\\end{document}\n")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                   cwd=tmp_path, capture_output=True, check=True)
+    assert " ".join(pdf_text(tmp_path / "pm.pdf").split()) == "0.212 ± 0.000"
+
+
 def test_mean_pm_std_and_percent_go_through_siunitx():
     assert pm([1.0, 2.0, 3.0], 2) == r"\num{2.00 +- 0.82}"
     assert pm([1e-8, 2e-8], 2, sci=True) == r"\num{1.50 +- 0.50 e-8}"
