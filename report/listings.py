@@ -220,8 +220,8 @@ def listing(target: str | object, caption: bool | str = True, *,
     head = ""
     if caption is not False:
         text = _default_caption(obj) if caption is True else caption
-        head = (r"\listingcaption{" + _caption_text(text) + r"\hfill{\scriptsize\texttt{" +
-                escape(_display_file(obj)) + "}}}\n")
+        head = (r"\listingcaption{" + _caption_text(text) + "}{" + escape(_display_file(obj))
+                + "}\n")
     if source.count("\n") <= PAGE_LINES:
         # Caption and code in one unbreakable box, so the caption never ends a page alone.
         return NoEscape(_box(head + _code(source)))

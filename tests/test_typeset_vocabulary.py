@@ -105,6 +105,36 @@ def test_listing_caption_is_what_the_template_says_and_it_fits_in_one_box():
     assert tex.count("\\begin{nnlisting}") == 1 and ", lines " not in tex
 
 
+@needs_tex
+def test_a_listing_caption_never_runs_into_its_file_name(tmp_path):
+    """Captions of every length up to three lines: the file name ends flush right, at least
+    1em after the caption's last word on its line, or alone on the next line."""
+    import re
+    import subprocess
+
+    base = (Path(listings.__file__).parent.parent / "templates" / "base.tex.j2").read_text()
+    macro = re.search(r"\\newcommand\{\\listingcaption\}.*?\\nopagebreak\}", base, re.S)
+    captions = "\n".join(r"\listingcaption{" + " ".join(["caption"] * n) + "}{model/losses.py}"
+                          for n in range(1, 40))
+    (tmp_path / "c.tex").write_text("\\documentclass{article}\\pagestyle{empty}" + macro.group(0)
+                                    + "\\begin{document}\n" + captions + "\n\\end{document}\n")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "c.tex"],
+                   cwd=tmp_path, capture_output=True, check=True)
+    subprocess.run(["pdftotext", "-bbox", "c.pdf", "c.html"], cwd=tmp_path, check=True)
+    words = [(float(x0), float(y0), float(x1), text) for x0, y0, x1, text in re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)<',
+        (tmp_path / "c.html").read_text())]
+    right = max(x1 for _, _, x1, _ in words)
+    names = [k for k, w in enumerate(words) if w[3] == "model/losses.py"]
+    assert len(names) == 39
+    for k in names:
+        x0, y0, x1, _ = words[k]
+        assert x1 > right - 0.5  # flush right
+        before = words[k - 1]
+        if abs(before[1] - y0) < 2:  # on the caption's line: 1em of the small font, or more
+            assert x0 - before[2] > 8, f"{before[3]!r} runs into the file name"
+
+
 def test_long_listing_breaks_only_between_functions(monkeypatch):
     monkeypatch.setattr(listings, "PAGE_LINES", 8)
     tex = listings.listing("typeset_sample.Layer", "A long one")
