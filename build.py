@@ -149,8 +149,7 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         return fail(f"unknown report {unknown[0]!r}; valid ids: {', '.join(ids)}", 2)
     try:
         figures = _figures(args.figure, load, load_all,
-                           assignments.figure_owners if reports is None else None,
-                           (lambda name: assignments.drawn_for(name, args.build_dir))
+                           (lambda name: assignments.figure_owners(name, args.build_dir))
                            if reports is None else None)
     except assignments.ReportModuleError as err:
         return fail(str(err))
@@ -191,17 +190,15 @@ def _main(args: argparse.Namespace, reports: dict | None, argv: list[str]) -> in
         lock.release()
 
 
-def _figures(name: str | None, load, load_all, owners, drawn=None) -> dict:
+def _figures(name: str | None, load, load_all, owners) -> dict:
     """The figure index `--figure NAME` needs: that of the report the figure's name is found in
-    by reading the report modules (`owners`), else the one an earlier build drew it for
-    (`drawn`), importing only it; every report's otherwise."""
+    by reading the report modules and the build folder (`owners`), importing only it; every
+    report's otherwise."""
     from report.registry import figure_index
 
     if name is None:
         return {}
     found = owners(name) if owners is not None else []
-    if len(found) != 1 and drawn is not None:
-        found = drawn(name)
     if len(found) == 1:
         index = figure_index({found[0]: load(found[0])})
         if name in index:

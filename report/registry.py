@@ -89,12 +89,15 @@ def all_reports() -> dict[str, Report]:
     return {report_id: load(report_id) for report_id in report_ids()}
 
 
-def figure_owners(name: str) -> list[str]:
+def figure_owners(name: str, build_dir: Path | None = None) -> list[str]:
     """The ids of the reports whose module may define figure `name`: a `FigureSpec("name", ...)`
     with that literal name, or a FigureSpec whose name is computed (an f-string, a variable).
+    If that is not one report and `build_dir` is given, the reports a build there drew `name`
+    for (`drawn_for`): a name a helper makes, such as `report.studies.descent_figures`.
 
-    Read from the source, nothing imported: a hint for `--figure NAME`, which then imports only
-    those reports and finds the figure in them (or, if not, looks through every report).
+    Read from the source and the build folder, nothing imported: a hint for `--figure NAME`,
+    which then imports only those reports and finds the figure in them (or, if not, looks
+    through every report).
     """
     owners = []
     for report_id in report_ids():
@@ -108,14 +111,14 @@ def figure_owners(name: str) -> list[str]:
                  and getattr(node.func, "id", getattr(node.func, "attr", None)) == "FigureSpec"]
         if any(_may_be(arg, name) for arg in names):
             owners.append(report_id)
+    if len(owners) != 1 and build_dir is not None:
+        return drawn_for(name, build_dir)
     return owners
 
 
 def drawn_for(name: str, build_dir: Path) -> list[str]:
     """The ids of the reports for which a build into `build_dir` drew figure `name` (its
-    `<id>/figures/<name>.pdf`): for `--figure NAME` when the report modules do not spell the
-    name out (a helper such as `report.studies.descent_figures` makes it), so that only that
-    report is imported. A hint, checked against the report's figures like `figure_owners`."""
+    `<id>/figures/<name>.pdf`)."""
     return [report_id for report_id in report_ids()
             if (build_dir / report_id / "figures" / f"{name}.pdf").is_file()]
 

@@ -37,19 +37,23 @@ def test_zero_is_never_written_in_scientific_notation():
     assert siunitx_number(3.0, 2, sci=True) == "3.0"
 
 
-@needs_tex
-def test_a_spread_that_rounds_to_zero_is_printed(tmp_path):
+def small_pdf(folder: Path, preamble: str, body: str) -> Path:
+    """A one-page article (no page number) with `preamble` and `body`, by pdfLaTeX."""
     import subprocess
 
+    (folder / "small.tex").write_text("\\documentclass{article}\\pagestyle{empty}" + preamble
+                                      + "\\begin{document}\n" + body + "\n\\end{document}\n")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "small.tex"],
+                   cwd=folder, capture_output=True, check=True)
+    return folder / "small.pdf"
+
+
+@needs_tex
+def test_a_spread_that_rounds_to_zero_is_printed(tmp_path):
     from report.numbers import SISETUP
 
-    tex = tmp_path / "pm.tex"
-    body = pm([0.2121, 0.2122, 0.2121], 3)
-    tex.write_text("\\documentclass{article}\\usepackage{siunitx}" + SISETUP
-                   + "\\pagestyle{empty}\\begin{document}" + body + "\\end{document}\n")
-    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-                   cwd=tmp_path, capture_output=True, check=True)
-    assert " ".join(pdf_text(tmp_path / "pm.pdf").split()) == "0.212 ± 0.000"
+    pdf = small_pdf(tmp_path, "\\usepackage{siunitx}" + SISETUP, pm([0.2121, 0.2122, 0.2121], 3))
+    assert " ".join(pdf_text(pdf).split()) == "0.212 ± 0.000"
 
 
 def test_mean_pm_std_and_percent_go_through_siunitx():
@@ -116,11 +120,8 @@ def test_a_listing_caption_never_runs_into_its_file_name(tmp_path):
     macro = re.search(r"\\newcommand\{\\listingcaption\}.*?\\nopagebreak\}", base, re.S)
     captions = "\n".join(r"\listingcaption{" + " ".join(["caption"] * n) + "}{model/losses.py}"
                           for n in range(1, 40))
-    (tmp_path / "c.tex").write_text("\\documentclass{article}\\pagestyle{empty}" + macro.group(0)
-                                    + "\\begin{document}\n" + captions + "\n\\end{document}\n")
-    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "c.tex"],
-                   cwd=tmp_path, capture_output=True, check=True)
-    subprocess.run(["pdftotext", "-bbox", "c.pdf", "c.html"], cwd=tmp_path, check=True)
+    pdf = small_pdf(tmp_path, macro.group(0), captions)
+    subprocess.run(["pdftotext", "-bbox", pdf.name, "c.html"], cwd=tmp_path, check=True)
     words = [(float(x0), float(y0), float(x1), text) for x0, y0, x1, text in re.findall(
         r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)<',
         (tmp_path / "c.html").read_text())]

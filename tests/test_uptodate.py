@@ -176,7 +176,7 @@ def test_figure_a_helper_names_is_found_in_the_folder_a_build_drew_it_in(tmp_pat
     def load_all() -> dict:
         raise AssertionError("every report imported")
 
-    index = build._figures("gd_path_b", registry.load, load_all, registry.figure_owners,
-                           lambda name: registry.drawn_for(name, tmp_path))
+    index = build._figures("gd_path_b", registry.load, load_all,
+                           lambda name: registry.figure_owners(name, tmp_path))
     assert {report.id for report, _ in index.values()} == {"dl2023-a1"}
     assert "gd_path_b" in index
