@@ -5,8 +5,25 @@ it). Run as a script, it loads what a build loads (NumPy's OpenBLAS, and SciPy's
 """
 
 import os
+import sys
 
 from threadpoolctl import threadpool_info
+
+FORCED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+"""Set on some machines so that old OpenBLAS builds pick a safe kernel; they slow NumPy down."""
+
+
+def without_forced_kernel() -> None:
+    """Start this script again without `FORCED` (for its own process only), if any is set.
+
+    OpenBLAS reads them when it loads, so call this before NumPy is imported. The restarted
+    process finds what it unset in NNREPORT_BENCH_UNSET, to print beside `describe()`.
+    """
+    if any(var in os.environ for var in FORCED):
+        env = {k: v for k, v in os.environ.items() if k not in FORCED}
+        env["NNREPORT_BENCH_UNSET"] = " ".join(f"{k}={os.environ[k]}" for k in FORCED
+                                               if k in os.environ)
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def describe() -> str:

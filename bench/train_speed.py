@@ -18,34 +18,28 @@ Run: .venv/bin/python bench/train_speed.py [--repeats 5] [--samples 60000] [--th
 
 import os
 import sys
+from pathlib import Path
 
-# Some machines set these so that old OpenBLAS builds pick a safe kernel; they slow a current
-# NumPy down. OpenBLAS reads them when it loads, so the script starts itself again without them
-# (for its own process only) before NumPy is imported.
-_FORCED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if any(var in os.environ for var in _FORCED):
-    _unset = {var: os.environ[var] for var in _FORCED if var in os.environ}
-    env = {k: v for k, v in os.environ.items() if k not in _FORCED}
-    env["NNREPORT_BENCH_UNSET"] = " ".join(f"{k}={v}" for k, v in _unset.items())
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+# The script lives in bench/; make the repository importable however it is started.
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.blas import describe, without_forced_kernel  # noqa: E402
+
+without_forced_kernel()  # before NumPy loads OpenBLAS
 
 import argparse  # noqa: E402
 import itertools  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-# The script lives in bench/; make the repository importable however it is started.
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from bench.blas import describe  # noqa: E402
 from model import Linear, Net, Sigmoid, SoftmaxCE, fit  # noqa: E402
 from model.assignments import mlp_numpy  # noqa: E402
 from model.data import load_mnist  # noqa: E402
+from model.functional import SIGMOID_CUT  # noqa: E402
 
 N_IN, N_HIDDEN, N_OUT = 784, 300, 10
 BATCH = 100
@@ -119,8 +113,17 @@ def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
                                                                         dtype=DTYPE)
     W1, b1, W2, b2 = first.W, first.b, second.W, second.b
     xb, z = np.empty((BATCH, N_IN), DTYPE), np.empty((BATCH, N_HIDDEN), DTYPE)
-    e, h, dh, dz, s = (np.empty_like(z) for _ in range(5))
+    a, e, h, dh, dz, s = (np.empty_like(z) for _ in range(6))
     ge = np.empty(z.shape, bool)
+    cut, tiny = SIGMOID_CUT[DTYPE], np.finfo(DTYPE).tiny  # the sigmoid's cut, as `sigmoid`'s
+
+    def flush(v: np.ndarray) -> None:
+        """`flush_subnormals` into the kept arrays (v has z's shape or is smaller)."""
+        mag, keep = a.reshape(-1)[:v.size].reshape(v.shape), ge.reshape(-1)[:v.size].reshape(
+            v.shape)
+        np.abs(v, out=mag)
+        np.greater_equal(mag, tiny, out=keep)
+        np.multiply(v, keep, out=v)
     o, shifted, p = (np.empty((BATCH, N_OUT), DTYPE) for _ in range(3))
     top, total = np.empty((BATCH, 1), DTYPE), np.empty((BATCH, 1), DTYPE)
     dW1, dW2, db1, db2 = (np.empty_like(p) for p in (W1, W2, b1, b2))
@@ -138,13 +141,17 @@ def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
             np.matmul(xb, W1, out=z)
             np.add(z, b1, out=z)
             with np.errstate(under="ignore"):
-                np.abs(z, out=e)
+                np.abs(z, out=a)
+                np.minimum(a, cut, out=e)
                 np.negative(e, out=e)
                 np.exp(e, out=e)
+                np.less(a, cut, out=ge)
+                np.multiply(e, ge, out=e)
                 np.greater_equal(z, 0, out=ge)
                 np.maximum(e, ge, out=h)
                 np.add(e, 1, out=e)
                 np.divide(h, e, out=h)
+            flush(h)
             np.matmul(h, W2, out=o)
             np.add(o, b2, out=o)
             np.max(o, axis=1, keepdims=True, out=top)
@@ -156,12 +163,14 @@ def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
             np.divide(p, total, out=p)
             p[picked, yb] -= 1
             np.divide(p, BATCH, out=p)
+            flush(p)
             np.matmul(h.T, p, out=dW2)
             np.sum(p, axis=0, out=db2)
             np.matmul(p, W2.T, out=dh)
             np.multiply(dh, h, out=dz)
             np.subtract(1, h, out=s)
             np.multiply(dz, s, out=dz)
+            flush(dz)
             np.matmul(xb.T, dz, out=dW1)
             np.sum(dz, axis=0, out=db1)
             first.step(LR)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import DTypeLike
 
-from model.functional import identity, relu, sigmoid
+from model.functional import flush_subnormals, identity, relu, sigmoid
 from model.init import Initialiser, glorot_uniform
 
 DEFAULT_SEED = 12345
@@ -144,16 +144,16 @@ class Activation:
         raise ValueError(f"no layer applies {fn!r}: use sigmoid, relu, np.tanh or identity")
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """y = f(x), elementwise."""
-        return self.f(x)
+        """y = f(x), elementwise; entries below the smallest normal number set to 0."""
+        return flush_subnormals(self.f(x))
 
     def backward(
         self, x: np.ndarray, dy: np.ndarray, y: np.ndarray | None = None, input_grad: bool = True
     ) -> np.ndarray | None:
-        """dx = dy * f'(x), elementwise."""
+        """dx = dy * f'(x), elementwise; entries below the smallest normal number set to 0."""
         if not input_grad:
             return None
-        return self._dx(x, dy, self.f(x) if y is None else y)
+        return flush_subnormals(self._dx(x, dy, self.f(x) if y is None else y))
 
     def _dx(self, x: np.ndarray, dy: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -199,6 +199,16 @@ class Identity(Activation):
     """y = x; dx = dy. Stands where a layer has no activation (dl2023 §1.6 (f))."""
 
     f = staticmethod(identity)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x itself: nothing is computed, so nothing is flushed."""
+        return x
+
+    def backward(
+        self, x: np.ndarray, dy: np.ndarray, y: np.ndarray | None = None, input_grad: bool = True
+    ) -> np.ndarray | None:
+        """dy itself (None if not asked for)."""
+        return dy if input_grad else None
 
     def _dx(self, x: np.ndarray, dy: np.ndarray, y: np.ndarray) -> np.ndarray:
         return dy

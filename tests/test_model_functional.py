@@ -7,7 +7,16 @@ import pytest
 from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
-from model.functional import identity, relu, relu_grad, sigmoid, sigmoid_grad, softmax, tanh_grad
+from model.functional import (
+    flush_subnormals,
+    identity,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    tanh_grad,
+)
 from model.gradcheck import SMOOTH_BAND, check_function
 
 
@@ -26,6 +35,35 @@ def test_sigmoid_matches_scipy_to_rounding_including_the_far_left_tail():
     x = np.linspace(-700, 40, 20001)
     ref = expit(x)
     assert np.max(np.abs(sigmoid(x) - ref) / ref) < 4 * np.finfo(np.float64).eps
+
+
+def subnormal(a: np.ndarray) -> np.ndarray:
+    return (a != 0) & (np.abs(a) < np.finfo(a.dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_never_returns_a_subnormal_and_is_exact_down_to_its_cut(dtype):
+    tiny, eps = np.finfo(dtype).tiny, np.finfo(dtype).eps
+    low = -np.log(tiny) + 5  # well into the range where e^x is subnormal, then zero
+    x = np.linspace(-low, 0, 400001).astype(dtype)
+    out, ref = sigmoid(x), expit(x.astype(np.longdouble))
+    assert not subnormal(out).any()
+    kept = out > 0
+    # Everything at least four times the smallest normal number is kept, to rounding ...
+    assert np.all(kept[ref >= 4.01 * tiny])
+    assert np.max(np.abs(out[kept] - ref[kept]) / ref[kept]) < 4 * eps
+    # ... and only that: below it the result is 0, not a value a sum could not use anyway.
+    assert np.all(ref[kept] >= 3.99 * tiny)
+
+
+def test_flush_subnormals_zeroes_only_the_subnormals_in_place():
+    tiny = np.finfo(np.float32).tiny
+    a = np.array([1e-40, -1e-40, 1e-45, tiny, -tiny, 0.0, 1.0, -3.5, np.inf, -np.inf, np.nan],
+                 dtype=np.float32)
+    out = flush_subnormals(a)
+    assert out is a
+    np.testing.assert_array_equal(a, np.array([0, 0, 0, tiny, -tiny, 0, 1, -3.5, np.inf, -np.inf,
+                                               np.nan], dtype=np.float32))
 
 
 def test_sigmoid_keeps_float32():

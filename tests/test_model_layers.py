@@ -233,3 +233,38 @@ def test_net_names_follow_a_change_to_its_list_of_layers():
     net.layers.append(Linear(3, 1))
     assert [name for name, _ in net.parameters()] == ["W1", "b1", "W2", "b2"]
     assert net.parameters()[0][1] is replacement.W
+
+
+def test_a_saturated_float32_network_carries_no_subnormal_and_keeps_its_gradients():
+    # Hidden pre-activations spread over [-110, 5]: a tenth of them where the float32 sigmoid
+    # is subnormal (below -87.3) or zero, as in mlp-numpy's Q7 after an epoch at rate 0.1.
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(64, 20))
+    net64 = Net([Linear(20, 30, rng), Sigmoid(), Linear(30, 10, rng)])
+    net64.layers[0].W *= 40
+    net64.layers[0].b[:] = np.linspace(-110, 5, 30) - x.mean(axis=0) @ net64.layers[0].W
+    net64.layers[2].W *= 30  # some logits far enough apart for a subnormal class probability
+    net32 = Net([Linear.from_params(layer.W.astype(np.float32), layer.b.astype(np.float32))
+                 if isinstance(layer, Linear) else Sigmoid() for layer in net64.layers])
+    labels = rng.integers(0, 10, size=64)
+    for net, x_in in ((net32, x.astype(np.float32)), (net64, x)):
+        out, trace = net.forward(x_in)
+        _, dout, trace = net.objective(SoftmaxCE(), labels, out, trace)
+        net.backward(trace, dout)
+    k = net64.layers[0].forward(x)
+    assert np.mean(k < -87.4) > 0.05  # the float32 sigmoid of these would be subnormal or zero
+    out, trace = net32.forward(x.astype(np.float32))
+    _, dout, _ = net32.objective(SoftmaxCE(), labels, out, trace)
+    dh = net32.layers[2].backward(trace[2][1], dout)
+    dk = net32.layers[1].backward(trace[1][1], dh, trace[1][2])
+    # What the matrix products take in: activations, the loss's gradient, the activation's.
+    # (A product's own output, a parameter gradient, may round to a subnormal; it only feeds
+    # the elementwise update.)
+    tiny = np.finfo(np.float32).tiny
+    for name, a in (("hidden", trace[1][2]), ("dlogits", dout), ("dk", dk)):
+        assert not np.any((a != 0) & (np.abs(a) < tiny)), f"{name} holds subnormals"
+    # What was flushed is below anything float32 can add to a sum: the gradients agree with
+    # float64's to float32 precision.
+    for (name, g32), (_, g64) in zip(net32.gradients(), net64.gradients(), strict=True):
+        np.testing.assert_allclose(g32, g64, rtol=2e-4, atol=1e-6 * np.abs(g64).max(),
+                                   err_msg=name)
