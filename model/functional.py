@@ -37,19 +37,16 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """
     a = np.abs(x)
     cut = SIGMOID_CUT[np.result_type(a, np.float16).type]
-    with np.errstate(under="ignore"):
-        e = np.exp(-np.minimum(a, cut))
-        # e^{-|x|} where |x| < cut, else 0 (what it rounds to once flushed).
-        e = np.multiply(e, a < cut, out=e if isinstance(e, np.ndarray) else None)
-        # e^{min(x, 0)} is e^{-|x|} where x < 0 and 1 where x >= 0; as e <= 1 that is a maximum
-        # with the indicator [x >= 0], which is cheaper than np.where.
-        num = np.maximum(e, x >= 0)
-        if isinstance(num, np.ndarray):
-            # The same quotient formed in place: two fewer x-sized arrays per call.
-            e += 1
-            num /= e
-            return num
-        return num / (1 + e)
+    e = np.exp(-np.minimum(a, cut)) * (a < cut)  # e^{-|x|}, and 0 from |x| = cut on
+    # e^{min(x, 0)} is e^{-|x|} where x < 0 and 1 where x >= 0; as e <= 1 that is a maximum
+    # with the indicator [x >= 0], which is cheaper than np.where.
+    num = np.maximum(e, x >= 0)
+    if isinstance(num, np.ndarray):
+        # The same quotient formed in place: two fewer x-sized arrays per call.
+        e += 1
+        num /= e
+        return num
+    return num / (1 + e)
 
 
 SIGMOID_CUT = {t: -np.log(4 * np.finfo(t).tiny) for t in (np.float16, np.float32, np.float64,

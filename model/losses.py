@@ -113,7 +113,7 @@ def softmax_cross_entropy(labels: np.ndarray, logits: np.ndarray) -> tuple[float
     e /= total
     e[rows, labels] -= 1
     e /= n
-    return loss, flush_subnormals(e)  # as the layers do: a product with subnormals is slow
+    return loss, flush_subnormals(e)  # as the activation layers do
 
 
 def mse_loss(y: np.ndarray, y_hat: np.ndarray) -> float:
