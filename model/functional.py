@@ -19,7 +19,8 @@ def flush_subnormals(a: np.ndarray) -> np.ndarray:
     gradients that pass through it. On many x86 processors arithmetic on a subnormal takes a
     slow path: a matrix product with some in its operands ran ten times slower, a saturated
     Q7 epoch five times (bench/subnormals.py). Next to the other terms of any sum they enter
-    they are below rounding, so the activations and the softmax loss flush what they produce.
+    they are below rounding, so the activations' backward passes and the softmax loss flush what
+    they produce; `sigmoid` itself never returns one.
     """
     if isinstance(a, np.ndarray) and a.dtype.kind == "f":
         np.multiply(a, np.abs(a) >= np.finfo(a.dtype).tiny, out=a)
