@@ -204,3 +204,15 @@ def test_only_a_sigmoid_followed_by_bce_is_differentiated_from_the_logits():
     _, dout, whole = net.objective(MSE(), y[:, None], out, trace)
     assert whole is trace
     np.testing.assert_allclose(dout, mse_loss_grad(y[:, None], out), rtol=1e-12)
+
+
+def test_softmax_cross_entropy_gradient_holds_no_subnormal_in_float32():
+    # A class 95 below the largest logit has probability e^-95 = 5.5e-42: subnormal in float32.
+    logits = np.array([[0.0, -95.0, -3.0], [-96.0, 0.0, 1.0]], dtype=np.float32)
+    loss, grad = softmax_cross_entropy(np.array([0, 2]), logits)
+    tiny = np.finfo(np.float32).tiny
+    assert grad.dtype == np.float32
+    assert not np.any((grad != 0) & (np.abs(grad) < tiny))
+    assert grad[0, 1] == 0 and grad[1, 0] == 0
+    _, exact = softmax_cross_entropy(np.array([0, 2]), logits.astype(np.float64))
+    np.testing.assert_allclose(grad, exact, rtol=1e-6, atol=tiny)

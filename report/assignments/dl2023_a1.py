@@ -233,7 +233,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
 
 REPORT = Report(
     id="dl2023-a1",
-    cold_seconds=32,  # the cold build of 2026-12-01 on 2 cores
+    cold_seconds=16,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="Deep Learning 2023, Assignment 1",
     template="dl2023-a1.tex.j2",
     experiments=(

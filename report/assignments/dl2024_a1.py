@@ -508,7 +508,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
 
 REPORT = Report(
     id="dl2024-a1",
-    cold_seconds=43,  # the cold build of 2026-12-01 on 2 cores
+    cold_seconds=21,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="Deep Learning 2024, Assignment 1",
     template="dl2024-a1.tex.j2",
     experiments=(

@@ -260,7 +260,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
 
 REPORT = Report(
     id="hw2-mnist",
-    cold_seconds=44,  # the cold build of 2026-12-01 on 2 cores
+    cold_seconds=21,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="HW2: Implementing a Neural Network in NumPy",
     template="hw2-mnist.tex.j2",
     experiments=(

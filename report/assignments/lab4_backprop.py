@@ -224,7 +224,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
 
 REPORT = Report(
     id="lab4-backprop",
-    cold_seconds=22,  # the cold build of 2026-12-01 on 2 cores
+    cold_seconds=8,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="Lab 4: Back-propagation",
     template="lab4-backprop.tex.j2",
     experiments=tuple(Experiment(name, fn, config, data=("five_points",)) for name, fn, config in (

@@ -297,7 +297,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
 
 REPORT = Report(
     id="mlp-numpy",
-    cold_seconds=88,  # the cold build of 2026-12-01 on 2 cores
+    cold_seconds=64,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="Assignment 1: Implementing an MLP using NumPy",
     template="mlp-numpy.tex.j2",
     experiments=(
