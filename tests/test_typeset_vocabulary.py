@@ -19,7 +19,7 @@ from report.numbers import num, pct, pm, sci, siunitx_number
 from report.pagemap import read_page_map
 from report.pdfcheck import dump_markers, pdf_text
 from report.pipeline import Builder
-from report.provenance import _what
+from report.provenance import _seeds, _what
 from report.spec import Experiment
 
 IDS = ("dl2023-a1", "dl2024-a1", "hw2-mnist", "lab4-backprop", "mlp-numpy", "tiny")
@@ -241,3 +241,12 @@ def test_clean_docstring_spells_tex_exponents_as_exp():
     cleaned = listings.clean_docstring(r"Computed as e^{\min(x, 0)} / (1 + e^{-|x|}); e^{e^{x}}")
     assert cleaned == "Computed as exp(min(x, 0)) / (1 + exp(-|x|)); exp(exp(x))"
     assert "^{" not in listings.clean_docstring(r"y_i = e^{o_i} / \sum_j e^{o_j}")
+
+
+def test_provenance_writes_a_run_of_consecutive_seeds_as_a_range():
+    assert _seeds({"seeds": list(range(20))}) == "0–19"
+    assert _seeds({"seeds": [0, 1, 2, 3]}) == "0, 1, 2, 3"
+    assert _seeds({"seeds": [3, 4, 5, 6, 7, 8]}) == "3–8"
+    assert _seeds({"seed": 12345, "seeds": [0, 1, 2, 3, 4, 7, 9, 10]}) == "12345, 0–4, 7, 9, 10"
+    assert _seeds({"split_seed": 5}) == "5"
+    assert _seeds({}) == "–"
