@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from pylatex.utils import NoEscape
 
-__all__ = ["fix", "mantissa_exponent", "num", "pct", "pm", "sci", "siunitx_number"]
+__all__ = ["fix", "mantissa_exponent", "num", "pct", "pm", "sci", "seed_list", "siunitx_number"]
 
 SISETUP = (
     r"\sisetup{exponent-product=\times, uncertainty-mode=separate, group-digits=none,"
@@ -115,6 +115,20 @@ def pct(value: float, digits: int = 1) -> NoEscape:
         return special
     # No space before %: the way the reports' prose has always written percentages.
     return NoEscape(rf"\num{{{siunitx_number(100 * value, digits)}}}\%")
+
+
+def seed_list(seeds: Sequence) -> str:
+    """Seeds in their order, each run of five or more consecutive integers as its first and last
+    joined by an en dash: [0, ..., 19] -> `0–19`, [0, 1, 2] -> `0, 1, 2`; none -> `–`."""
+    runs: list[list] = []
+    for seed in seeds:
+        run = runs[-1] if runs else None
+        if run and isinstance(seed, int) and isinstance(run[-1], int) and seed == run[-1] + 1:
+            run.append(seed)
+        else:
+            runs.append([seed])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) >= 5 else ", ".join(map(str, run))
+                     for run in runs) or "–"
 
 
 def prob(value: float, digits: int = 6) -> NoEscape:

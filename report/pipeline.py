@@ -400,6 +400,7 @@ class Builder:
             "sci": numbers.sci,
             "pm": numbers.pm,
             "pct": numbers.pct,
+            "seed_list": numbers.seed_list,
             "gradcheck_table": fragments.gradcheck_table,
             "sisetup": NoEscape(numbers.SISETUP),
             "provenance_rows": provenance_rows([records[e.name] for e in report.experiments]),
@@ -517,7 +518,7 @@ def _seeds_of(config: dict) -> str:
     seeds = [config[k] for k in ("seed", "split_seed") if k in config] + config.get("seeds", [])
     if not seeds:
         return "no randomness"
-    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
+    return ("seed " if len(seeds) == 1 else "seeds ") + numbers.seed_list(seeds)
 
 
 def _rel(path: str | None) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from report.numbers import seed_list
+
 
 @dataclass(frozen=True)
 class Source:
@@ -78,19 +80,9 @@ def _settings(config: dict, limit: int = 70) -> str:
 
 
 def _seeds(config: dict) -> str:
-    """The configuration's seeds in order, each run of five or more consecutive integers as its
-    first and last joined by an en dash ("0–19"), so that a long list takes one line."""
-    seeds = [config[k] for k in ("seed", "split_seed") if k in config] + list(
-        config.get("seeds", []))
-    parts: list[list] = []
-    for seed in seeds:
-        run = parts[-1] if parts else None
-        if run and isinstance(seed, int) and isinstance(run[-1], int) and seed == run[-1] + 1:
-            run.append(seed)
-        else:
-            parts.append([seed])
-    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) >= 5 else ", ".join(map(str, run))
-                     for run in parts) or "–"
+    """The configuration's seeds, a long run of them as a range (`seed_list`)."""
+    return seed_list([config[k] for k in ("seed", "split_seed") if k in config]
+                     + list(config.get("seeds", [])))
 
 
 def _what(fn: object, limit: int = 80) -> str:

@@ -15,7 +15,7 @@ import report.listings as listings
 from figures.common import text_width_in
 from report.config import Config
 from report.fragments import gradcheck_table, table
-from report.numbers import num, pct, pm, sci, siunitx_number
+from report.numbers import num, pct, pm, sci, seed_list, siunitx_number
 from report.pagemap import read_page_map
 from report.pdfcheck import dump_markers, pdf_text
 from report.pipeline import Builder
@@ -250,3 +250,4 @@ def test_provenance_writes_a_run_of_consecutive_seeds_as_a_range():
     assert _seeds({"seed": 12345, "seeds": [0, 1, 2, 3, 4, 7, 9, 10]}) == "12345, 0–4, 7, 9, 10"
     assert _seeds({"split_seed": 5}) == "5"
     assert _seeds({}) == "–"
+    assert seed_list(range(10)) == "0–9" and seed_list([]) == "–"
