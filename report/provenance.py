@@ -66,10 +66,19 @@ SEED_KEYS = ("seed", "split_seed", "seeds")
 
 
 def _cut(text: str, limit: int) -> str:
-    """`text`, or its first words up to `limit` characters and an ellipsis."""
+    """`text`, or its beginning up to `limit` characters and an ellipsis: cut after the last
+    whole clause that fits (at "; " or ", " outside brackets) when that keeps at least a third
+    of the room, else after the last whole word."""
     if len(text) <= limit:
         return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    depth, breaks = 0, {";": 0, ",": 0}
+    for i, char in enumerate(text[: limit - 1]):
+        depth += (char in "([{") - (char in ")]}")
+        if depth == 0 and char in breaks and text[i + 1 : i + 2] == " ":
+            breaks[char] = i
+    end = breaks[";"] if breaks[";"] >= limit / 3 else breaks[","]
+    head = text[:end] if end >= limit / 3 else text[: limit - 1].rsplit(" ", 1)[0]
+    return head.rstrip(",;: ") + "…"
 
 
 def _settings(config: dict, limit: int = 70) -> str:
@@ -85,7 +94,7 @@ def _seeds(config: dict) -> str:
                      + list(config.get("seeds", [])))
 
 
-def _what(fn: object, limit: int = 80) -> str:
+def _what(fn: object, limit: int = 110) -> str:
     """The first sentence of an experiment function's docstring (as clean text): what it is."""
     from report.listings import clean_docstring  # noqa: PLC0415 (listings imports Pygments)
 

@@ -19,7 +19,7 @@ from report.numbers import num, pct, pm, sci, seed_list, siunitx_number
 from report.pagemap import read_page_map
 from report.pdfcheck import dump_markers, pdf_text
 from report.pipeline import Builder
-from report.provenance import _seeds, _what
+from report.provenance import _cut, _seeds, _what
 from report.spec import Experiment
 
 IDS = ("dl2023-a1", "dl2024-a1", "hw2-mnist", "lab4-backprop", "mlp-numpy", "tiny")
@@ -251,3 +251,15 @@ def test_provenance_writes_a_run_of_consecutive_seeds_as_a_range():
     assert _seeds({"split_seed": 5}) == "5"
     assert _seeds({}) == "–"
     assert seed_list(range(10)) == "0–9" and seed_list([]) == "–"
+
+
+def test_provenance_cuts_a_long_description_after_its_last_whole_clause():
+    text = "Every rate with every seed on the split; then the best rate, trained on all images"
+    assert _cut(text, 60) == "Every rate with every seed on the split…"
+    # A comma inside brackets is not a clause break; the last one outside them is.
+    text = "The sweep (rates 0.1, 0.2, 0.3, 0.4, 0.5), its curves, and the best rate in full"
+    assert _cut(text, 62) == "The sweep (rates 0.1, 0.2, 0.3, 0.4, 0.5), its curves…"
+    # With no break in the first third of the room, the cut falls after a whole word.
+    words = "a" * 10 + ", " + "word " * 20
+    assert _cut(words, 60) == "a" * 10 + ", " + " ".join(["word"] * 9) + "…"
+    assert _cut("short", 60) == "short"
