@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from report.numbers import seed_list
-
 
 @dataclass(frozen=True)
 class Source:
@@ -90,6 +88,9 @@ def _settings(config: dict, limit: int = 70) -> str:
 
 def _seeds(config: dict) -> str:
     """The configuration's seeds, a long run of them as a range (`seed_list`)."""
+    # Imported here: report.numbers brings NumPy, which an up-to-date check never needs.
+    from report.numbers import seed_list  # noqa: PLC0415
+
     return seed_list([config[k] for k in ("seed", "split_seed") if k in config]
                      + list(config.get("seeds", [])))
 
