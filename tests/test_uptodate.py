@@ -180,3 +180,17 @@ def test_figure_a_helper_names_is_found_in_the_folder_a_build_drew_it_in(tmp_pat
                            lambda name: registry.figure_owners(name, tmp_path))
     assert {report.id for report, _ in index.values()} == {"dl2023-a1"}
     assert "gd_path_b" in index
+
+
+def test_the_up_to_date_check_imports_none_of_the_heavy_libraries():
+    """A warm build answers in a tenth of a second because deciding that nothing changed needs
+    no NumPy, SymPy, Matplotlib, joblib or pylatex: the modules it runs must not import them."""
+    import subprocess
+    import sys
+
+    heavy = ("numpy", "sympy", "matplotlib", "joblib", "pylatex")
+    code = ("import sys, build, report.uptodate, report.provenance, report.registry; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "", f"imported by the up-to-date check: {out.stdout.strip()}"
