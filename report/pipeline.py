@@ -35,7 +35,7 @@ from report.latex import (
 )
 from report.listings import listing, style_definitions
 from report.pagemap import format_page_map, read_page_map
-from report.provenance import Source, provenance_rows, source_of, write_sidecar
+from report.provenance import Source, config_seeds, provenance_rows, source_of, write_sidecar
 from report.spec import (
     Claim,
     ClaimError,
@@ -515,7 +515,7 @@ def _config_lines(config: dict, width: int = 95) -> list[str]:
 
 def _seeds_of(config: dict) -> str:
     """The seeds a configuration names, in words."""
-    seeds = [config[k] for k in ("seed", "split_seed") if k in config] + config.get("seeds", [])
+    seeds = config_seeds(config)
     if not seeds:
         return "no randomness"
     return ("seed " if len(seeds) == 1 else "seeds ") + numbers.seed_list(seeds)

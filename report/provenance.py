@@ -86,13 +86,18 @@ def _settings(config: dict, limit: int = 70) -> str:
     return _cut(", ".join(parts), limit) or "–"
 
 
+def config_seeds(config: dict) -> list:
+    """The seeds a configuration names, in order: `seed`, `split_seed`, then `seeds`."""
+    return [config[k] for k in ("seed", "split_seed") if k in config] + list(
+        config.get("seeds", []))
+
+
 def _seeds(config: dict) -> str:
     """The configuration's seeds, a long run of them as a range (`seed_list`)."""
     # Imported here: report.numbers brings NumPy, which an up-to-date check never needs.
     from report.numbers import seed_list  # noqa: PLC0415
 
-    return seed_list([config[k] for k in ("seed", "split_seed") if k in config]
-                     + list(config.get("seeds", [])))
+    return seed_list(config_seeds(config))
 
 
 def _what(fn: object, limit: int = 110) -> str:

@@ -112,3 +112,10 @@ def test_softmax_is_over_the_last_axis_and_keeps_float32():
     assert p.dtype == np.float32
     np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=1e-6)
     assert p[0, 0, 0] == pytest.approx(0.25)
+
+
+def test_the_sigmoid_docstring_states_the_cuts_it_uses():
+    from model.functional import SIGMOID_CUT
+
+    for dtype in (np.float32, np.float64):  # "(x < -85.95 in float32, -707.01 in float64)"
+        assert f"-{SIGMOID_CUT[dtype]:.2f} in {dtype.__name__}" in sigmoid.__doc__
