@@ -22,16 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import sweep  # noqa: E402
 from report.assignments import dl2023_a1, dl2024_a1  # noqa: E402
 
-EXPERIMENTS = {
-    "dl2023-a1.sweep": (dl2023_a1.run_sweep, dl2023_a1.SWEEP),
-    "dl2023-a1.tuned": (dl2023_a1.train_digits, dl2023_a1.TUNED),
-    "dl2023-a1.variants": (dl2023_a1.run_variants, dl2023_a1.VARIANTS),
-    "dl2023-a1.zero_init": (dl2023_a1.run_zero_init, dl2023_a1.ZERO_INIT),
-    "dl2024-a1.sweep": (dl2024_a1.run_sweep, dl2024_a1.SWEEP),
-    "dl2024-a1.variants": (dl2024_a1.run_variants, dl2024_a1.VARIANTS),
-    "dl2024-a1.zero_init": (dl2024_a1.run_zero_init, dl2024_a1.ZERO_INIT),
-    "dl2024-a1.student_training": (dl2024_a1.run_student_training, dl2024_a1.STUDENT),
-}
+# Every experiment of both reports that trains on the digits, by its function and config.
+EXPERIMENTS = {f"{report.id}.{e.name}": (e.fn, e.config)
+               for report in (dl2023_a1.REPORT, dl2024_a1.REPORT) for e in report.experiments
+               if e.name in ("sweep", "tuned", "variants", "zero_init", "student_training")}
 
 
 def main() -> None:

@@ -16,11 +16,6 @@ def fd_eps(r: dict, out: Path) -> None:
                          mark_best="central difference")
 
 
-def sweep_heatmap(r: dict, out: Path) -> None:
-    """§1.6 (c): mean final test accuracy over learning rate x minibatch size."""
-    common.accuracy_heatmap(r["sweep"], "test_acc", "test accuracy", out)
-
-
 def curves_tuned(r: dict, out: Path) -> None:
     """§1.6 (b): learning curves of the tuned 64-32-1 network."""
     panels = phase_panels([r["tuned"]], (("train", "train"), ("test", "test")),

@@ -51,11 +51,6 @@ def he_scale(r: dict, out: Path) -> None:
     common.save(fig, out)
 
 
-def sweep_heatmap(r: dict, out: Path) -> None:
-    """§1.6 (d)/(e): mean final validation accuracy over learning rate x minibatch size."""
-    common.accuracy_heatmap(r["sweep"], "val_acc", "validation accuracy", out)
-
-
 # (label, history key) of the two phases and of the two measures every curve figure shows.
 PHASES = (("training", "train"), ("validation", "val"))
 MEASURES = (("BCE loss", "loss"), ("accuracy", "acc"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import descent_figure, function_panels, image_strip
+from figures.common import accuracy_heatmap, descent_figure, function_panels, image_strip
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.optim2d import f
 
@@ -48,3 +48,11 @@ def digits_strip(r: dict, out: Path) -> None:
     (stats,) = r.values()
     image_strip(stats["first_ten"], [f"label {int(y)}" for y in stats["first_ten_labels"]],
                 out, shape=(8, 8))
+
+
+def sweep_heatmap(r: dict, out: Path, key: str, label: str) -> None:
+    """The mean over seeds of `key` (the final validation or test accuracy, named `label`) over
+    learning rate x minibatch size: `r` holds one `report.sweep.grid_arrays` sweep over
+    `LR_MB_SEED`, under any name."""
+    (sweep,) = r.values()
+    accuracy_heatmap(sweep, key, label, out)

@@ -270,6 +270,8 @@ def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
     The modules are those its sources name or import (anywhere, function bodies included),
     closed over their own imports. WHOLE_PROJECT among them means every source file counts.
     """
+    if isinstance(fn, functools.partial):
+        return _partial_dependencies(fn)
     module = inspect.getmodule(fn)
     namespace = getattr(fn, "__globals__", None)
     code = getattr(fn, "__code__", None)
@@ -306,10 +308,10 @@ def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
         add(info.tree, source)
     for node in always:
         add(node, _segment(lines, node))
-    if fn.__closure__:
-        import joblib  # here, not at the top: report.uptodate reads this module's constants
-
-        sources.extend(joblib.hash(cell.cell_contents) for cell in fn.__closure__)
+    for cell in fn.__closure__ or ():
+        bound_sources, bound_modules = _bound_dependencies(cell.cell_contents)
+        sources.extend(bound_sources)
+        modules.update(bound_modules)
     while todo:
         ref = todo.pop()
         if ref in seen:
@@ -329,6 +331,51 @@ def code_dependencies(fn: Callable) -> tuple[list[str], list[str]]:
     if dynamic:
         closure[WHOLE_PROJECT] = ROOT
     return sources, sorted(closure)
+
+
+def _is_code(value: object) -> bool:
+    return isinstance(value, (types.FunctionType, functools.partial))
+
+
+def _bound_dependencies(value: object) -> tuple[list[str], list[str]]:
+    """What a value bound to a function (a closure cell, a partial's argument) adds to its key:
+    a function's own dependencies, followed as the function's are; any other value, its hash."""
+    if _is_code(value):
+        return code_dependencies(value)
+    import joblib  # here, not at the top: report.uptodate reads this module's constants
+
+    return [joblib.hash(value)], []
+
+
+def _partial_dependencies(fn: functools.partial) -> tuple[list[str], list[str]]:
+    """A function with arguments bound (`functools.partial(grid_arrays, train, picks=...)`):
+    the function's dependencies, then each bound argument's, keywords by name."""
+    sources, modules = code_dependencies(fn.func)
+    modules = list(modules)
+    bound = [(str(i), v) for i, v in enumerate(fn.args)] + sorted(fn.keywords.items())
+    for name, value in bound:
+        bound_sources, bound_modules = _bound_dependencies(value)
+        sources += [f"<bound {name}>", *bound_sources]
+        modules += bound_modules
+    return sources, sorted(set(modules))
+
+
+def called(fn: Callable) -> list[Callable]:
+    """The functions a call of `fn` runs by name: fn itself, or for a partial its function and
+    every function bound to it (for module names, e.g. what `--watch` must watch)."""
+    if not isinstance(fn, functools.partial):
+        return [fn]
+    values = [fn.func, *fn.args, *fn.keywords.values()]
+    return [f for value in values if _is_code(value) for f in called(value)]
+
+
+def function_name(fn: Callable) -> str:
+    """`module.qualname` of fn; a partial as its function and the functions bound to it,
+    `report.sweep.grid_arrays(report.assignments.dl2023_a1.train_digits, ...)`."""
+    if not isinstance(fn, functools.partial):
+        return f"{fn.__module__}.{fn.__qualname__}"
+    bound = [function_name(v) for v in (*fn.args, *fn.keywords.values()) if _is_code(v)]
+    return f"{function_name(fn.func)}({', '.join([*bound, '...'])})"
 
 
 def _digest(sources: list[str], modules: list[str]) -> str:
@@ -406,12 +453,19 @@ def code_hash(fn: Callable) -> tuple[str, list[str]]:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One run: `fn(config)` returns picklable results; `data` names the data sets it reads."""
+    """One run: `fn(config)` returns picklable results; `data` names the data sets it reads.
+
+    `fn` may be a `functools.partial` of a module-level function (a core sweep with the report's
+    training function bound, say): the bound functions' code is part of its key like its own.
+    `what` says in words what it runs, for the provenance appendix (default: the first
+    sentence of fn's docstring).
+    """
 
     name: str
     fn: Callable[[dict], Any]
     config: dict
     data: tuple[str, ...] = ()
+    what: str | None = None
 
     @property
     def seed(self) -> int | None:

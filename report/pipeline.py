@@ -407,7 +407,7 @@ class Builder:
         }
         try:
             with recording(collect) as claims:
-                extra = report.context(results)
+                extra = _context_values(report, results)
                 if "derivation" in extra:  # the derive step verifies only what the engine shows
                     raise BuildError(f"{report.id}: context() may not replace 'derivation'")
                 context.update(extra)
@@ -419,7 +419,7 @@ class Builder:
             beyond = beyond_latin_modern(text)
             if fallback_fonts([*self.config.texts, beyond]) != fallback_fonts(self.config.texts):
                 with recording(collect) as claims:
-                    context.update(report.context(results), body_text=beyond)
+                    context.update(_context_values(report, results), body_text=beyond)
                     text = env.get_template(report.template).render(context)
         except jinja2.TemplateSyntaxError as err:
             raise BuildError(f"{_rel(err.filename)}:{err.lineno}: {err.message}") from None
@@ -523,6 +523,18 @@ def _seeds_of(config: dict) -> str:
 
 def _rel(path: str | None) -> str:
     return display(Path(path), ROOT) if path else "<template>"
+
+
+def _context_values(report: Report, results: dict[str, Any]) -> dict[str, Any]:
+    """The template variables of `report.context`: each of its functions' dicts, in order."""
+    merged: dict[str, Any] = {}
+    for fn in report.context_fns:
+        extra = fn(results)
+        if twice := sorted(merged.keys() & extra.keys()):
+            raise BuildError(f"{report.id}: {fn.__qualname__}() gives {', '.join(twice)}, "
+                             "which an earlier context function gave")
+        merged.update(extra)
+    return merged
 
 
 def _written_for_user() -> tuple[type[BaseException], ...]:

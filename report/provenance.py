@@ -113,7 +113,8 @@ def _what(fn: object, limit: int = 110) -> str:
 
 def provenance_rows(records: Sequence) -> list[dict[str, str]]:
     """One row per experiment record for the appendix: name, what, key settings, seeds, key."""
-    return [{"name": r.experiment.name, "what": _what(r.experiment.fn),
+    return [{"name": r.experiment.name, "what": _cut(r.experiment.what, 110) if r.experiment.what
+             else _what(r.experiment.fn),
              "settings": _settings(r.experiment.config), "seeds": _seeds(r.experiment.config),
              "key": r.key[:8]} for r in records]
 
@@ -121,11 +122,13 @@ def provenance_rows(records: Sequence) -> list[dict[str, str]]:
 def provenance_json(source: Source, records: Sequence) -> dict:
     """Everything the appendix summarises, in full: commit, and per experiment its function,
     configuration, data fingerprints, modules hashed into its key, and the key."""
+    from report.cache import function_name  # noqa: PLC0415 (the up-to-date check needs none)
+
     return {
         "commit": source.commit, "date": source.date, "dirty": source.dirty,
         "experiments": [
             {"name": r.experiment.name,
-             "function": f"{r.experiment.fn.__module__}.{r.experiment.fn.__qualname__}",
+             "function": function_name(r.experiment.fn),
              "config": r.experiment.config, "data": r.data, "modules": r.modules, "key": r.key}
             for r in records],
     }

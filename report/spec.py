@@ -162,12 +162,17 @@ class FigureSpec:
     needs: tuple[str, ...]
 
 
+ContextFn = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Report:
     """An assignment's thin layer: template, experiment configs, figures, extra context.
 
     `context(results)` returns extra template variables computed from the results (and may
-    assert claims); the template reaches results as `r.<experiment name>`.
+    assert claims); several such functions (a tuple, one per section, say) give their dicts
+    merged, a name given twice being an error. The template reaches results as
+    `r.<experiment name>`.
     """
 
     id: str
@@ -175,13 +180,17 @@ class Report:
     template: str
     experiments: tuple[Experiment, ...]
     figures: tuple[FigureSpec, ...] = ()
-    context: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda results: {})
+    context: ContextFn | tuple[ContextFn, ...] = field(default=lambda results: {})
     template_dirs: tuple[Path, ...] = ()  # searched before templates/
     # Seconds of a cold build of this report alone, roughly (2 cores): which report to start
     # first when several build side by side and none has been built yet. A literal number,
     # because the build reads it from the source (report.registry.estimated_seconds), without
     # importing every report.
     cold_seconds: float | None = None
+
+    @property
+    def context_fns(self) -> tuple[ContextFn, ...]:
+        return self.context if isinstance(self.context, tuple) else (self.context,)
 
     def experiment(self, name: str) -> Experiment:
         return next(e for e in self.experiments if e.name == name)

@@ -1,15 +1,19 @@
-"""Studies several reports run the same way: §1.1's gradient descent on `model.optim2d.f`
-(dl2023-a1, dl2024-a1), as its experiments, the figures drawn from them and the facts the
-answers quote. A report adds its own runs beside them."""
+"""Studies several reports run the same way: §1.1's gradient descent on `model.optim2d.f` and
+§1.6-§1.7's training on the digits (dl2023-a1, dl2024-a1), as their experiments, the figures
+drawn from them and the facts the answers quote. A report adds its own runs beside them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from figures import studies
 from model import optim2d
+from model.data import digits_overview
 from report.fragments import matrix_table
 from report.spec import Experiment, FigureSpec
+from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 
 def descent_experiments(b: dict, grid: dict, compare: dict, decay: dict, minima: dict
@@ -43,3 +47,39 @@ def descent_context(r: dict[str, Any]) -> dict[str, Any]:
         "grid_table": matrix_table("step size / steps", grid["step_sizes"], grid["steps"],
                                    grid["final_f"]),
     }
+
+
+def digits_experiments(train: Callable[[dict], dict], digits: dict, sweep: dict, variants: dict,
+                       zero_init: dict, last: Mapping[str, int | None], default_init: str
+                       ) -> tuple[Experiment, ...]:
+    """The digits study's runs, each network trained by the report's `train(config)`:
+    `digits_stats` (`digits_overview` of the split `digits`); `sweep`, learning rate x
+    minibatch size x seed, read as arrays of each run's `last` entries ({key: index}, e.g.
+    {"test_acc": -1}: the last epoch's); `early_dead`, the sweep's largest rate for one epoch
+    only; `variants`, each of `variants["archs"]` for every seed; and `zero_init`, the (arch,
+    init) cases, the one whose init is the report's `default_init` being the plain run of that
+    arch (one cached point)."""
+    grid = partial(grid_arrays, train, axes=LR_MB_SEED, picks=dict(last))
+    early = sweep | {"lrs": sweep["lrs"][-1:], "epochs": 1}
+    zero = partial(cases, train, names=("arch", "init"), defaults={"init": default_init},
+                   desc="zero init")
+    return tuple(Experiment(name, fn, config, data=("digits",), what=what)
+                 for name, fn, config, what in (
+        ("digits_stats", digits_overview, digits, None),
+        ("sweep", grid, sweep, "Final accuracies, losses and dead ReLUs over learning rate x "
+                               "minibatch size x seed"),
+        ("early_dead", grid, early, "The largest rate's runs after one epoch: the ReLUs dead by "
+                                    "then"),
+        ("variants", partial(each_over_seeds, train, values="archs", key="arch", desc="variants"),
+         variants, "Each architecture trained with the same settings, for every seed"),
+        ("zero_init", zero, zero_init, "Hidden units trained from all-zero weights, against the "
+                                       "default initialisation")))
+
+
+def digits_figures(prefix: str, key: str, label: str) -> tuple[FigureSpec, ...]:
+    """The figures of `digits_experiments` every report shows alike, named `prefix` +
+    digits_strip (the first digits) and sweep_heatmap (the sweep's mean final `key`, named
+    `label`, over learning rate x minibatch size)."""
+    return (FigureSpec(prefix + "digits_strip", studies.digits_strip, ("digits_stats",)),
+            FigureSpec(prefix + "sweep_heatmap", partial(studies.sweep_heatmap, key=key,
+                                                         label=label), ("sweep",)))

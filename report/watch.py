@@ -13,7 +13,7 @@ from pathlib import Path
 
 import watchfiles
 
-from report.cache import WHOLE_PROJECT, module_closure, project_files
+from report.cache import WHOLE_PROJECT, called, module_closure, project_files
 from report.spec import Report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,9 +25,9 @@ def dependencies(reports: list[Report], config: Path) -> set[Path]:
     import, the derivations, the build engine, the template folders and the config file."""
     modules = {"derivations", "report.pipeline"}
     for report in reports:
-        modules.update(e.fn.__module__ for e in report.experiments)
-        modules.update(f.fn.__module__ for f in report.figures)
-        modules.add(report.context.__module__)
+        modules.update(f.__module__ for item in (*report.experiments, *report.figures)
+                       for f in called(item.fn))
+        modules.update(fn.__module__ for fn in report.context_fns)
     closure = module_closure(modules)
     if WHOLE_PROJECT in closure:  # a module imports dynamically: every source file counts
         closure.pop(WHOLE_PROJECT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -188,6 +189,33 @@ def test_code_hash_follows_constants_the_experiment_reads(tmp_path, monkeypatch)
     first = _hash_of_module(path, "{'a': 1}", "1")
     assert _hash_of_module(path, "{'a': 1}", "2") == first
     assert _hash_of_module(path, "{'a': 2}", "1") != first
+
+
+def _bound_hashes(path: Path, body: str) -> tuple[str, str, str]:
+    """code_hash of a partial binding `train` (whose body is `body`), of one binding other
+    keywords, and of a closure over `train`."""
+    path.write_text(f"import functools\n\n\ndef train(config):\n    return {body}\n\n\n"
+                    "def over(train, config, scale=1):\n    return train(config) * scale\n\n\n"
+                    "def closing(train):\n    def run(config):\n        return train(config)\n"
+                    "    return run\n")
+    sys.modules.pop(path.stem, None)
+    m = importlib.import_module(path.stem)
+    return (code_hash(functools.partial(m.over, m.train))[0],
+            code_hash(functools.partial(m.over, m.train, scale=2))[0],
+            code_hash(m.closing(m.train))[0])
+
+
+def test_code_hash_of_a_partial_or_closure_follows_the_functions_bound_to_it(tmp_path,
+                                                                             monkeypatch):
+    # A core sweep with the report's training function bound (report.studies): an edit of
+    # that function must rerun the experiment, though no source of the sweep's names it.
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = tmp_path / "bound_under_test.py"
+    first = _bound_hashes(path, "config['x']")
+    assert len(set(first)) == 3  # the bound keyword is part of the key
+    assert _bound_hashes(path, "config['x']") == first
+    edited = _bound_hashes(path, "config['x'] + 1")
+    assert all(a != b for a, b in zip(first, edited, strict=True))
 
 
 def test_code_hash_covers_the_project_modules_an_experiment_imports():

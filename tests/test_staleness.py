@@ -293,6 +293,29 @@ def test_programming_error_in_context_shows_the_users_frames(tmp_path):
     assert lines[-1] == f"tests/test_staleness.py:{line}: KeyError: 'missing'"
 
 
+def _context_square(results: dict) -> dict:
+    return {"square_text": f"{results['tiny']['value']:g}", "shared": 1}
+
+
+def _context_again(results: dict) -> dict:
+    return {"shared": 2}
+
+
+def test_context_of_several_functions_merges_their_values_and_refuses_a_name_twice(tmp_path):
+    from dataclasses import replace
+
+    from tiny_report import make_report
+
+    from report.pipeline import BuildError
+
+    report = replace(make_report(), context=(_context_square, lambda r: {"other": 3}))
+    tex = _tiny_builder(tmp_path).build(report, tex_only=True)
+    assert tex.exists()
+    clash = replace(make_report(), context=(_context_square, _context_again))
+    with pytest.raises(BuildError, match=r"tiny: _context_again\(\) gives shared, which"):
+        _tiny_builder(tmp_path).build(clash, tex_only=True)
+
+
 def test_programming_error_in_an_experiment_shows_the_users_frames(tmp_path):
     from tiny_report import make_variant
 

@@ -125,3 +125,41 @@ def test_descent_context_names_the_three_step_sizes_and_tabulates_the_grid():
     assert list(context["compare"]) == ["small", "good", "large"]
     assert context["global_min"] == r["minima"]["minima"][0]
     assert "step size / steps" in context["grid_table"] and "0.01" in context["grid_table"]
+
+
+def _toy_train(config: dict) -> dict:
+    """A stand-in for a report's training function: its 'accuracy' encodes the point."""
+    score = config["lr"] * 100 + config.get("mb", 0) + config["seed"] / 10
+    return {"test_acc": [0.0, score], "dead": [config.get("init") == "zeros"],
+            "arch": config["arch"]}
+
+
+def test_digits_study_binds_the_reports_train_function_to_the_core_sweeps(monkeypatch):
+    from report import sweep
+    from report.cache import called, function_name
+    from report.provenance import provenance_rows
+
+    monkeypatch.setattr(sweep.SETTINGS, "jobs", 1)
+    monkeypatch.setattr(sweep.SETTINGS, "location", None)
+    grid = {"arch": "a", "lrs": [0.01, 0.03], "mbs": [5, 10], "seeds": [0, 1], "epochs": 2}
+    experiments = studies.digits_experiments(
+        _toy_train, {"ddof": 0}, grid, {"archs": ["a", "b"], "seeds": [0, 1], "lr": 0.01},
+        {"cases": [["a", "zeros"], ["a", "plain"]], "lr": 0.01, "seed": 0},
+        {"test_acc": -1, "dead": 0}, "plain")
+    by_name = {e.name: e for e in experiments}
+    assert list(by_name) == ["digits_stats", "sweep", "early_dead", "variants", "zero_init"]
+    assert all(e.data == ("digits",) for e in experiments)
+    swept = by_name["sweep"].fn(by_name["sweep"].config)
+    assert swept["test_acc"].shape == (2, 2, 2)
+    assert swept["test_acc"][1, 0, 1] == pytest.approx(3 + 5 + 0.1)
+    early = by_name["early_dead"]
+    assert early.config["lrs"] == [0.03] and early.config["epochs"] == 1
+    variants = by_name["variants"].fn(by_name["variants"].config)
+    assert [[run["arch"] for run in runs] for runs in variants.values()] == [["a", "a"], ["b", "b"]]
+    zero = by_name["zero_init"].fn(by_name["zero_init"].config)
+    assert [run["dead"] for run in zero.values()] == [[True], [False]]
+    # The function the appendix names, and the modules --watch follows, include the report's.
+    assert _toy_train in called(by_name["variants"].fn)
+    assert "_toy_train" in function_name(by_name["sweep"].fn)
+    records = [type("R", (), {"experiment": e, "key": "0" * 16})() for e in experiments[1:2]]
+    assert provenance_rows(records)[0]["what"].startswith("Final accuracies")

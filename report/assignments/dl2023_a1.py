@@ -10,7 +10,7 @@ from figures import dl2023_a1 as fig
 from figures import studies
 from model import BCE, Linear, ReLU, Sigmoid, fit, optim2d
 from model.assignments.dl2023 import linear, network, one_layer
-from model.data import digits_overview, digits_split
+from model.data import digits_split
 from model.diagnostics import dead_relu_fraction, saturated_fraction, unit_symmetry
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, check_layer, difference_errors
@@ -18,9 +18,8 @@ from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import run_gd
 from model.runstats import finals, sweep_summary
 from report import fragments as tex
+from report import studies as study
 from report.spec import Experiment, FigureSpec, Report
-from report.studies import descent_context, descent_experiments, descent_figures
-from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 # §1.1 (b): the run the assignment prescribes.
 GD_B = {"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 10, "decay": 1.0}
@@ -39,7 +38,8 @@ MINIMA = {"box": 5.0, "starts_per_axis": 21}
 def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the study as both digits reports read it (the grid and run (b), the three step
     sizes, the grid's table), and the decay run."""
-    return descent_context(r) | {"decay": optim2d.decay_facts(r["gd_decay"], r["minima"]["minima"])}
+    decay = optim2d.decay_facts(r["gd_decay"], r["minima"]["minima"])
+    return study.descent_context(r) | {"decay": decay}
 
 
 # --- §1.2 to §1.4: components and their gradient checks ----------------------------------------
@@ -140,8 +140,8 @@ SWEEP = {"lrs": [0.0003, 0.001, 0.003, 0.01, 0.03], "mbs": [5, 10, 50], "seeds":
 TUNED = {"arch": "64-32-1", "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 12345}
 VARIANTS = {"archs": ["64-32-1", "64-1", "64-32-1 linear", "64-32-32-16-1"], "lr": 0.01,
             "mb": 10, "epochs": EPOCHS, "seeds": SEEDS}
-# §1.7 (a): the largest rate's runs again, for one epoch only: how many units are dead by then.
-EARLY = SWEEP | {"lrs": SWEEP["lrs"][-1:], "epochs": 1}
+# §1.7 (c): all-zero weights, and a zero bias only (the notebook's own initialisation: that
+# case is the point of a plain run).
 ZERO_INIT = {"cases": [["64-32-1", "zeros"], ["64-32-1 sigmoid", "zeros"],
                        ["64-32-1", "zero bias"]],
              "lr": 0.01, "mb": 10, "epochs": EPOCHS, "seed": 0}
@@ -172,23 +172,10 @@ def train_digits(config: dict) -> dict[str, Any]:
         "out_max": float(out.max()), "out_saturated": saturated_fraction(net, x_test)[-1]}
 
 
-def run_sweep(config: dict) -> dict[str, Any]:
-    """Each run's results after training, as learning rate x minibatch size x seed arrays."""
-    # The last epoch's accuracies and loss; of the dead fractions, the (only) hidden layer's.
-    last = {"train_acc": -1, "test_acc": -1, "test_loss": -1, "dead": 0,
-            "out_min": None, "out_max": None, "out_saturated": None}
-    return grid_arrays(train_digits, config, LR_MB_SEED, last)
-
-
-def run_variants(config: dict) -> dict[str, Any]:
-    """Each architecture trained with the same budget, for every seed."""
-    return each_over_seeds(train_digits, config, "archs", "arch", "variants")
-
-
-def run_zero_init(config: dict) -> dict[str, Any]:
-    """§1.7 (c): hidden units after training from all-zero weights, and from a zero bias only
-    (the notebook's own initialisation, so that case is the point of a plain run)."""
-    return cases(train_digits, config, ("arch", "init"), {"init": "zero bias"}, "zero init")
+# The sweep's readings of each run: the last epoch's accuracies and loss; of the dead
+# fractions, the (only) hidden layer's.
+LAST = {"train_acc": -1, "test_acc": -1, "test_loss": -1, "dead": 0, "out_min": None,
+        "out_max": None, "out_saturated": None}
 
 
 FAIL_BELOW = 0.9  # §1.7 (a): a run ending below this test accuracy has failed
@@ -227,35 +214,29 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def context(r: dict[str, Any]) -> dict[str, Any]:
-    return context_gd(r) | context_components(r) | context_training(r)
-
-
 REPORT = Report(
     id="dl2023-a1",
     cold_seconds=16,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="Deep Learning 2023, Assignment 1",
     template="dl2023-a1.tex.j2",
     experiments=(
-        *descent_experiments(GD_B, GD_GRID, GD_COMPARE, GD_DECAY, MINIMA),
+        *study.descent_experiments(GD_B, GD_GRID, GD_COMPARE, GD_DECAY, MINIMA),
         Experiment("gd_shrink", run_gd, GD_SHRINK),
         Experiment("components", run_components, COMPONENTS),
         Experiment("fd_eps", run_fd_eps, FD_EPS),
         Experiment("one_layer", run_one_layer, COMPONENTS),
         Experiment("layer_checks", run_layer_checks, COMPONENTS),
-        *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
-            ("digits_stats", digits_overview, DIGITS), ("sweep", run_sweep, SWEEP),
-            ("early_dead", run_sweep, EARLY), ("tuned", train_digits, TUNED),
-            ("variants", run_variants, VARIANTS), ("zero_init", run_zero_init, ZERO_INIT))),
+        *study.digits_experiments(train_digits, DIGITS, SWEEP, VARIANTS, ZERO_INIT, LAST,
+                                  "zero bias"),
+        Experiment("tuned", train_digits, TUNED, data=("digits",)),
     ),
     figures=(
-        *descent_figures(),
+        *study.descent_figures(),
         FigureSpec("fd_eps", fig.fd_eps, ("fd_eps",)),
         FigureSpec("activations", studies.sigmoid_relu_panels, ()),
-        FigureSpec("digits_strip", studies.digits_strip, ("digits_stats",)),
-        FigureSpec("sweep_heatmap", fig.sweep_heatmap, ("sweep",)),
+        *study.digits_figures("", "test_acc", "test accuracy"),
         FigureSpec("curves_tuned", fig.curves_tuned, ("tuned",)),
         FigureSpec("curves_variants", fig.curves_variants, ("variants",)),
     ),
-    context=context,
+    context=(context_gd, context_components, context_training),
 )

@@ -20,13 +20,14 @@ from figures import studies
 from model import optim2d
 from model.assignments import dl2024
 from model.autodiff import Value, grad
-from model.data import digits_overview, digits_split, keyed
+from model.data import digits_split, keyed
 from model.diagnostics import dead_relu_fraction, unit_symmetry
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import SMOOTH_BAND, check_net, numeric_grad, rel_error
 from model.losses import BCE, bce_loss
 from model.net import Net
 from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
+from report import studies as study
 from report.fragments import (
     finals_table,
     gradcheck_records_table,
@@ -37,8 +38,6 @@ from report.latex import NoEscape
 from report.numbers import num
 from report.quote import quote, quote_table, rerun, student_copy, summary
 from report.spec import Experiment, FigureSpec, Report, claim
-from report.studies import descent_context, descent_experiments, descent_figures
-from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
 PRINTED = student_copy(__file__)
 
@@ -174,12 +173,12 @@ SWEEP = {"arch": "64-32-1", "lrs": [0.01, 0.1, 0.3, 1.0], "mbs": [10, 32, 100],
          "seeds": SEEDS, "epochs": EPOCHS}
 VARIANTS = {"archs": ["64-32-1", "64-1", "64-32-1 linear", "64-32-16-8-1"], "lr": 0.1, "mb": 10,
             "epochs": EPOCHS, "seeds": SEEDS}
+# §1.7 (c): all-zero weights against He weights (biases are zero in every case); He weights
+# are the default, so that case is a point the variants ran (cached).
 ZERO_INIT = {"cases": [["64-32-1", "zero weights"], ["64-32-1 sigmoid", "zero weights"],
                        ["64-32-1", "He weights"]],
              "lr": 0.1, "mb": 10, "epochs": EPOCHS, "seed": 0}
 GRADCHECK = {"archs": ["64-32-1", "64-32-16-8-1"], "seed": 0, "n": 20}
-# §1.7 (a): the largest rate's runs again, for one epoch only: how many units are dead by then.
-EARLY = SWEEP | {"lrs": SWEEP["lrs"][-1:], "epochs": 1}
 
 # (d0, d1, activation) per layer: §1.6 (b)/(d), (f), (h), (j), and a sigmoid-hidden network
 # for §1.7 (c).
@@ -249,21 +248,8 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
     return {"rows": rows}
 
 
-def run_sweep(config: dict) -> dict[str, Any]:
-    """Final accuracies, losses and dead ReLUs over learning rate x minibatch size x seed."""
-    last = {"val_acc": -1, "train_acc": -1, "val_loss": -1, "dead": 0, "positive": None}
-    return grid_arrays(train_digits, config, LR_MB_SEED, last)
-
-
-def run_variants(config: dict) -> dict[str, Any]:
-    """Each architecture trained with the same settings, for every seed."""
-    return each_over_seeds(train_digits, config, "archs", "arch", "variants")
-
-
-def run_zero_init(config: dict) -> dict[str, Any]:
-    """§1.7 (c): all-zero weights against He weights (biases are zero in every case); He
-    weights are the default, so that case is a point the variants ran (cached)."""
-    return cases(train_digits, config, ("arch", "init"), {"init": INITS[0]}, "zero init")
+# The sweep's readings of each run: final accuracies and loss, dead ReLUs, share called positive.
+LAST = {"val_acc": -1, "train_acc": -1, "val_loss": -1, "dead": 0, "positive": None}
 
 
 # --- the student copy's printed values, and our reruns at its settings ---------------------------
@@ -319,7 +305,7 @@ def context_gd(r: dict[str, Any]) -> dict[str, Any]:
     """§1.1: the global minimum, what each run reaches, and why -1.82 and compounding are wrong."""
     minima, g, sched = r["minima"]["minima"], r["gd_grid"], r["schedules"]
     ten = g["final_f"][g["step_sizes"].index(GD_BOUNCE["step_size"]), g["steps"].index(10)]
-    return descent_context(r) | {
+    return study.descent_context(r) | {
         "start": f"({START['x']:g}, {START['y']:g})",
         "bounce": optim2d.run_end(r["gd_bounce"], minima) | {
             "ten": ten, "ten_gap": min(abs(m["f"] - ten) for m in minima)},
@@ -500,43 +486,36 @@ def context_student(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def context(r: dict[str, Any]) -> dict[str, Any]:
-    """What the template quotes, section by section."""
-    return (context_gd(r) | context_autograd(r) | context_components(r) | context_layers(r)
-            | context_training(r) | context_variants(r) | context_student(r))
-
-
 REPORT = Report(
     id="dl2024-a1",
     cold_seconds=21,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="Deep Learning 2024, Assignment 1",
     template="dl2024-a1.tex.j2",
     experiments=(
-        *descent_experiments(GD_B, GD_GRID, GD_COMPARE, GD_DECAY, MINIMA),
+        *study.descent_experiments(GD_B, GD_GRID, GD_COMPARE, GD_DECAY, MINIMA),
         Experiment("gd_bounce", optim2d.run_gd, GD_BOUNCE),
         Experiment("schedules", run_schedules, SCHEDULES),
         Experiment("autograd", run_autograd, AUTOGRAD),
         Experiment("components", run_components, COMPONENTS),
         Experiment("forward", run_forward, SEEDED),
         Experiment("he", run_he, HE),
+        *study.digits_experiments(train_digits, DIGITS, SWEEP, VARIANTS, ZERO_INIT, LAST,
+                                  INITS[0]),
         *(Experiment(name, fn, config, data=("digits",)) for name, fn, config in (
-            ("digits_stats", digits_overview, DIGITS), ("untrained", run_untrained, UNTRAINED),
-            ("sweep", run_sweep, SWEEP), ("early_dead", run_sweep, EARLY),
-            ("variants", run_variants, VARIANTS),
-            ("zero_init", run_zero_init, ZERO_INIT), ("gradcheck", run_gradcheck, GRADCHECK),
+            ("untrained", run_untrained, UNTRAINED), ("gradcheck", run_gradcheck, GRADCHECK),
             ("student_training", run_student_training, STUDENT))),
         Experiment("student_gd", run_student_gd, STUDENT_GD),
     ),
     figures=(
-        *descent_figures("dl24_"),
+        *study.descent_figures("dl24_"),
         FigureSpec("dl24_gd_bounce", fig.gd_bounce, ("gd_bounce", "minima")),
         FigureSpec("dl24_schedules", fig.schedules, ("schedules", "minima")),
         FigureSpec("dl24_activations", studies.sigmoid_relu_panels, ()),
         FigureSpec("dl24_he_scale", fig.he_scale, ("he",)),
-        FigureSpec("dl24_digits_strip", studies.digits_strip, ("digits_stats",)),
-        FigureSpec("dl24_sweep", fig.sweep_heatmap, ("sweep",)),
+        *study.digits_figures("dl24_", "val_acc", "validation accuracy"),
         FigureSpec("dl24_curves_tuned", fig.curves_tuned, ("variants",)),
         FigureSpec("dl24_curves_variants", fig.curves_variants, ("variants",)),
     ),
-    context=context,
+    context=(context_gd, context_autograd, context_components, context_layers, context_training,
+             context_variants, context_student),
 )

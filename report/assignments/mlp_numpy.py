@@ -291,10 +291,6 @@ def _fast_rate(q: dict[str, Any]) -> dict[str, Any]:
             "settled_max": settled_max, "fast_ratio": final[-1].min() / settled_max}
 
 
-def context(r: dict[str, Any]) -> dict[str, Any]:
-    return context_q1_q6(r) | context_q7(r)
-
-
 REPORT = Report(
     id="mlp-numpy",
     cold_seconds=64,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
@@ -317,5 +313,5 @@ REPORT = Report(
         FigureSpec("mlp_seeds", fig.seeds, ("q7",)),
         FigureSpec("mlp_final_curve", fig.final_curve, ("q7",)),
     ),
-    context=context,
+    context=(context_q1_q6, context_q7),
 )
