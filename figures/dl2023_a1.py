@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from figures import common
-from model.runstats import phase_panels, setting_panels
+from model.runstats import setting_panels
 
 
 def fd_eps(r: dict, out: Path) -> None:
@@ -14,13 +14,6 @@ def fd_eps(r: dict, out: Path) -> None:
     errors = {f"{kind} difference": run[kind] for kind in ("central", "forward")}
     common.error_vs_step(out, run["eps"], errors, ylabel=r"largest $|$numerical $-$ exact$|$",
                          mark_best="central difference")
-
-
-def curves_tuned(r: dict, out: Path) -> None:
-    """§1.6 (b): learning curves of the tuned 64-32-1 network."""
-    panels = phase_panels([r["tuned"]], (("train", "train"), ("test", "test")),
-                          (("BCE loss", "loss"), ("accuracy", "acc")))
-    common.curves_figure(out, panels, log=["BCE loss"], height=2.4)
 
 
 def curves_variants(r: dict, out: Path) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from figures import common
 from model.optim2d import f
-from model.runstats import phase_panels, setting_panels
+from model.runstats import setting_panels
 
 
 def gd_bounce(r: dict, out: Path) -> None:
@@ -54,12 +54,6 @@ def he_scale(r: dict, out: Path) -> None:
 # (label, history key) of the two phases and of the two measures every curve figure shows.
 PHASES = (("training", "train"), ("validation", "val"))
 MEASURES = (("BCE loss", "loss"), ("accuracy", "acc"))
-
-
-def curves_tuned(r: dict, out: Path) -> None:
-    """§1.6 (d)/(e): learning curves of the tuned 64-32-1 network over its seeds."""
-    common.curves_figure(out, phase_panels(r["variants"]["64-32-1"], PHASES, MEASURES),
-                         log=["BCE loss"], ylim={"accuracy": (0.85, 1.005)})
 
 
 def curves_variants(r: dict, out: Path) -> None:

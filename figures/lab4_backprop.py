@@ -32,16 +32,12 @@ def _sweep(variation: dict) -> tuple[list[np.ndarray], list[str], list]:
             common.sweep_colours(len(variation["values"]), ordered=variation["vary"] != "init"))
 
 
-def boundary_start(r: dict, out: Path) -> None:
-    """In [4]: the output of the untrained network over the square, with the five points."""
-    common.boundary_figure(r["base"]["axis"], r["base"]["start"]["grid"], *five_points(),
-                           "before training", out)
-
-
-def boundary_trained(r: dict, out: Path) -> None:
-    """In [7]: the same after 2500 full-batch updates."""
-    common.boundary_figure(r["base"]["axis"], r["base"]["grid"], *five_points(),
-                           "after training", out)
+def boundary(r: dict, out: Path, start: bool = False) -> None:
+    """In [7] (In [4] with `start`): the output of the trained (untrained) network over the
+    square, with the five points."""
+    base = r["base"]
+    common.boundary_figure(base["axis"], (base["start"] if start else base)["grid"],
+                           *five_points(), "before training" if start else "after training", out)
 
 
 def loss_curve(r: dict, out: Path) -> None:

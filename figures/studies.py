@@ -13,9 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from figures.common import accuracy_heatmap, descent_figure, function_panels, image_strip
+from figures.common import (
+    accuracy_heatmap,
+    curves_figure,
+    descent_figure,
+    function_panels,
+    image_strip,
+)
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.optim2d import f
+from model.runstats import phase_panels
 
 
 def gd_path(r: dict, out: Path) -> None:
@@ -56,3 +63,16 @@ def sweep_heatmap(r: dict, out: Path, key: str, label: str) -> None:
     `LR_MB_SEED`, under any name."""
     (sweep,) = r.values()
     accuracy_heatmap(sweep, key, label, out)
+
+
+def learning_curves(r: dict, out: Path, phases: tuple[tuple[str, str], ...],
+                    pick: str | None = None, **options) -> None:
+    """BCE loss (log axis) and accuracy per epoch, a panel each, a curve per phase ((label,
+    history prefix): ("validation", "val") for the history val_loss, val_acc); over seeds, a
+    mean with its range. `r` holds one result: a run, a list of runs, or with `pick` the entry
+    of a dict of runs lists (`variants`, "64-32-1"). Options go to `curves_figure`."""
+    (runs,) = r.values()
+    runs = runs[pick] if pick is not None else runs
+    panels = phase_panels(runs if isinstance(runs, list) else [runs], phases,
+                          (("BCE loss", "loss"), ("accuracy", "acc")))
+    curves_figure(out, panels, log=["BCE loss"], **options)

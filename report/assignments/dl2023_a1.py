@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -235,7 +236,8 @@ REPORT = Report(
         FigureSpec("fd_eps", fig.fd_eps, ("fd_eps",)),
         FigureSpec("activations", studies.sigmoid_relu_panels, ()),
         *study.digits_figures("", "test_acc", "test accuracy"),
-        FigureSpec("curves_tuned", fig.curves_tuned, ("tuned",)),
+        FigureSpec("curves_tuned", partial(studies.learning_curves, phases=(
+            ("train", "train"), ("test", "test")), height=2.4), ("tuned",)),
         FigureSpec("curves_variants", fig.curves_variants, ("variants",)),
     ),
     context=(context_gd, context_components, context_training),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -513,7 +514,9 @@ REPORT = Report(
         FigureSpec("dl24_activations", studies.sigmoid_relu_panels, ()),
         FigureSpec("dl24_he_scale", fig.he_scale, ("he",)),
         *study.digits_figures("dl24_", "val_acc", "validation accuracy"),
-        FigureSpec("dl24_curves_tuned", fig.curves_tuned, ("variants",)),
+        FigureSpec("dl24_curves_tuned", partial(studies.learning_curves, phases=fig.PHASES,
+                                                pick="64-32-1", ylim={"accuracy": (0.85, 1.005)}),
+                   ("variants",)),
         FigureSpec("dl24_curves_variants", fig.curves_variants, ("variants",)),
     ),
     context=(context_gd, context_autograd, context_components, context_layers, context_training,

@@ -3,6 +3,7 @@ configs, the runs and what they record, and the facts the template's claims test
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -89,12 +90,6 @@ def train_seeds(config: dict) -> list[dict[str, Any]]:
     return fit_recorded([_net(config, seed).net for seed in config["seeds"]], MSE(), X, Y,
                         epochs=config["epochs"], lr=config["lr"],
                         probe=lambda net: _state(net, config))
-
-
-def run_sweep(config: dict) -> dict[str, Any]:
-    """A variation of the lab's: one setting changed to each of several values, every seed
-    (runs[value][seed]). BASE's own point, in every sweep, is trained once (per-point cache)."""
-    return vary_one(train_seeds, config)
 
 
 def run_gradcheck(config: dict) -> dict[str, Any]:
@@ -234,16 +229,19 @@ REPORT = Report(
     cold_seconds=8,  # the cold build of 2026-12-02 on 2 cores (bench/build_speed.py)
     title="Lab 4: Back-propagation",
     template="lab4-backprop.tex.j2",
-    experiments=tuple(Experiment(name, fn, config, data=("five_points",)) for name, fn, config in (
-        ("data", run_data, DATA), ("untrained", run_untrained, UNTRAINED),
-        ("base", train_one, BASE), ("linear", train_seeds, LINEAR),
-        ("gradcheck", run_gradcheck, GRADCHECK),
-        *((name, run_sweep, SEEDED | {"vary": vary, "values": values})
+    experiments=tuple(Experiment(name, fn, config, data=("five_points",), what=what)
+                      for name, fn, config, what in (
+        ("data", run_data, DATA, None), ("untrained", run_untrained, UNTRAINED, None),
+        ("base", train_one, BASE, None), ("linear", train_seeds, LINEAR, None),
+        ("gradcheck", run_gradcheck, GRADCHECK, None),
+        # BASE's own point, in every variation, is trained once (per-point cache).
+        *((name, partial(vary_one, train_seeds), SEEDED | {"vary": vary, "values": values},
+           "A variation of the lab's: one setting changed to each of several values, every seed")
           for name, (vary, values) in SWEEPS.items()))),
     figures=tuple(FigureSpec(f"lab4_{name}", fn, needs) for name, fn, needs in (
-        ("boundary_start", fig.boundary_start, ("base",)),
+        ("boundary_start", partial(fig.boundary, start=True), ("base",)),
         ("loss_curve", fig.loss_curve, ("base",)), ("lr_speed", fig.lr_speed, ("lr",)),
-        ("boundary_trained", fig.boundary_trained, ("base",)),
+        ("boundary_trained", fig.boundary, ("base",)),
         *((f"{name}_boundaries", fig.boundaries, (name,)) for name in ("depth", "width", "init")),
         ("arch_curves", fig.arch_curves, ("depth", "width")),
         ("init_curves", fig.init_curves, ("init",)))),
