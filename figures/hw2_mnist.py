@@ -12,13 +12,6 @@ from model.gradcheck import SMOOTH_BAND, H
 DIGIT = {0: "3", 1: "9"}  # hw2's labels: a 3 is class 0, a 9 is class 1
 
 
-def examples(r: dict, out: Path) -> None:
-    """§1.1: the first training images with their labels."""
-    data = r["data"]
-    fc.image_strip(data["images"], [f"y = {label}" for label in data["image_labels"]], out,
-                height=0.95, vmin=0, vmax=1)
-
-
 def fd_eps(r: dict, out: Path) -> None:
     """§1.2 (a): relative error of the checker against back-propagation, over the step."""
     fc.error_vs_step(out, r["toy"]["eps"], {"central differences": r["toy"]["error"]},

@@ -35,13 +35,6 @@ def synth(r: dict, out: Path) -> None:
     fc.save(fig, out)
 
 
-def mnist_digits(r: dict, out: Path) -> None:
-    """Q5: the first training images as stored, with their labels."""
-    m = r["mnist_stats"]
-    fc.image_strip(m["images"], [str(int(v)) for v in m["labels"]], out, height=0.75, vmin=0,
-                vmax=255)
-
-
 def train_val(r: dict, out: Path) -> None:
     """Q7.1: training and validation loss after every epoch, mean ± std over seeds, per rate."""
     q = r["q7"]

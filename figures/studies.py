@@ -76,3 +76,11 @@ def learning_curves(r: dict, out: Path, phases: tuple[tuple[str, str], ...],
     panels = phase_panels(runs if isinstance(runs, list) else [runs], phases,
                           (("BCE loss", "loss"), ("accuracy", "acc")))
     curves_figure(out, panels, log=["BCE loss"], **options)
+
+
+def labelled_images(r: dict, out: Path, title: str = "{}", **options) -> None:
+    """Images in a row, each titled `title.format(label)`: `r` holds one result, under any name,
+    with its `images` and their `labels` (the first training images of a data set, say).
+    Options go to `image_strip` (`height`, `vmin`, `vmax`)."""
+    (result,) = r.values()
+    image_strip(result["images"], [title.format(int(v)) for v in result["labels"]], out, **options)

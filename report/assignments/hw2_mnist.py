@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from figures import hw2_mnist as fig
+from figures import studies
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, shared_split, summarize, toy_batch_through_file
 from model.diagnostics import float_warnings, misread_stats, reach_summary, stability_bound
@@ -51,7 +53,7 @@ def run_data(config: dict) -> dict[str, Any]:
     k = config["examples"]
     return {"train": summarize(x, y), "test": summarize(x_test, y_test),
             "train_counts": np.bincount(y).tolist(), "test_counts": np.bincount(y_test).tolist(),
-            "images": x[:k].reshape(k, 28, 28), "image_labels": y[:k].tolist()}
+            "images": x[:k].reshape(k, 28, 28), "labels": y[:k].tolist()}
 
 
 def run_init(config: dict) -> dict[str, Any]:
@@ -273,7 +275,8 @@ REPORT = Report(
         Experiment("memorise", run_memorise, MEMORISE, data=("mnist",)),
     ),
     figures=(
-        FigureSpec("hw2_examples", fig.examples, ("data",)),
+        FigureSpec("hw2_examples", partial(studies.labelled_images, title="y = {}", height=0.95,
+                                           vmin=0, vmax=1), ("data",)),
         FigureSpec("hw2_fd_eps", fig.fd_eps, ("toy",)),
         FigureSpec("hw2_loss", fig.loss_curves, ("main",)),
         FigureSpec("hw2_accuracy", fig.accuracy_curves, ("main",)),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from figures import mlp_numpy as fig
+from figures import studies
 from model import gradcheck
 from model import scalar as sc
 from model.assignments import mlp_numpy as ans
@@ -308,7 +310,8 @@ REPORT = Report(
     ),
     figures=(
         FigureSpec("mlp_synth", fig.synth, ("synth",)),
-        FigureSpec("mlp_digits", fig.mnist_digits, ("mnist_stats",)),
+        FigureSpec("mlp_digits", partial(studies.labelled_images, height=0.75, vmin=0, vmax=255),
+                   ("mnist_stats",)),
         FigureSpec("mlp_train_val", fig.train_val, ("q7",)),
         FigureSpec("mlp_seeds", fig.seeds, ("q7",)),
         FigureSpec("mlp_final_curve", fig.final_curve, ("q7",)),
