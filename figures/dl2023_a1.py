@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from figures import common
-from model.runstats import setting_panels
 
 
 def fd_eps(r: dict, out: Path) -> None:
@@ -15,9 +14,3 @@ def fd_eps(r: dict, out: Path) -> None:
     common.error_vs_step(out, run["eps"], errors, ylabel=r"largest $|$numerical $-$ exact$|$",
                          mark_best="central difference")
 
-
-def curves_variants(r: dict, out: Path) -> None:
-    """§1.6 (d)-(i): learning curves of every architecture (mean over seeds, band = min..max)."""
-    panels = setting_panels(r["variants"], (("training loss", "train_loss"),
-                                            ("test accuracy", "test_acc")))
-    common.curves_figure(out, panels, log=["training loss"], legend=["test accuracy"], height=2.7)

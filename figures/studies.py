@@ -22,7 +22,7 @@ from figures.common import (
 )
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.optim2d import f
-from model.runstats import phase_panels
+from model.runstats import phase_panels, setting_panels
 
 
 def gd_path(r: dict, out: Path) -> None:
@@ -84,3 +84,12 @@ def labelled_images(r: dict, out: Path, title: str = "{}", **options) -> None:
     Options go to `image_strip` (`height`, `vmin`, `vmax`)."""
     (result,) = r.values()
     image_strip(result["images"], [title.format(int(v)) for v in result["labels"]], out, **options)
+
+
+def setting_curves(r: dict, out: Path, keys: tuple[tuple[str, str], ...], **options) -> None:
+    """Learning curves of several settings side by side, a panel per (title, history key) of
+    `keys` and in it a curve per setting (mean, band from the lowest to the highest seed): `r`
+    holds one {setting: runs} result (`report.sweep.each_over_seeds`: every architecture, say).
+    Options go to `curves_figure` (`log`, `legend`, `height`)."""
+    (settings,) = r.values()
+    curves_figure(out, setting_panels(settings, keys), **options)

@@ -233,16 +233,18 @@ def cases(fn: Callable[[dict], T], config: Mapping[str, Any], names: Sequence[st
 
 
 def grid_arrays(fn: Callable[[dict], Mapping[str, Any]], config: Mapping[str, Any],
-                axes: Mapping[str, str], picks: Mapping[str, int | None],
+                axes: Mapping[str, str], picks: Mapping[str, int | None] | None = None,
                 desc: str = "sweep") -> dict[str, Any]:
     """A grid of runs read as arrays: `fn` at every combination of the lists `config[k]` of
     `axes` ({list key: the setting it sets}, e.g. {"lrs": "lr", "mbs": "mb", "seeds": "seed"}),
     every other entry of `config` shared. Returns those lists and, for each {key: index} of
-    `picks`, run[key][index] (index None: run[key]) as an array of the grid's shape (`stack`).
+    `picks`, run[key][index] (index None: run[key]) as an array of the grid's shape (`stack`);
+    without `picks`, every key of the runs, whole.
     """
     common = {k: v for k, v in config.items() if k not in axes}
     runs = sweep(fn, grid(common, **{name: config[k] for k, name in axes.items()}), desc)
     shape = tuple(len(config[k]) for k in axes)
+    picks = dict.fromkeys(runs[0]) if picks is None else picks
     return {k: config[k] for k in axes} | {key: stack(runs, shape, key, index)
                                            for key, index in picks.items()}
 

@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from model import functional
 from model.assignments.mlp_numpy import forward_backward as vectorised_forward_backward
-from model.assignments.mlp_numpy import from_scalar
+from model.net import Net
 from model.scalar import (
     evaluate,
     forward_backward,
@@ -34,9 +35,9 @@ def test_scalar_and_vectorised_networks_give_the_same_gradients():
     net.c = [0.05, -0.4]
     x, target = [0.7, -1.3], 1
     loss, grads = forward_backward(net, x, target)
-    v_loss, v_grads = vectorised_forward_backward(
-        from_scalar(net), np.array([x]), np.array([target])
-    )
+    W, b, V, c = (np.array(p) for p in (net.W, net.b, net.V, net.c))
+    matrices = Net.from_params([(W, b, functional.sigmoid), (V, c, functional.identity)])
+    v_loss, v_grads = vectorised_forward_backward(matrices, np.array([x]), np.array([target]))
     assert loss == pytest.approx(v_loss, rel=1e-14)
     for name, scalar_grad in (("W1", grads.W), ("b1", grads.b), ("W2", grads.V), ("b2", grads.c)):
         np.testing.assert_allclose(v_grads[name], scalar_grad, rtol=1e-12, atol=1e-15, err_msg=name)

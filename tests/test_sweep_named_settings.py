@@ -46,6 +46,10 @@ def test_grid_arrays_put_each_picked_value_at_its_settings_place_in_the_grid(set
     expected = sweep_points.noisy_sum({"n": 2, "seed": 1})["value"][0]
     assert arrays["value"].shape == (2, 3, 2)
     assert (arrays["value"][0, 1] == expected).all()
+    # Without picks, every key of the runs, whole: the values of every epoch, say.
+    whole = sw.grid_arrays(sweep_points.noisy_sum, config, {"ks": "k", "seeds": "seed"})
+    assert set(whole) == {"ks", "seeds", "value", "config", "pid_kind"}
+    assert whole["value"].shape == (2, 3, 2, 2) and (whole["value"][0, 1, 0] == expected).all()
 
 
 def test_vary_one_sets_the_one_setting_to_each_value_and_runs_a_shared_point_once(settings,

@@ -16,7 +16,6 @@ from model.init import Initialiser, glorot_uniform
 from model.layers import Linear, Sigmoid
 from model.losses import softmax_cross_entropy
 from model.net import Net
-from model.scalar import ScalarMLP
 
 
 def ce_grad_y(y: np.ndarray, c: int) -> np.ndarray:
@@ -84,8 +83,3 @@ def sgd_epoch(net: Net, x: np.ndarray, targets: np.ndarray, lr: float, batch_siz
         losses.append(loss)
     return losses
 
-
-def from_scalar(params: ScalarMLP, dtype: DTypeLike = np.float64) -> Net:
-    """The network of `model.scalar` (Q3's lists W, b, V, c) as matrices in a core `Net`."""
-    W, b, V, c = (np.array(p, dtype) for p in (params.W, params.b, params.V, params.c))
-    return Net([Linear.from_params(W, b), Sigmoid(), Linear.from_params(V, c)])

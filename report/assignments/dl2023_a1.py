@@ -238,7 +238,9 @@ REPORT = Report(
         *study.digits_figures("", "test_acc", "test accuracy"),
         FigureSpec("curves_tuned", partial(studies.learning_curves, phases=(
             ("train", "train"), ("test", "test")), height=2.4), ("tuned",)),
-        FigureSpec("curves_variants", fig.curves_variants, ("variants",)),
+        FigureSpec("curves_variants", partial(studies.setting_curves, keys=(
+            ("training loss", "train_loss"), ("test accuracy", "test_acc")), log=["training loss"],
+            legend=["test accuracy"], height=2.7), ("variants",)),
     ),
     context=(context_gd, context_components, context_training),
 )

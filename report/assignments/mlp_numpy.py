@@ -14,16 +14,17 @@ from model import scalar as sc
 from model.assignments import mlp_numpy as ans
 from model.data import SYNTH_RADIUS, load_mnist, load_synth, read_mnist, shared_split, summarize
 from model.diagnostics import epoch_curves, saturated_fraction, seed_spread
-from model.functional import softmax, softmax_jacobian
+from model.functional import identity, sigmoid, softmax, softmax_jacobian
 from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, spot_check
 from model.init import glorot_uniform, standard_normal
 from model.losses import SoftmaxCE, softmax_cross_entropy
+from model.net import Net
 from model.train import evaluate
 from report.fragments import checks_table, columns_table, inline_math, seeds_table, table, vector
 from report.latex import NoEscape
 from report.numbers import num
 from report.spec import Experiment, FigureSpec, Report
-from report.sweep import grid, stack, sweep
+from report.sweep import grid_arrays, sweep
 
 # --- Q1 and Q2: the local derivatives, checked on numbers -----------------------------------------
 
@@ -68,7 +69,10 @@ def run_q3(config: dict) -> dict[str, Any]:
     x, target, net = config["x"], config["target"], sc.q3_network()
     k, h, o, y = sc.forward(net, x)
     loss, scalar_grads = sc.forward_backward(net, x, target)
-    _, core = ans.forward_backward(ans.from_scalar(net), np.array([x]), np.array([target]))
+    # The same weights as matrices in the vectorised network of Q5 (its output layer linear).
+    W, b, V, c = (np.array(getattr(net, n)) for n in PARAMS)
+    core_net = Net.from_params([(W, b, sigmoid), (V, c, identity)])
+    _, core = ans.forward_backward(core_net, np.array([x]), np.array([target]))
     probe, grads = sc.q3_network(), {n: np.array(getattr(scalar_grads, n)) for n in PARAMS}
     numeric = gradcheck.attribute_grads(probe, PARAMS,
                                         lambda: sc.forward_backward(probe, x, target)[0])
@@ -197,12 +201,11 @@ def run_q7(config: dict) -> dict[str, Any]:
     """Q7.1-7.3: every rate with every seed on the 55k/5k split; 7.4: the rate with the best
     mean validation accuracy, trained on all 60k images and tested on the canonical 10k."""
     common = {k: config[k] for k in ("epochs", "batch_size", "n_probe", "init")} | {"final": False}
-    runs = sweep(train_mnist, grid(common, lr=config["lrs"], seed=config["seeds"]), "Q7 rates")
-    out = {key: stack(runs, (len(config["lrs"]), len(config["seeds"])), key) for key in runs[0]}
+    out = grid_arrays(train_mnist, common | {k: config[k] for k in ("lrs", "seeds")},
+                      {"lrs": "lr", "seeds": "seed"}, desc="Q7 rates")
     best = config["lrs"][int(np.argmax(out["held_acc"][:, :, -1].mean(axis=1)))]
     final = common | {"final": True, "lr": best, "seed": config["final_seed"]}
-    return {"lrs": config["lrs"], "seeds": config["seeds"], "best_lr": best,
-            "final": sweep(train_mnist, [final], "Q7 final")[0], **out}
+    return out | {"best_lr": best, "final": sweep(train_mnist, [final], "Q7 final")[0]}
 
 
 # --- what the template quotes ---------------------------------------------------------------------
