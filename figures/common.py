@@ -328,14 +328,21 @@ def band_curve(ax, values: Sequence[Sequence[float]], label: str, i: int = 0,
 def curves_figure(out: Path, panels: dict[str, dict[str, Sequence[Sequence[float]]]], *,
                   log: Sequence[str] = (), ylim: dict[str, tuple[float, float]] | None = None,
                   legend: Sequence[str] | None = None, ncols: int | None = None,
-                  height: float = 2.5) -> None:
+                  height: float = 2.5, share_y: Sequence[str] = ()) -> None:
     """Learning curves over seeds, one panel per entry of `panels`, saved to `out`.
 
     panels: {panel title: {curve label: values (seeds, epochs)}}; every curve is a `band_curve`,
     its style fixed by its position in the panel. Panels named in `log` get a log y axis, in
-    `ylim` those y limits; `legend` names the panels with a legend (default: all). `ncols`
-    (default: all panels in one row) wraps the panels into rows that share their x axis.
+    `ylim` those y limits; the panels named in `share_y` one y range, from a quarter below
+    (on a log scale) their lowest value to a quarter above their highest, so that they read
+    against each other (training and validation loss). `legend` names the panels with a legend
+    (default: all). `ncols` (default: all panels in one row) wraps the panels into rows that
+    share their x axis.
     """
+    if share_y:
+        values = [np.asarray(v, dtype=float) for p in share_y for v in panels[p].values()]
+        shared = (min(map(np.min, values)) / 1.25, 1.25 * max(map(np.max, values)))
+        ylim = dict.fromkeys(share_y, shared) | (ylim or {})
     ncols = ncols or len(panels)
     nrows = -(-len(panels) // ncols)
     fig, axes = new_figure(ncols, nrows, height=height, squeeze=False, sharex=True)

@@ -12,7 +12,6 @@ import numpy as np
 
 from figures import common
 from model.optim2d import f
-from model.runstats import setting_panels
 
 
 def gd_bounce(r: dict, out: Path) -> None:
@@ -50,19 +49,3 @@ def he_scale(r: dict, out: Path) -> None:
         ax.legend(fontsize=7)
     common.save(fig, out)
 
-
-# (label, history key) of the two phases and of the two measures every curve figure shows.
-PHASES = (("training", "train"), ("validation", "val"))
-MEASURES = (("BCE loss", "loss"), ("accuracy", "acc"))
-
-
-def curves_variants(r: dict, out: Path) -> None:
-    """§1.6 (f)-(k): training and validation curves of every network, mean and range over seeds."""
-    panels = setting_panels(r["variants"], [(f"{phase} {title}", f"{key}_{metric}")
-                                            for title, metric in MEASURES for phase, key in PHASES])
-    # Both loss panels on one y range, so training and validation read against each other.
-    losses = [c for p in panels if "loss" in p for c in panels[p].values()]
-    loss_range = (0.8 * min(map(np.min, losses)), 1.25 * max(map(np.max, losses)))
-    common.curves_figure(out, panels, log=[p for p in panels if "loss" in p], ncols=2, height=2.3,
-                         ylim={p: loss_range if "loss" in p else (0.8, 1.005) for p in panels},
-                         legend=["validation accuracy"])

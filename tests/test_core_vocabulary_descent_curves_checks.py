@@ -67,6 +67,15 @@ def test_curves_figure_puts_a_panel_per_entry_with_legend_and_log_axis_where_ask
     assert loss.get_legend() is None and acc.get_legend() is not None
 
 
+def test_curves_figure_gives_the_shared_panels_one_y_range_from_their_data(drawn, tmp_path):
+    panels = {"train": {"a": [[1.0, 0.1]]}, "val": {"a": [[4.0, 0.5]]}, "acc": {"a": [[0.5, 0.9]]}}
+    common.curves_figure(tmp_path / "c.pdf", panels, log=["train", "val"],
+                         share_y=["train", "val"], ylim={"acc": (0.0, 1.0)})
+    train, val, acc = drawn[0].axes
+    assert train.get_ylim() == val.get_ylim() == pytest.approx((0.1 / 1.25, 4.0 * 1.25))
+    assert acc.get_ylim() == (0.0, 1.0)
+
+
 def test_descent_figure_draws_the_path_and_f_per_step_and_titles_a_run_by_itself(drawn, tmp_path):
     run = run_gd({"x": 3.0, "y": 2.0, "step_size": 0.1, "steps": 10, "decay": 1.0})
     common.descent_figure(tmp_path / "d.pdf", f, MINIMA, [run])

@@ -191,6 +191,13 @@ ARCHS = {
     "64-32-1 sigmoid": [(64, 32, sigmoid), (32, 1, sigmoid)],
 }
 INITS = ("He weights", "zero weights", "student's make_layer")
+# The phases of the curve figures; the panels of every network's curves (both losses, on one
+# y range, so that training and validation read against each other).
+PHASES = (("training", "train"), ("validation", "val"))
+LOSSES, ACCURACIES = ("training BCE loss", "validation BCE loss"), ("training accuracy",
+                                                                    "validation accuracy")
+CURVES = tuple(zip(LOSSES + ACCURACIES, ("train_loss", "val_loss", "train_acc", "val_acc"),
+                   strict=True))
 
 
 def make_params(arch: str, rng: np.random.Generator, init: str = INITS[0]) -> list:
@@ -514,10 +521,12 @@ REPORT = Report(
         FigureSpec("dl24_activations", studies.sigmoid_relu_panels, ()),
         FigureSpec("dl24_he_scale", fig.he_scale, ("he",)),
         *study.digits_figures("dl24_", "val_acc", "validation accuracy"),
-        FigureSpec("dl24_curves_tuned", partial(studies.learning_curves, phases=fig.PHASES,
+        FigureSpec("dl24_curves_tuned", partial(studies.learning_curves, phases=PHASES,
                                                 pick="64-32-1", ylim={"accuracy": (0.85, 1.005)}),
                    ("variants",)),
-        FigureSpec("dl24_curves_variants", fig.curves_variants, ("variants",)),
+        FigureSpec("dl24_curves_variants", partial(
+            studies.setting_curves, keys=CURVES, log=LOSSES, share_y=LOSSES, ncols=2, height=2.3,
+            ylim=dict.fromkeys(ACCURACIES, (0.8, 1.005)), legend=ACCURACIES[1:]), ("variants",)),
     ),
     context=(context_gd, context_autograd, context_components, context_layers, context_training,
              context_variants, context_student),
