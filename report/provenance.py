@@ -5,6 +5,7 @@ runs. The appendix shows one readable row per run; the full record goes to a JSO
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -104,6 +105,8 @@ def _what(fn: object, limit: int = 110) -> str:
     """The first sentence of an experiment function's docstring (as clean text): what it is."""
     from report.listings import clean_docstring  # noqa: PLC0415 (listings imports Pygments)
 
+    while isinstance(fn, functools.partial):  # a core function with arguments bound: its doc
+        fn = fn.func
     doc = inspect.getdoc(fn) or ""
     first = clean_docstring(doc.split("\n\n")[0].replace("\n", " ").strip())
     # A sentence ends at a full stop after a word: "x . w" (a product written out) does not.

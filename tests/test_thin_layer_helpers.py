@@ -8,6 +8,8 @@ reports name as they are are tested with the other descent figures
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -163,3 +165,7 @@ def test_digits_study_binds_the_reports_train_function_to_the_core_sweeps(monkey
     assert "_toy_train" in function_name(by_name["sweep"].fn)
     records = [type("R", (), {"experiment": e, "key": "0" * 16})() for e in experiments[1:2]]
     assert provenance_rows(records)[0]["what"].startswith("Final accuracies")
+    # Without `what`, a partial is described by its function's docstring, not partial's own.
+    bare = [type("R", (), {"experiment": replace(e, what=None), "key": "0" * 16})()
+            for e in experiments[3:4]]
+    assert provenance_rows(bare)[0]["what"].startswith("Each named setting trained")
