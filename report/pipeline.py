@@ -21,6 +21,7 @@ import joblib  # noqa: F401  (on import, as before: it sets KMP_INIT_AT_FORK, wh
 from jinja2 import nodes
 from threadpoolctl import threadpool_limits
 
+from model import diagnostics, gradcheck
 from model.train import Diverged
 from report import fragments, numbers
 from report.cache import Experiment, ExperimentCache, Record, code_hash, edited_since_start
@@ -403,6 +404,10 @@ class Builder:
             "seed_list": numbers.seed_list,
             "gradcheck_table": fragments.gradcheck_table,
             "sisetup": NoEscape(numbers.SISETUP),
+            # The core's thresholds that prose quotes: the relative-error bands of a correct
+            # gradient (smooth, and near a kink) and the slope below which a unit is saturated.
+            "smooth_band": gradcheck.SMOOTH_BAND, "kink_band": gradcheck.KINK_BAND,
+            "saturation": diagnostics.SATURATION,
             "provenance_rows": provenance_rows([records[e.name] for e in report.experiments]),
         }
         try:

@@ -14,7 +14,7 @@ from model.assignments.dl2023 import linear, network, one_layer
 from model.data import digits_split
 from model.diagnostics import dead_relu_fraction, saturated_fraction, unit_symmetry
 from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
-from model.gradcheck import KINK_BAND, SMOOTH_BAND, check_function, check_layer, difference_errors
+from model.gradcheck import check_function, check_layer, difference_errors
 from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import run_gd
 from model.runstats import finals, sweep_summary
@@ -127,7 +127,6 @@ def context_components(r: dict[str, Any]) -> dict[str, Any]:
         "one_layer_table": tex.entrywise_table(r["one_layer"]["check"], "x", r["one_layer"]["x"]),
         "layer_table": tex.checks_table(r["layer_checks"]["rows"], header="check", math=False),
         "layer_max_rel": max(row.rel_error for row in r["layer_checks"]["rows"]),
-        "smooth_band": SMOOTH_BAND, "kink_band": KINK_BAND,
     }
 
 

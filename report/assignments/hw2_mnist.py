@@ -13,7 +13,7 @@ from figures import studies
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, shared_split, summarize, toy_batch_through_file
 from model.diagnostics import float_warnings, misread_stats, reach_summary, stability_bound
-from model.gradcheck import SMOOTH_BAND, GradCheck, rel_error, step_sweep
+from model.gradcheck import GradCheck, rel_error, step_sweep
 from report.fragments import bmatrix, checks_table, table
 from report.latex import NoEscape
 from report.numbers import num, pm, prob, sci
@@ -256,7 +256,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
                              pm(run["firsts"], 1) if run["reached"] else
                              f"{run['n_reached']} of {len(run['seeds'])} within {run['steps']}",
                              pm(run["finals"], 2)] for run in mem]),
-        "mem": {run["label"]: run for run in mem}, "smooth_band": SMOOTH_BAND,
+        "mem": {run["label"]: run for run in mem},
     }
 
 

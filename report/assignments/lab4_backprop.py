@@ -13,7 +13,7 @@ from model import diagnostics as diag
 from model.assignments.lab4 import NeuralNetwork, train
 from model.batched import fit_recorded, snapshot
 from model.data import five_points, square_grid, square_symmetries
-from model.gradcheck import SMOOTH_BAND, check_stored
+from model.gradcheck import check_stored
 from model.init import by_name
 from model.losses import MSE
 from model.net import Net
@@ -220,8 +220,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
     rows = {name: summarise(r[name]) for name in SWEEPS}
     return (context_network(r) | rows | context_variations(rows)
             | {"seeds": SEEDS, "n_seeds": len(SEEDS), "shown_seeds": fig.SHOWN_SEEDS,
-               "saturation": diag.SATURATION, "tail": TAIL, "threshold": THRESHOLD,
-               "smooth_band": SMOOTH_BAND, "confident": CONFIDENT})
+               "tail": TAIL, "threshold": THRESHOLD, "confident": CONFIDENT})
 
 
 REPORT = Report(
