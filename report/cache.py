@@ -3,8 +3,8 @@
 joblib hashes the arguments of a call; we make the code part of those arguments. The code hash
 covers the experiment function, the same-module definitions it reads (functions, classes,
 constants, followed through each other), every project module it can reach through imports
-anywhere in those sources or modules (function bodies included), and the versions of the
-numeric packages. Where the reach cannot be known from the source (`importlib`, `__import__`,
+anywhere in those sources or modules (function bodies included), the versions of the
+numeric packages and NumPy's BLAS kernel. Where the reach cannot be known from the source (`importlib`, `__import__`,
 `getattr` on a module, `globals()`, `exec`), the key covers every project source file instead:
 rerunning too often is cheap, serving a stale result is not. joblib writes each entry to a
 temporary name and renames it; an entry damaged anyway is dropped and rerun.
@@ -42,8 +42,25 @@ WHOLE_PROJECT = "<every project source file>"
 
 @functools.cache
 def package_versions() -> tuple[tuple[str, str], ...]:
-    """(name, version) of every numeric package; part of every key."""
-    return tuple((name, importlib.metadata.version(name)) for name in NUMERIC_PACKAGES)
+    """(name, version) of every numeric package, and NumPy's BLAS kernel; part of every key."""
+    versions = tuple((name, importlib.metadata.version(name)) for name in NUMERIC_PACKAGES)
+    return (*versions, ("blas", blas_kernel()))
+
+
+def blas_kernel() -> str:
+    """NumPy's BLAS as threadpoolctl sees it: library, version and the kernel it chose for this
+    CPU (OpenBLAS's SkylakeX or Haswell, say, or the one OPENBLAS_CORETYPE forces). Kernels
+    order a product's sums differently, so a float32 result computed under one differs in its
+    last bits under another; a cache shared between machines must not serve it to the other."""
+    import numpy as np  # its BLAS is loaded with it
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    # NumPy's wheel keeps its own OpenBLAS in numpy.libs (SciPy's another, in scipy.libs); a
+    # system NumPy links the system's, the only one then.
+    own = [i for i in blas if Path(i["filepath"]).parent.name.startswith(np.__name__)]
+    return "; ".join(sorted(f"{i['internal_api']} {i.get('version')} {i.get('architecture')}"
+                            for i in own or blas)) or "unknown"
 
 
 def _is_project_file(path: Path) -> bool:

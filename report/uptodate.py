@@ -30,7 +30,7 @@ _ANY_SKIP = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cac
 # Every variable the build, its data loaders and TeX read (PATH picks the TeX and git binaries).
 ENV_VARS = ("MNIST_DIR", "MNIST_UNVERIFIED", "MNIST_MIRROR", "NNREPORT_CACHE", "XDG_CACHE_HOME",
             "HOME", "PATH", "TEXINPUTS", "TEXMFHOME", "TEXMFVAR", "TEXMFCONFIG", "LANG",
-            "LC_ALL")
+            "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # the last two: the BLAS kernel
 # Installing or removing any Debian package (TeX Live, a font) rewrites the first; the font
 # folders of the user change when a font is added to them.
 SYSTEM_FILES = (Path("/var/lib/dpkg/status"), Path.home() / ".fonts",

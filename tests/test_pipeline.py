@@ -218,6 +218,33 @@ def test_code_hash_of_a_partial_or_closure_follows_the_functions_bound_to_it(tmp
     assert all(a != b for a, b in zip(first, edited, strict=True))
 
 
+def test_the_blas_kernel_is_part_of_every_key(monkeypatch):
+    # A float32 product sums in another order under another kernel: a cache shared between a
+    # SkylakeX and a Haswell machine must not serve one's results to the other.
+    import threadpoolctl
+
+    from report import cache
+
+    def fake(kernel: str) -> list[dict]:
+        numpy_blas = {"user_api": "blas", "internal_api": "openblas", "version": "0.3.31",
+                      "architecture": kernel, "filepath": "/x/numpy.libs/libopenblas.so"}
+        scipy_blas = numpy_blas | {"architecture": "Zen", "filepath": "/x/scipy.libs/lib.so"}
+        return [scipy_blas, numpy_blas]
+
+    keys = []
+    for kernel in ("SkylakeX", "Haswell"):
+        monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda kernel=kernel: fake(kernel))
+        cache.package_versions.cache_clear()
+        assert cache.blas_kernel() == f"openblas 0.3.31 {kernel}"  # NumPy's, not SciPy's
+        keys.append(code_hash(square_for_key)[0])
+    cache.package_versions.cache_clear()
+    assert keys[0] != keys[1]
+
+
+def square_for_key(config: dict) -> float:
+    return config["x"] ** 2
+
+
 def test_code_hash_covers_the_project_modules_an_experiment_imports():
     from report.assignments import dl2023_a1
 
