@@ -4,8 +4,9 @@ joblib hashes the arguments of a call; we make the code part of those arguments.
 covers the experiment function, the same-module definitions it reads (functions, classes,
 constants, followed through each other), every project module it can reach through imports
 anywhere in those sources or modules (function bodies included), the versions of the
-numeric packages and NumPy's BLAS kernel. Where the reach cannot be known from the source (`importlib`, `__import__`,
-`getattr` on a module, `globals()`, `exec`), the key covers every project source file instead:
+numeric packages and NumPy's BLAS kernel. Where the reach cannot be known from the source
+(`importlib`, `__import__`, `getattr` on a module, `globals()`, `exec`), the key covers every
+project source file instead:
 rerunning too often is cheap, serving a stale result is not. joblib writes each entry to a
 temporary name and renames it; an entry damaged anyway is dropped and rerun.
 """
