@@ -6,9 +6,9 @@ constants, followed through each other), every project module it can reach throu
 anywhere in those sources or modules (function bodies included), the versions of the
 numeric packages and NumPy's BLAS kernel. Where the reach cannot be known from the source
 (`importlib`, `__import__`, `getattr` on a module, `globals()`, `exec`), the key covers every
-project source file instead:
-rerunning too often is cheap, serving a stale result is not. joblib writes each entry to a
-temporary name and renames it; an entry damaged anyway is dropped and rerun.
+project source file instead: rerunning too often is cheap, serving a stale result is not.
+joblib writes each entry to a temporary name and renames it; an entry damaged anyway is
+dropped and rerun.
 """
 
 from __future__ import annotations
