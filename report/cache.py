@@ -390,10 +390,8 @@ def called(fn: Callable) -> list[Callable]:
 def function_name(fn: Callable) -> str:
     """`module.qualname` of fn; a partial as its function and the functions bound to it,
     `report.sweep.grid_arrays(report.assignments.dl2023_a1.train_digits, ...)`."""
-    if not isinstance(fn, functools.partial):
-        return f"{fn.__module__}.{fn.__qualname__}"
-    bound = [function_name(v) for v in (*fn.args, *fn.keywords.values()) if _is_code(v)]
-    return f"{function_name(fn.func)}({', '.join([*bound, '...'])})"
+    first, *bound = (f"{f.__module__}.{f.__qualname__}" for f in called(fn))
+    return f"{first}({', '.join([*bound, '...'])})" if isinstance(fn, functools.partial) else first
 
 
 def _digest(sources: list[str], modules: list[str]) -> str:

@@ -5,7 +5,6 @@ runs. The appendix shows one readable row per run; the full record goes to a JSO
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import os
@@ -101,12 +100,16 @@ def _seeds(config: dict) -> str:
     return seed_list(config_seeds(config))
 
 
-def _what(fn: object, limit: int = 110) -> str:
-    """The first sentence of an experiment function's docstring (as clean text): what it is."""
+WHAT_CHARS = 110  # the longest description of an experiment the appendix prints
+
+
+def _what(fn: object, limit: int = WHAT_CHARS) -> str:
+    """The first sentence of an experiment function's docstring (as clean text): what it is.
+    Of a partial, the docstring of the function it binds arguments to."""
+    from report.cache import called  # noqa: PLC0415 (the up-to-date check needs none)
     from report.listings import clean_docstring  # noqa: PLC0415 (listings imports Pygments)
 
-    while isinstance(fn, functools.partial):  # a core function with arguments bound: its doc
-        fn = fn.func
+    fn = called(fn)[0]
     doc = inspect.getdoc(fn) or ""
     first = clean_docstring(doc.split("\n\n")[0].replace("\n", " ").strip())
     # A sentence ends at a full stop after a word: "x . w" (a product written out) does not.
@@ -115,9 +118,10 @@ def _what(fn: object, limit: int = 110) -> str:
 
 
 def provenance_rows(records: Sequence) -> list[dict[str, str]]:
-    """One row per experiment record for the appendix: name, what, key settings, seeds, key."""
-    return [{"name": r.experiment.name, "what": _cut(r.experiment.what, 110) if r.experiment.what
-             else _what(r.experiment.fn),
+    """One row per experiment record for the appendix: name, what (the experiment's own `what`,
+    or its function's), key settings, seeds, key."""
+    return [{"name": r.experiment.name, "what": _cut(r.experiment.what, WHAT_CHARS)
+             if r.experiment.what else _what(r.experiment.fn),
              "settings": _settings(r.experiment.config), "seeds": _seeds(r.experiment.config),
              "key": r.key[:8]} for r in records]
 

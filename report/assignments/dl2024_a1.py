@@ -194,8 +194,8 @@ INITS = ("He weights", "zero weights", "student's make_layer")
 # The phases of the curve figures; the panels of every network's curves (both losses, on one
 # y range, so that training and validation read against each other).
 PHASES = (("training", "train"), ("validation", "val"))
-LOSSES, ACCURACIES = ("training BCE loss", "validation BCE loss"), ("training accuracy",
-                                                                    "validation accuracy")
+LOSSES = ("training BCE loss", "validation BCE loss")
+ACCURACIES = ("training accuracy", "validation accuracy")
 CURVES = tuple(zip(LOSSES + ACCURACIES, ("train_loss", "val_loss", "train_acc", "val_acc"),
                    strict=True))
 
