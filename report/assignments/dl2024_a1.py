@@ -129,6 +129,7 @@ SEEDED = {"seed": 12345}
 # drawn from the first seed; the scale (d0 fixed, d1 growing, one histogram) from the second.
 HE = {"seeds": [1, 0], "layers": [[100000, 1], [100000, 2], [64, 32], [32, 16], [16, 8]],
       "d0": 20000, "d1s": [1, 2, 4, 8, 16, 32, 64, 128], "hist_d1": 2, "bins": 60}
+HE_STD_TOL = 0.02  # how close to sqrt(2/d1) the text says every width's sample std is
 
 
 def run_forward(config: dict) -> dict[str, Any]:
@@ -383,8 +384,9 @@ def context_layers(r: dict[str, Any]) -> dict[str, Any]:
                             < 4 * math.sqrt(2 / (row["d0"] * row["d1"])) for row in rows),
             "shapes": all(row["bias_zero"] and row["bias_shape"] == (row["d1"],)
                           and row["shape"] == (row["d0"], row["d1"]) for row in rows),
-            "std": all(abs(s / math.sqrt(2 / d1) - 1) < 0.02
+            "std": all(abs(s / math.sqrt(2 / d1) - 1) < HE_STD_TOL
                        for d1, s in zip(scale["d1s"], scale["stds"], strict=True)),
+            "std_tol": HE_STD_TOL,
             "misused": all(abs(by_shape[d0, d1]["std"] - 2 / d1) > 0.1
                            for d0, d1 in ((64, 32), (32, 16)))},
         "he_rows": table(["layer d0 x d1", "mean", "variance", "2/d1", "2/d0", "std",
