@@ -91,3 +91,25 @@ def sweep_summary(sweep: dict, key: str, chosen: tuple[float, int], fail_below: 
     return {"mean": mean, "best": {"lr": lrs[i], "mb": mbs[j], "acc": mean[i, j]},
             "chosen": mean[lrs.index(chosen[0]), mbs.index(chosen[1])],
             "mb_spread": float(np.ptp(mean[:-1], axis=1).max()), "fast": fast}
+
+
+def largest_rate(loss: np.ndarray, lrs: Sequence[float], settled_from: float) -> dict:
+    """How the largest learning rate of a sweep differs from the others, read seed by seed (a
+    mean over a few seeds at an unstable rate moves with one seed's jump, which makes or hides
+    a rise in the mean).
+
+    `loss` (rates, seeds, epochs) is the training loss after each epoch, the rates `lrs`
+    ascending. `seeds_fall`: below the largest rate every seed's loss falls after every epoch;
+    `fast_final`: the lowest and highest final loss over the seeds at the largest rate;
+    `settled_max`: the highest final loss of any seed at the rates from `settled_from` up to
+    the largest (excluded), the first and last of which are `settled_lrs`; `fast_ratio`:
+    fast_final's lowest over settled_max; `fast_rising`: how many seeds' losses at the largest
+    rate rise between two epochs."""
+    loss = np.asarray(loss, dtype=np.float64)
+    rises = np.diff(loss, axis=2) > 0
+    settled = [i for i, lr in enumerate(lrs[:-1]) if lr >= settled_from]
+    final, settled_max = loss[:, :, -1], loss[settled, :, -1].max()
+    return {"seeds_fall": not rises[:-1].any(), "fast_rising": int(rises[-1].any(axis=1).sum()),
+            "fast_final": (final[-1].min(), final[-1].max()),
+            "settled_lrs": (lrs[settled[0]], lrs[settled[-1]]),
+            "settled_max": settled_max, "fast_ratio": final[-1].min() / settled_max}

@@ -10,6 +10,7 @@ from model.runstats import (
     best_point,
     curves,
     finals,
+    largest_rate,
     mean_curve,
     phase_panels,
     setting_panels,
@@ -58,6 +59,21 @@ def test_best_point_finds_the_largest_or_smallest_cell_ignoring_nan():
     grid = np.array([[0.1, np.nan], [0.9, 0.3]])
     assert best_point(grid) == (1, 0)
     assert best_point(grid, largest=False) == (0, 0)
+
+
+def test_largest_rate_reads_the_largest_rate_seed_by_seed_against_the_settled_ones():
+    # (rates, seeds, epochs): 0.01 and 0.1 settle and fall every epoch; 1.0 ends higher and one
+    # of its two seeds rises once.
+    loss = np.array([[[2.0, 1.9, 1.8], [2.0, 1.95, 1.85]],
+                     [[1.0, 0.5, 0.2], [1.0, 0.4, 0.3]],
+                     [[0.5, 0.2, 0.1], [0.6, 0.3, 0.15]],
+                     [[2.0, 1.0, 0.9], [1.5, 1.6, 1.2]]])
+    got = largest_rate(loss, [0.001, 0.01, 0.1, 1.0], settled_from=0.01)
+    assert got["seeds_fall"] and got["fast_rising"] == 1
+    assert got["fast_final"] == (0.9, 1.2) and got["settled_lrs"] == (0.01, 0.1)
+    assert got["settled_max"] == 0.3 and got["fast_ratio"] == pytest.approx(3.0)
+    loss[1, 0, 2] = 0.6  # a seed below the largest rate that rises
+    assert not largest_rate(loss, [0.001, 0.01, 0.1, 1.0], 0.01)["seeds_fall"]
 
 
 def test_a_printed_value_inside_our_widened_range_agrees_and_outside_differs():

@@ -19,6 +19,7 @@ from model.gradcheck import GradCheck, check_function, numeric_grad, rel_error, 
 from model.init import glorot_uniform, standard_normal
 from model.losses import SoftmaxCE, softmax_cross_entropy
 from model.net import Net
+from model.runstats import largest_rate
 from model.train import evaluate
 from report.fragments import checks_table, columns_table, inline_math, seeds_table, table, vector
 from report.latex import NoEscape
@@ -181,6 +182,9 @@ def run_init(config: dict) -> dict[str, Any]:
 
 Q7 = {"lrs": [0.001, 0.003, 0.01, 0.02, 0.03, 0.1], "seeds": [0, 1, 2], "epochs": 5,
       "batch_size": 100, "n_probe": 5_000, "init": "glorot_sigmoid", "final_seed": 0}
+# Q7.1/7.3: the rates the largest is compared with, from this one up: those that reach a low
+# loss in the epochs given (the smaller ones are still far from it, table of 7.3).
+SETTLED_FROM = 0.01
 
 
 def train_mnist(config: dict) -> dict[str, Any]:
@@ -260,7 +264,8 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
                                     "train_loss", "held_loss", "train_acc", "held_acc")]
                                  for i, lr in enumerate(q["lrs"])}, [3] * 4),
         "best": best, "acc": acc, "mean": mean, "gap": gap, "last_epoch_loss": last_epoch,
-        **_fast_rate(q),
+        # Q7.1/7.3: the largest rate against those from SETTLED_FROM up, seed by seed.
+        **largest_rate(q["train_loss"][:, :, 1:], q["lrs"], SETTLED_FROM),
         "gap_grows": bool(np.all(gap[best, 2:] > 0) and np.all(np.diff(gap[best, 2:]) > 0)),
         "early_std": steps[:, :, :10].std(axis=1).mean(),
         "late_std": steps[:, :, -10:].std(axis=1).mean(),
@@ -270,30 +275,6 @@ def context_q7(r: dict[str, Any]) -> dict[str, Any]:
         "fin_last": q["final"]["step_loss"][-100:].mean(), "fin_window": 100,
         "sweep_best": seed_spread(val_acc[best], ddof=0), "steps_per_epoch": per_epoch,
     }
-
-
-# Q7.1/7.3: the rates the largest is compared with, from this one up: those that reach a low
-# loss in the epochs given (the smaller ones are still far from it, table of 7.3).
-SETTLED_FROM = 0.01
-
-
-def _fast_rate(q: dict[str, Any]) -> dict[str, Any]:
-    """Q7.1/7.3: how the largest rate differs from the others, read seed by seed (a mean over
-    three runs at a rate this unstable moves with the last bit of a product: one seed's jump
-    makes or hides a rise in the mean).
-
-    `seeds_fall`: below the largest rate every seed's training loss falls after every epoch;
-    `fast_final`: the final training losses at the largest rate (min, max over seeds) against
-    `settled_max`, the highest final loss of any seed at the rates from SETTLED_FROM below it;
-    and `fast_rising`, how many seeds' losses at the largest rate rise between two epochs."""
-    loss = q["train_loss"][:, :, 1:]  # (lrs, seeds, epochs): after each epoch
-    rises = np.diff(loss, axis=2) > 0
-    settled = [i for i, lr in enumerate(q["lrs"][:-1]) if lr >= SETTLED_FROM]
-    final, settled_max = loss[:, :, -1], loss[settled, :, -1].max()
-    return {"seeds_fall": not rises[:-1].any(), "fast_rising": int(rises[-1].any(axis=1).sum()),
-            "fast_final": (final[-1].min(), final[-1].max()),
-            "settled_lrs": (q["lrs"][settled[0]], q["lrs"][settled[-1]]),
-            "settled_max": settled_max, "fast_ratio": final[-1].min() / settled_max}
 
 
 REPORT = Report(
