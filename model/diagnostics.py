@@ -351,6 +351,22 @@ def misread_stats(x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.n
             "sure_wrong": int(np.sum(confidence[bad] > 0.95))}
 
 
+def one_class(output: np.ndarray, y_eval: np.ndarray, accuracies: Sequence[float],
+              names: tuple[str, str] = ("0s", "1s")) -> dict:
+    """Whether a binary classifier has collapsed onto one class.
+
+    `predicts`: "all <names[1]>" when every entry of `output` (probabilities of class 1) is
+    above 1/2, "all <names[0]>" when none is, else "both". A network that gives one answer
+    scores exactly that class's share of `y_eval`: `acc_is_share` says the last of
+    `accuracies` (recent evaluations on y_eval) is that share, and `flips` that both classes'
+    shares are among `accuracies`, so the class it predicts kept changing.
+    """
+    share, above = float(np.mean(y_eval)), float(np.mean(np.asarray(output) > 0.5))
+    seen = {round(a, 12) for a in accuracies}
+    return {"predicts": {1.0: f"all {names[1]}", 0.0: f"all {names[0]}"}.get(above, "both"),
+            "flips": seen >= {round(share, 12), round(1 - share, 12)},
+            "acc_is_share": abs(accuracies[-1] - (share if above == 1.0 else 1 - share)) < 1e-12}
+
 def epoch_curves(epochs: int, train_epoch: Callable[[int], Sequence[float]],
                  measure: dict[str, Callable[[], tuple[float, float]]]) -> dict[str, np.ndarray]:
     """Learning curves epoch by epoch: `train_epoch(e)` for e = 1..epochs returns the loss of

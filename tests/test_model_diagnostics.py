@@ -13,6 +13,7 @@ from model.diagnostics import (
     generalisation_gap,
     gradient_norms,
     hessian_eigenvalues,
+    one_class,
     output_distribution,
     reach_summary,
     saturated_fraction,
@@ -178,3 +179,13 @@ def test_reach_summary_gives_each_seeds_first_step_at_the_target_and_its_last_va
     one = reach_summary([[0.5, 1.0], [0.2, 0.6]], 1.0)
     assert one["firsts"] == [2, None] and one["n_reached"] == 1
     assert not one["reached"] and one["first_mean"] is None
+
+
+def test_one_class_names_a_collapsed_classifier_and_checks_its_accuracy_is_a_class_share():
+    y = np.array([0, 0, 0, 1])  # a quarter are class 1
+    ones = one_class(np.full(6, 0.9), y, [0.75, 0.25, 0.25], ("3s", "9s"))
+    assert ones == {"predicts": "all 9s", "flips": True, "acc_is_share": True}
+    zeros = one_class(np.full(6, 0.1), y, [0.75, 0.75], ("3s", "9s"))
+    assert zeros == {"predicts": "all 3s", "flips": False, "acc_is_share": True}
+    both = one_class(np.array([0.1, 0.9]), y, [0.5])
+    assert both == {"predicts": "both", "flips": False, "acc_is_share": False}

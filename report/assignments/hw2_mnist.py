@@ -10,9 +10,9 @@ import numpy as np
 
 from figures import hw2_mnist as fig
 from figures import studies
+from model import diagnostics as diag
 from model.assignments import hw2
 from model.data import load_mnist_3_vs_9, shared_split, summarize, toy_batch_through_file
-from model.diagnostics import float_warnings, misread_stats, reach_summary, stability_bound
 from model.gradcheck import GradCheck, rel_error, step_sweep
 from report.fragments import bmatrix, checks_table, table
 from report.latex import NoEscape
@@ -126,7 +126,7 @@ def run_sigmoid(config: dict) -> dict[str, Any]:
     forms = {"plain": lambda v: 1 / (1 + np.exp(-v)),
              "ratio": lambda v: np.exp(v) / (1 + np.exp(v)),
              "stable": lambda v: hw2.sigmoid_activation(v)[0]}
-    rows = [{"s": s} | {k: float_warnings(f, s) for k, f in forms.items()}
+    rows = [{"s": s} | {k: diag.float_warnings(f, s) for k, f in forms.items()}
             for s in config["s_sweep"]]
     return {"small": small, "extreme": extreme, "sweep": rows,
             "plain_overflows": [row["s"] for row in rows if "overflow" in row["plain"][1]],
@@ -150,22 +150,15 @@ def _train(config: dict) -> dict[str, Any]:
     if curve:
         wrong = np.flatnonzero((p > 0.5) != y_test)
         return run | {"wrong": wrong, "wrong_images": x_test[wrong].reshape(-1, 28, 28),
-                      "misread": misread_stats(x, y, x_test, y_test, p)}
+                      "misread": diag.misread_stats(x, y, x_test, y_test, p)}
     if config["step_size"] == MAIN["step_size"]:
         return run
     output, caches = hw2.forward_pass(x, weights, biases, ACTIVATIONS)
     grad_Ws, grad_bs = hw2.backward_pass(hw2.logistic_loss(output, y)[1], caches)
     hidden = caches[1][0]  # the output layer's cache starts with its input
     s = hidden @ weights[1] + biases[1]  # the output unit's pre-activation, every image
-    share_9, pred_9 = float(np.mean(y_test)), float(np.mean(output > 0.5))
-    predicts = {1.0: "all 9s", 0.0: "all 3s"}.get(pred_9, "both")
-    # A one-class network scores exactly the share of that class: both shares among the last
-    # epoch's evaluations mean the predicted class kept flipping.
-    last = {round(a, 12) for a in record["test_acc"][-steps_per_epoch // 5:]}
-    return run | {
-        "predicts": predicts, "flips": last >= {round(share_9, 12), round(1 - share_9, 12)},
-        "acc_is_share": abs(record["test_acc"][-1] - (
-            share_9 if predicts == "all 9s" else 1 - share_9)) < 1e-12,
+    last_epoch = record["test_acc"][-steps_per_epoch // config["eval_every"]:]  # its test scores
+    return run | diag.one_class(output, y_test, last_epoch, ("3s", "9s")) | {
         "dead_units": int(np.sum(np.all(hidden == 0, axis=0))),
         "grad_norm": dict(zip(PARAM_NAMES, map(np.linalg.norm, grad_Ws + grad_bs), strict=True)),
         "s_min": float(s.min()), "s_max": float(s.max()), "s_spread": float(np.ptp(s)),
@@ -207,8 +200,8 @@ def run_memorise(config: dict) -> dict[str, Any]:
     common = {"n": config["n"], "dtype": config["dtype"]}
     configs = {run["label"]: common | {"run": run} for run in config["runs"]}
     seeds = over_seeds(_memorise_one, configs, config["seeds"], "memorise")
-    runs = [run | {"seeds": seeds[run["label"]]}
-            | reach_summary([s["acc"] for s in seeds[run["label"]]], 1.0) for run in config["runs"]]
+    runs = [run | {"seeds": seeds[run["label"]]} | diag.reach_summary(
+        [s["acc"] for s in seeds[run["label"]]], 1.0) for run in config["runs"]]
     # The largest eigenvalue of the inputs' second-moment matrix bounds how large a stable
     # gradient step can be; the shared mean 1/2 of uniform pixels inflates it.
     x = random_images(config["seeds"][0], config["n"], config["dtype"])
@@ -238,7 +231,7 @@ def context(r: dict[str, Any]) -> dict[str, Any]:
               NoEscape(f"${prob(row['stable'][0])}$")] for row in sig["sweep"]]),
         "final_acc": np.array([run["record"]["test_acc"][-1] for run in r["main"]["runs"]]),
         # With the hidden layer silent, the loss in b2 alone has curvature g (1 - g) <= 1/4.
-        "b2_bound": stability_bound([0.25]), "clip_eps_f32": hw2.sigmoid_clip(np.float32),
+        "b2_bound": diag.stability_bound([0.25]), "clip_eps_f32": hw2.sigmoid_clip(np.float32),
         "clip_eps": hw2.sigmoid_clip(BIG_STEP["dtype"]),
         "clip_cost": float(-np.log(hw2.sigmoid_clip(BIG_STEP["dtype"]))),
         "big_table": table(
