@@ -79,3 +79,10 @@ def by_name(name: str) -> Initialiser:
         raise ValueError(f"unknown initialiser {name!r}; expected one of "
                          f"{', '.join(named)} or normal(STD)")
     return named[name]
+
+
+def draw_stats(W: np.ndarray, b: np.ndarray) -> dict:
+    """What one draw (W, b) of an initialiser looks like: the sample mean, variance and standard
+    deviation of W's entries, both shapes, and whether b is all zero."""
+    return {"mean": float(W.mean()), "var": float(W.var()), "std": float(W.std()),
+            "shape": W.shape, "bias_zero": bool(np.all(b == 0)), "bias_shape": b.shape}

@@ -8,6 +8,7 @@ from model.assignments.dl2024 import make_layer
 from model.functional import sigmoid
 from model.init import (
     by_name,
+    draw_stats,
     glorot_uniform,
     he_normal,
     normal,
@@ -78,3 +79,10 @@ def test_initialisers_cast_to_the_dtype_after_drawing_the_same_numbers():
 def test_zero_init_gives_zero_weights():
     w, b = zeros(3, 2, np.random.default_rng(5))
     assert not w.any() and not b.any()
+
+
+def test_draw_stats_reads_the_sample_moments_and_shapes_of_a_draw():
+    W, b = np.array([[1.0, -1.0], [3.0, -3.0]]), np.zeros(2)
+    assert draw_stats(W, b) == {"mean": 0.0, "var": 5.0, "std": np.sqrt(5.0), "shape": (2, 2),
+                                "bias_zero": True, "bias_shape": (2,)}
+    assert not draw_stats(W, np.array([0.0, 1e-300]))["bias_zero"]

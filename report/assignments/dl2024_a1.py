@@ -25,6 +25,7 @@ from model.data import digits_split, keyed
 from model.diagnostics import dead_relu_fraction, unit_symmetry
 from model.functional import identity, relu, sigmoid, sigmoid_grad
 from model.gradcheck import check_net, numeric_grad, rel_error
+from model.init import draw_stats
 from model.losses import BCE, bce_loss
 from model.net import Net
 from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
@@ -108,18 +109,15 @@ BCE_CASES = [(0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)]
 def run_components(config: dict) -> dict[str, Any]:
     """Sigmoid, ReLU and the BCE on the text's printed inputs, and the BCE's edge cases."""
     x, extremes, cases = np.array(config["x"]), np.array(config["extremes"]), np.array(BCE_CASES)
-
-    def bce(y: list[float], y_hat: list[float]) -> float:
-        return float(np.mean(bce_loss(np.array(y, dtype=float), np.array(y_hat))))
-
+    bce = BCE().value  # the mean BCE of (y, y_hat)
     return {"x": x, "sigmoid": sigmoid(x), "relu": relu(x),
             "extremes": extremes, "sigmoid_extremes": sigmoid(extremes),
-            "relu_extremes": relu(np.array([0.0, -5.0, 5.0])), "bce": bce(config["y"],
-                                                                          config["y_hat"]),
+            "relu_extremes": relu(np.array([0.0, -5.0, 5.0])),
+            "bce": bce(np.array(config["y"]), np.array(config["y_hat"])),
             "cases": cases, "naive": dl2024.naive_bce(cases[:, 0], cases[:, 1]),
             "clipped": bce_loss(cases[:, 0], cases[:, 1]),
-            "flip": (bce([1.0], [0.123]), bce([0.0], [1 - 0.123])),
-            "mean_of_two": bce([1.0, 1.0], [0.123, 0.123])}
+            "flip": (bce(np.ones(1), np.array([0.123])), bce(np.zeros(1), np.array([1 - 0.123]))),
+            "mean_of_two": bce(np.ones(2), np.full(2, 0.123))}
 
 
 # --- §1.4 and §1.5: the one-layer model, the network, He initialisation --------------------------
@@ -149,12 +147,9 @@ def run_forward(config: dict) -> dict[str, Any]:
 def run_he(config: dict) -> dict[str, Any]:
     """Sample mean, variance and std of make_layer's weights for each (d0, d1) of the table,
     with its biases; and the sample std as d1 grows (d0 fixed), with one histogram."""
-    rng, rows = np.random.default_rng(config["seeds"][0]), []
-    for d0, d1 in config["layers"]:
-        w, b, _ = dl2024.make_layer(d0, d1, relu, rng)
-        rows.append({"d0": d0, "d1": d1, "mean": float(w.mean()), "var": float(w.var()),
-                     "std": float(w.std()), "shape": w.shape, "bias_zero": bool(np.all(b == 0)),
-                     "bias_shape": b.shape})
+    rng = np.random.default_rng(config["seeds"][0])
+    rows = [{"d0": d0, "d1": d1} | draw_stats(*dl2024.make_layer(d0, d1, relu, rng)[:2])
+            for d0, d1 in config["layers"]]
     rng, d0, d1 = np.random.default_rng(config["seeds"][1]), config["d0"], config["hist_d1"]
     stds = [float(dl2024.make_layer(d0, width, relu, rng)[0].std()) for width in config["d1s"]]
     limit = 4.5 * math.sqrt(2 / d1)
