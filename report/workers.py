@@ -42,12 +42,28 @@ def exit_with_parent(parent_pid: int, poll_s: float = POLL_S) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def sweep_worker(parent_pid: int) -> None:
+    """Initializer of a loky sweep worker: it exits with the build (`exit_with_parent`), and
+    its progress bars share a thread lock instead of tqdm's default one.
+
+    tqdm's default lock holds a multiprocessing RLock, which in a loky worker is a named
+    semaphore registered with Python's resource tracker; a worker that ends with the build
+    (os._exit, no finalizers) never unlinks it, and the tracker warns at the build's end of
+    "leaked semaphore objects". A worker's bars are off (`fit(progress=False)`) or, if a
+    report turns them on, write to the terminal without the other workers' lock.
+    """
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
+    exit_with_parent(parent_pid)
+
+
 @contextmanager
 def workers_die_with_build() -> Iterator[None]:
     """Within this block, `joblib.Parallel` uses loky workers that exit when this process dies
-    (and loky's resource tracker keeps its false shutdown warnings to itself)."""
+    (`sweep_worker`), and loky's resource tracker keeps its false shutdown warnings to itself."""
     quiet_resource_tracker()
-    with joblib.parallel_config(backend="loky", initializer=exit_with_parent,
+    with joblib.parallel_config(backend="loky", initializer=sweep_worker,
                                 initargs=(os.getpid(),)):
         yield
 
