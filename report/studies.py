@@ -4,14 +4,15 @@ drawn from them and the facts the answers quote. A report adds its own runs besi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from figures import studies
 from model import optim2d
 from model.data import digits_overview
-from report.fragments import matrix_table
+from model.runstats import finals
+from report.fragments import finals_table, matrix_table, unit_symmetry_table
 from report.spec import Experiment, FigureSpec
 from report.sweep import LR_MB_SEED, cases, each_over_seeds, grid_arrays
 
@@ -83,3 +84,21 @@ def digits_figures(prefix: str, key: str, label: str) -> tuple[FigureSpec, ...]:
     return (FigureSpec(prefix + "digits_strip", studies.digits_strip, ("digits_stats",)),
             FigureSpec(prefix + "sweep_heatmap", partial(studies.sweep_heatmap, key=key,
                                                          label=label), ("sweep",)))
+
+
+def variants_context(r: dict[str, Any], held: str, held_label: str, train: str,
+                     columns: Mapping[str, str], digits: Sequence[int],
+                     zero_names: Sequence[str]) -> dict[str, Any]:
+    """What both reports quote of `digits_experiments`' variants and zero-weight cases: each
+    network's final `held` (held-out accuracy, named `held_label`) and `train` (training
+    accuracy) over the seeds, as `acc` and `train_acc` ({network: array}); the variants'
+    `finals_table` (`columns`: header -> key, each with its `digits`); the zero-weight cases'
+    `unit_symmetry_table`; and those cases' runs under `zero_names`, in order, as `zero`."""
+    variants, zero = r["variants"], r["zero_init"]
+    acc, train_acc = ({net: finals(runs, key) for net, runs in variants.items()}
+                      for key in (held, train))
+    return {"acc": acc, "train_acc": train_acc,
+            "variants_table": finals_table(["network", *columns], variants, list(columns.values()),
+                                           digits),
+            "zero_table": unit_symmetry_table(zero, "unit_spread", "w1_norm", held, held_label),
+            "zero": dict(zip(zero_names, zero.values(), strict=True))}

@@ -17,7 +17,7 @@ from model.functional import relu, relu_grad, sigmoid, sigmoid_grad
 from model.gradcheck import check_function, check_layer, difference_errors
 from model.losses import bce_loss, bce_loss_grad
 from model.optim2d import run_gd
-from model.runstats import finals, sweep_summary
+from model.runstats import sweep_summary
 from report import fragments as tex
 from report import studies as study
 from report.spec import Experiment, FigureSpec, Report
@@ -179,35 +179,29 @@ LAST = {"train_acc": -1, "test_acc": -1, "test_loss": -1, "dead": 0, "out_min": 
 
 
 FAIL_BELOW = 0.9  # §1.7 (a): a run ending below this test accuracy has failed
+# The variants table: each column's header and the key of the runs' final value it shows.
+COLUMNS = {"train accuracy": "train_acc", "test accuracy": "test_acc", "train loss": "train_loss"}
 
 
 def context_training(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 and §1.7: the sweep as the core reads it, the variants, and the zero-init study."""
-    variants, zero = r["variants"], r["zero_init"]
-    acc, train = ({arch: finals(runs, key) for arch, runs in variants.items()}
-                  for key in ("test_acc", "train_acc"))
+    quoted = study.variants_context(r, "test_acc", "test accuracy", "train_acc", COLUMNS,
+                                    [3, 3, 4], ("relu", "sigmoid", "bias"))
+    acc, train = quoted["acc"], quoted["train_acc"]
     late = 10  # §1.6 (c): how much the tuned run still changes over its last epochs
     tuned_test = r["tuned"]["test_acc"][-late - 1:]
     # The dead fractions after one epoch of the largest rate's runs that fail after all of them.
     early = r["early_dead"]["dead"][0][r["sweep"]["test_acc"][-1] < FAIL_BELOW]
-    return {
+    return quoted | {
         # §1.7 (a): the runs at the largest rate that fail, and their dead and saturated units.
         "sweep": sweep_summary(r["sweep"], "test_acc", (TUNED["lr"], TUNED["mb"]), FAIL_BELOW,
                                ["dead", "out_saturated"]),
         "early_dead": {"min": float(early.min(initial=1.0)), "max": float(early.max(initial=0.0))},
         "fail_below": FAIL_BELOW,
         "n_seeds": len(SEEDS),
-        "variants_table": tex.finals_table(
-            ["network", "train accuracy", "test accuracy", "train loss"], variants,
-            ("train_acc", "test_acc", "train_loss"), [3, 3, 4]),
-        "zero_table": tex.unit_symmetry_table(zero, "unit_spread", "w1_norm", "test_acc",
-                                              "test accuracy"),
-        "acc": {a: v.mean() for a, v in acc.items()},
-        "train_mean": {a: v.mean() for a, v in train.items()},
         "deep_fits_train": bool(np.all(train["64-32-32-16-1"] == 1.0)),
         "deep_misses_test": bool(np.all(acc["64-32-32-16-1"] < 1.0)),
-        "gap": {a: float(np.mean(train[a] - acc[a])) for a in variants},
-        "zero": dict(zip(("relu", "sigmoid", "bias"), zero.values(), strict=True)),
+        "gap": {a: float(np.mean(train[a] - acc[a])) for a in acc},
         "epochs_late": {"n": late, "test_change": float(np.ptp(tuned_test)),
                         "loss_ratio": r["tuned"]["train_loss"][-1]
                         / r["tuned"]["train_loss"][-late - 1]},

@@ -31,10 +31,8 @@ from model.net import Net
 from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
 from report import studies as study
 from report.fragments import (
-    finals_table,
     gradcheck_records_table,
     table,
-    unit_symmetry_table,
 )
 from report.latex import NoEscape
 from report.numbers import num
@@ -254,6 +252,9 @@ def run_gradcheck(config: dict) -> dict[str, Any]:
 
 # The sweep's readings of each run: final accuracies and loss, dead ReLUs, share called positive.
 LAST = {"val_acc": -1, "train_acc": -1, "val_loss": -1, "dead": 0, "positive": None}
+# The variants table: each column's header and the key of the runs' final value it shows.
+COLUMNS = {"train accuracy": "final_train_acc", "validation accuracy": "val_acc",
+           "train loss": "final_train_loss", "validation loss": "val_loss"}
 
 
 # --- the student copy's printed values, and our reruns at its settings ---------------------------
@@ -428,9 +429,10 @@ def context_training(r: dict[str, Any]) -> dict[str, Any]:
 def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     """§1.6 (d)-(k) and §1.7 (c): the tuned network and the variants, trained with the same
     settings, and zero weights against He weights."""
-    variants, zero, untrained = r["variants"], r["zero_init"], r["untrained"]
-    acc, train_acc = ({a: finals(runs, key) for a, runs in variants.items()}
-                      for key in ("val_acc", "final_train_acc"))
+    variants, untrained = r["variants"], r["untrained"]
+    quoted = study.variants_context(r, "val_acc", "validation accuracy", "final_train_acc",
+                                    COLUMNS, [3, 3, 4, 3], ("relu", "sigmoid", "he"))
+    acc, train_acc = quoted["acc"], quoted["train_acc"]
     tuned, deep_runs = variants["64-32-1"], variants["64-32-16-8-1"]
     val_loss, train_loss = mean_curve(tuned, "val_loss"), mean_curve(tuned, "train_loss")
     settled = settled_epoch(mean_curve(tuned, "val_acc"))
@@ -440,23 +442,16 @@ def context_variants(r: dict[str, Any]) -> dict[str, Any]:
     deep_best = int(np.argmin(deep_loss)) + 1
     # The share of the validation set in the class that is larger in the training set.
     larger = int(untrained["train_positive"] > 0.5)
-    return {
+    return quoted | {
         "tuned": {"settled": settled,
                   "val_loss": (val_loss[settled - 1], val_loss[-1]),
                   "train_loss": (train_loss[settled - 1], train_loss[-1])},
-        "variants_table": finals_table(
-            ["network", "train accuracy", "validation accuracy", "train loss", "validation loss"],
-            variants, ("final_train_acc", "val_acc", "final_train_loss", "val_loss"), [3, 3, 4, 3]),
-        "acc": acc, "train_acc": train_acc,
         "deep": {"best_epoch": deep_best, "missed": missed.tolist(),
                  "perfect": int(np.sum(missed == 0)), "n_train": n_train,
                  "val_max": acc["64-32-16-8-1"].max(), "val_rise": deep_loss[-1] / deep_loss.min(),
                  "train_fall": deep_train[-1] / deep_train[deep_best - 1]},
         "train_majority": {"label": larger, "share": untrained["val_positive"] if larger
                            else 1 - untrained["val_positive"]},
-        "zero_table": unit_symmetry_table(zero, "unit_spread", "w1_norm", "val_acc",
-                                          "validation accuracy"),
-        "zero": dict(zip(("relu", "sigmoid", "he"), zero.values(), strict=True)),
     }
 
 
