@@ -169,3 +169,21 @@ def test_digits_study_binds_the_reports_train_function_to_the_core_sweeps(monkey
     bare = [type("R", (), {"experiment": replace(e, what=None), "key": "0" * 16})()
             for e in experiments[3:4]]
     assert provenance_rows(bare)[0]["what"].startswith("Each named setting trained")
+
+
+def test_variants_context_reads_each_networks_finals_and_names_the_zero_weight_cases():
+    def run(acc: float, train: float) -> dict:
+        return {"test_acc": [0.5, acc], "train_acc": [0.6, train], "train_loss": [0.7, 0.1],
+                "unit_spread": 0.0, "w1_norm": 0.0}
+
+    r = {"variants": {"64-32-1": [run(0.9, 1.0), run(0.8, 0.9)], "64-1": [run(0.7, 0.7)]},
+         "zero_init": {"64-32-1, zeros": run(0.5, 0.5), "64-32-1, default": run(0.9, 1.0)}}
+    got = studies.variants_context(r, "test_acc", "test accuracy", "train_acc",
+                                   {"test accuracy": "test_acc", "train loss": "train_loss"},
+                                   [3, 4], ("relu", "plain"))
+    assert {k: v.tolist() for k, v in got["acc"].items()} == {"64-32-1": [0.9, 0.8],
+                                                                "64-1": [0.7]}
+    assert got["train_acc"]["64-32-1"].tolist() == [1.0, 0.9]
+    assert list(got["zero"]) == ["relu", "plain"] and got["zero"]["relu"]["test_acc"][-1] == 0.5
+    assert r"\num{0.850 +- 0.050}" in got["variants_table"]  # 64-32-1's test accuracy
+    assert "test accuracy" in got["zero_table"]
