@@ -12,8 +12,11 @@ given in wall time and in the process's CPU time; with one thread (`--threads 1`
 ratio is the steadier one on a loaded machine, as time spent waiting for a core does not count.
 `--breakdown` then times each operation of the core's step inside one epoch of its loop;
 `--preallocated` adds a fifth runner, the core's step with every array allocated once (out=).
+`--fold` adds a bound on what NumPy and its BLAS could do at all: that step with each weight
+update folded into its dW product (NumPy's own OpenBLAS sgemm, through ctypes, with beta = 1),
+with the core's sigmoid and with a cheaper tanh-form one.
 Run: .venv/bin/python bench/train_speed.py [--repeats 5] [--samples 60000] [--threads 1]
-[--breakdown] [--preallocated]  (a benchmark, not a test).
+[--breakdown] [--preallocated] [--fold]  (a benchmark, not a test).
 """
 
 import os
@@ -101,13 +104,70 @@ def ceiling_epoch(x: np.ndarray) -> Callable[[int], float]:
     return epoch
 
 
-def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
+def blas_sgemm() -> Callable[..., None]:
+    """NumPy's own OpenBLAS `cblas_sgemm`, called through ctypes: the library (and so the
+    thread pool and kernel) that np.matmul and the ceiling run on. NumPy exposes no alpha or
+    beta; with beta = 1 an update folds into its product: W <- W - lr x^T dz in one call, with
+    no dW written and read back."""
+    import ctypes
+
+    from threadpoolctl import threadpool_info
+
+    path = next(lib["filepath"] for lib in threadpool_info()
+                if lib["internal_api"] == "openblas" and "numpy" in lib["filepath"])
+    lib = ctypes.CDLL(path)
+    names = [n for n in ("scipy_cblas_sgemm64_", "cblas_sgemm64_", "cblas_sgemm")
+             if hasattr(lib, n)]
+    if not names:
+        raise SystemExit(f"--fold: no cblas_sgemm in {path}")
+    sgemm = getattr(lib, names[0])
+    integer = ctypes.c_int64 if names[0].endswith("64_") else ctypes.c_int
+    sgemm.restype = None
+    sgemm.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
+                      ctypes.c_float, ctypes.c_void_p, integer, ctypes.c_void_p, integer,
+                      ctypes.c_float, ctypes.c_void_p, integer]
+    row_major, plain, transposed = 101, 111, 112  # CBLAS's enums
+
+    def operand(m: np.ndarray) -> tuple[int, int, int]:
+        """(pointer, transposition, leading dimension) of a C-ordered array or its .T view."""
+        if m.flags.c_contiguous:
+            return m.ctypes.data, plain, m.shape[1]
+        return m.ctypes.data, transposed, m.shape[0]  # m.T is C-ordered, (shape[1], shape[0])
+
+    def product(a: np.ndarray, b: np.ndarray, out: np.ndarray, alpha: float = 1.0,
+                beta: float = 0.0) -> None:
+        """out = alpha a @ b + beta out, in place; out C-ordered float32."""
+        (pa, ta, lda), (pb, tb, ldb) = operand(a), operand(b)
+        sgemm(row_major, ta, tb, out.shape[0], out.shape[1], a.shape[1], alpha, pa, lda, pb,
+              ldb, beta, out.ctypes.data, out.shape[1])
+
+    rng = np.random.default_rng(0)  # every layout the runner passes, against np.matmul
+    for ta, tb in itertools.product((False, True), repeat=2):
+        a = rng.standard_normal((5, 3) if ta else (3, 5)).astype(DTYPE)
+        b = rng.standard_normal((4, 5) if tb else (5, 4)).astype(DTYPE)
+        a, b = (a.T if ta else a), (b.T if tb else b)
+        out = rng.standard_normal((3, 4)).astype(DTYPE)
+        expected = out - 0.5 * (a @ b)
+        product(a, b, out, -0.5, 1.0)
+        if not np.allclose(out, expected, rtol=1e-5, atol=1e-5):
+            raise SystemExit(f"--fold: cblas_sgemm disagrees with np.matmul for {(ta, tb)}")
+    return product
+
+
+def preallocated_epoch(x: np.ndarray, y: np.ndarray, fold: bool = False,
+                       tanh: bool = False) -> Callable[[int], float]:
     """The core's step, operation for operation (fit's shuffle, the same sigmoid, softmax
     cross-entropy, backward and updates), with every array of the step allocated once and
     written with out=: what preallocated buffers and in-place operations could at most buy.
     The updates are the layers' own `step` (which allocates nothing for W1: it keeps its scratch
     array), on gradients the layers hold as the preallocated arrays, so it gives fit's weights
-    bit for bit (same arithmetic in the same order)."""
+    bit for bit (same arithmetic in the same order).
+
+    `fold` (a bound, not a trainer the core could be): every product by `blas_sgemm`, and
+    each weight update folded into its dW product (beta = 1), so no dW is kept and
+    the weights differ from fit's in their last bits. `tanh` besides: the sigmoid as
+    (1 + tanh(z/2)) / 2, four passes instead of ten, which gives up the core sigmoid's relative
+    accuracy in the far negative tail."""
     rng = np.random.default_rng(0)
     first, second = Linear(N_IN, N_HIDDEN, rng, dtype=DTYPE), Linear(N_HIDDEN, N_OUT, rng,
                                                                         dtype=DTYPE)
@@ -130,6 +190,21 @@ def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
     first.dW, first.db, second.dW, second.db = dW1, db1, dW2, db2
     picked = np.arange(BATCH)
     steps = len(x) // BATCH
+    product = blas_sgemm() if fold else lambda a, b, out: np.matmul(a, b, out=out)
+
+    def sigmoid_into(z: np.ndarray, h: np.ndarray) -> None:
+        """The core's `sigmoid` (its cut included) of z, into h."""
+        with np.errstate(under="ignore"):
+            np.abs(z, out=a)
+            np.minimum(a, cut, out=e)
+            np.negative(e, out=e)
+            np.exp(e, out=e)
+            np.less(a, cut, out=ge)
+            np.multiply(e, ge, out=e)
+            np.greater_equal(z, 0, out=ge)
+            np.maximum(e, ge, out=h)
+            np.add(e, 1, out=e)
+            np.divide(h, e, out=h)
 
     def epoch(seed: int) -> float:
         order = np.random.default_rng(seed).permutation(len(x))
@@ -138,20 +213,16 @@ def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
             rows = order[step * BATCH:(step + 1) * BATCH]
             np.take(x, rows, axis=0, out=xb, mode="clip")  # "raise" would buffer out
             yb = y[rows]
-            np.matmul(xb, W1, out=z)
+            product(xb, W1, z)
             np.add(z, b1, out=z)
-            with np.errstate(under="ignore"):
-                np.abs(z, out=a)
-                np.minimum(a, cut, out=e)
-                np.negative(e, out=e)
-                np.exp(e, out=e)
-                np.less(a, cut, out=ge)
-                np.multiply(e, ge, out=e)
-                np.greater_equal(z, 0, out=ge)
-                np.maximum(e, ge, out=h)
-                np.add(e, 1, out=e)
-                np.divide(h, e, out=h)
-            np.matmul(h, W2, out=o)
+            if tanh:
+                np.multiply(z, 0.5, out=h)
+                np.tanh(h, out=h)
+                np.multiply(h, 0.5, out=h)
+                np.add(h, 0.5, out=h)
+            else:
+                sigmoid_into(z, h)
+            product(h, W2, o)
             np.add(o, b2, out=o)
             np.max(o, axis=1, keepdims=True, out=top)
             np.subtract(o, top, out=shifted)
@@ -163,17 +234,27 @@ def preallocated_epoch(x: np.ndarray, y: np.ndarray) -> Callable[[int], float]:
             p[picked, yb] -= 1
             np.divide(p, BATCH, out=p)
             flush(p)
-            np.matmul(h.T, p, out=dW2)
             np.sum(p, axis=0, out=db2)
-            np.matmul(p, W2.T, out=dh)
+            product(p, W2.T, dh)  # before W2 moves
+            if fold:
+                product(h.T, p, W2, -LR, 1.0)
+            else:
+                product(h.T, p, dW2)
             np.multiply(dh, h, out=dz)
             np.subtract(1, h, out=s)
             np.multiply(dz, s, out=dz)
             flush(dz)
-            np.matmul(xb.T, dz, out=dW1)
             np.sum(dz, axis=0, out=db1)
-            first.step(LR)
-            second.step(LR)
+            if fold:
+                product(xb.T, dz, W1, -LR, 1.0)
+                np.multiply(db1, LR, out=db1)
+                np.subtract(b1, db1, out=b1)
+                np.multiply(db2, LR, out=db2)
+                np.subtract(b2, db2, out=b2)
+            else:
+                product(xb.T, dz, dW1)
+                first.step(LR)
+                second.step(LR)
             np.count_nonzero(o.argmax(axis=1) == yb)
         return sum(losses) / len(losses)
 
@@ -284,6 +365,10 @@ def main() -> None:
                         help="also time each operation of the core's step (CPU time)")
     parser.add_argument("--preallocated", action="store_true",
                         help="also run the core's step with every array preallocated (out=)")
+    parser.add_argument("--fold", action="store_true",
+                        help="also run the preallocated step with each update folded into its "
+                             "product (NumPy's OpenBLAS sgemm, beta = 1), with the core's "
+                             "sigmoid and with a tanh-form one: a bound")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS and PyTorch threads (default: each library's own choice); "
                              "1 gives steadier ratios on a busy machine")
@@ -306,6 +391,9 @@ def main() -> None:
                "ceiling": ceiling_epoch(x)}
     if args.preallocated:
         runners["numpy, every array preallocated"] = preallocated_epoch(x, y)
+    if args.fold:
+        runners["updates folded into the products"] = preallocated_epoch(x, y, fold=True)
+        runners["folded, tanh-form sigmoid"] = preallocated_epoch(x, y, fold=True, tanh=True)
     theirs = torch_epoch(x, y)
     if theirs is None:
         print("torch: not importable (.venv/bin/python -m pip install torch==2.13.0)")
@@ -331,10 +419,11 @@ def main() -> None:
         print(f"  {name}: best {min(seconds):.3f} s/epoch, {rate:,.0f} samples/s, "
               f"{rate * FLOPS_EXECUTED / 1e9:.1f} GFLOP/s; CPU best {min(cpu[name]):.3f} s/epoch")
     for clock, taken in (("wall", times), ("CPU", cpu)):
-        for mine in [name for name in runners if name not in ("ceiling", "torch")]:
-            share = [c / n for c, n in zip(taken["ceiling"], taken[mine], strict=True)]
-            print(f"{mine} / ceiling (share of the five products' speed), same repeat, "
-                  f"{clock} time: {spread(share)}")
+        for mine in [name for name in runners if "ceiling" not in name and name != "torch"]:
+            for ceiling in [name for name in runners if "ceiling" in name]:
+                share = [c / n for c, n in zip(taken[ceiling], taken[mine], strict=True)]
+                print(f"{mine} / {ceiling} (share of the five products' speed), same repeat, "
+                      f"{clock} time: {spread(share)}")
             if theirs is not None:
                 ratio = [t / n for t, n in zip(taken["torch"], taken[mine], strict=True)]
                 print(f"{mine} / torch (speed ratio), same repeat, {clock} time: {spread(ratio)}")
