@@ -14,11 +14,12 @@ A listing shows the answer, not the toolkit around it:
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pygments import highlight
@@ -234,6 +235,23 @@ def listing(target: str | object, caption: bool | str = True, *,
         code = (head if i == 0 else "") + code
         out.append(_box(code) if piece.count("\n") <= PAGE_LINES else code)
     return NoEscape("".join(out))
+
+
+def call_text(fn: Callable, *args: str) -> str:
+    """How `fn` is called with `args` (names, as "r", "out"), with the arguments a
+    `functools.partial` binds to it (before `args`) and its keywords (after), as Python would
+    write them: `labelled_images(r, out, height=0.95)`."""
+    bound: list[str] = []
+    if isinstance(fn, functools.partial):
+        bound = [f"{k}={v!r}" for k, v in fn.keywords.items()]
+        args = (*map(repr, fn.args), *args)
+        fn = fn.func
+    return f"{fn.__name__}({', '.join([*args, *bound])})"
+
+
+def call_listing(fn: Callable, *args: str) -> NoEscape:
+    """`call_text` as a one-line listing."""
+    return NoEscape(_box(_code(call_text(fn, *args))))
 
 
 def _code(source: str, formatter: LatexFormatter = _FORMATTER) -> str:

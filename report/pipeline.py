@@ -34,7 +34,7 @@ from report.latex import (
     fallback_fonts,
     make_environment,
 )
-from report.listings import listing, style_definitions
+from report.listings import call_listing, listing, style_definitions
 from report.pagemap import format_page_map, read_page_map
 from report.provenance import Source, config_seeds, provenance_rows, source_of, write_sidecar
 from report.spec import (
@@ -376,6 +376,13 @@ class Builder:
                 raise BuildError(f"{report.id}: template asks for unknown figure {name!r}")
             return fragments.figure(f"../figures/{name}.pdf", caption, width, f"fig:{name}")
 
+        def figure_call(name: str) -> NoEscape:
+            """How the build calls figure `name`'s function, with the settings bound to it."""
+            spec = next((f for f in report.figures if f.name == name), None)
+            if spec is None:
+                raise BuildError(f"{report.id}: template asks for unknown figure {name!r}")
+            return call_listing(spec.fn, "r", "out")
+
         context: dict[str, Any] = {
             "title": report.title,
             "report_id": report.id,
@@ -387,6 +394,7 @@ class Builder:
             "listing": listing,
             "derivation": derivation,
             "figure": figure,
+            "figure_call": figure_call,
             "table": fragments.table,
             "matrix": fragments.matrix,
             "check": claim,

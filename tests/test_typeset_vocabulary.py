@@ -263,3 +263,16 @@ def test_provenance_cuts_a_long_description_after_its_last_whole_clause():
     words = "a" * 10 + ", " + "word " * 20
     assert _cut(words, 60) == "a" * 10 + ", " + " ".join(["word"] * 9) + "…"
     assert _cut("short", 60) == "short"
+
+
+def test_call_listing_writes_a_partials_bound_arguments_into_the_call():
+    from functools import partial
+
+    def draw(mode, r, out, title="{}", **options):
+        return mode, r, out, title, options
+
+    bound = partial(draw, "grey", title="y = {}", height=0.95)
+    assert listings.call_text(bound, "r", "out") == (
+        "draw('grey', r, out, title='y = {}', height=0.95)")
+    assert listings.call_text(draw, "r", "out") == "draw(r, out)"
+    assert listings.call_listing(bound, "r", "out").startswith("\\begin{nnlisting}")
