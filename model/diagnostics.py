@@ -367,6 +367,7 @@ def one_class(output: np.ndarray, y_eval: np.ndarray, accuracies: Sequence[float
             "flips": seen >= {round(share, 12), round(1 - share, 12)},
             "acc_is_share": abs(accuracies[-1] - (share if above == 1.0 else 1 - share)) < 1e-12}
 
+
 def epoch_curves(epochs: int, train_epoch: Callable[[int], Sequence[float]],
                  measure: dict[str, Callable[[], tuple[float, float]]]) -> dict[str, np.ndarray]:
     """Learning curves epoch by epoch: `train_epoch(e)` for e = 1..epochs returns the loss of

@@ -363,7 +363,12 @@ class Builder:
         """The report's LaTeX and its claims; a contradicted claim fails unless `collect`."""
         results = {name: rec.result for name, rec in records.items()}
         env = make_environment(self.template_dirs(report))
-        shown_figures = {f.name for f in report.figures}
+        figures = {f.name: f for f in report.figures}
+
+        def figure_spec(name: str) -> FigureSpec:
+            if name not in figures:
+                raise BuildError(f"{report.id}: template asks for unknown figure {name!r}")
+            return figures[name]
 
         def derivation(name: str) -> NoEscape:
             if name not in self._derived:  # shown_derivations missed it: never show it
@@ -372,16 +377,12 @@ class Builder:
             return NoEscape(self._derived[name]["latex"])
 
         def figure(name: str, caption: str, width: str = r"\linewidth") -> NoEscape:
-            if name not in shown_figures:
-                raise BuildError(f"{report.id}: template asks for unknown figure {name!r}")
+            figure_spec(name)
             return fragments.figure(f"../figures/{name}.pdf", caption, width, f"fig:{name}")
 
         def figure_call(name: str) -> NoEscape:
             """How the build calls figure `name`'s function, with the settings bound to it."""
-            spec = next((f for f in report.figures if f.name == name), None)
-            if spec is None:
-                raise BuildError(f"{report.id}: template asks for unknown figure {name!r}")
-            return call_listing(spec.fn, "r", "out")
+            return call_listing(figure_spec(name).fn, "r", "out")
 
         context: dict[str, Any] = {
             "title": report.title,

@@ -30,10 +30,7 @@ from model.losses import BCE, bce_loss
 from model.net import Net
 from model.runstats import best_point, finals, mean_curve, settled_epoch, sweep_summary
 from report import studies as study
-from report.fragments import (
-    gradcheck_records_table,
-    table,
-)
+from report.fragments import gradcheck_records_table, table
 from report.latex import NoEscape
 from report.numbers import num
 from report.quote import quote, quote_table, rerun, student_copy, summary
